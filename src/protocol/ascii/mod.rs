@@ -1,0 +1,1 @@
+//! The memcached ascii protocol (filled in by the protocol layer work).

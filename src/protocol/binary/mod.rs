@@ -1,0 +1,1 @@
+//! The memcached binary protocol (filled in by the protocol layer work).

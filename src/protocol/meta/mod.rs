@@ -1,0 +1,1 @@
+//! The memcached meta protocol (filled in by the protocol layer work).
