@@ -158,7 +158,7 @@ impl Encoder<Packet<Bytes>> for BinaryCodec {
 /// The header is read first and checked (magic, lengths, `max_body`) before the body is read,
 /// so a lying header never makes this allocate its declared size. `buf` only grows to the
 /// largest message seen.
-pub fn read_packet<'b, R: Read>(
+pub fn read_packet<'b, R: Read + ?Sized>(
     reader: &mut R,
     buf: &'b mut Vec<u8>,
     max_body: u32,
