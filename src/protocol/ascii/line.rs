@@ -1,0 +1,255 @@
+//! What the text protocols share: finding a line, splitting it into tokens, reading numbers,
+//! the three outcomes of a parse, and the limits that keep buffering bounded.
+
+/// Bounds on what a parser accepts. Past them input is an error, never unbounded buffering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseLimits {
+    /// Longest command or response line, without its data block (memcached: 2048).
+    pub max_line: usize,
+    /// Longest key (memcached: 250).
+    pub max_key: usize,
+    /// Largest data block accepted (memcached's item size limit, 1 MiB by default).
+    pub max_value: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_line: 2048,
+            max_key: 250,
+            max_value: 1024 * 1024,
+        }
+    }
+}
+
+impl ParseLimits {
+    /// Limits for reading traffic rather than serving it: keys and lines as memcached's, values
+    /// up to 64 MiB (anything a real server could have been configured to accept).
+    pub fn permissive() -> ParseLimits {
+        ParseLimits {
+            max_value: 64 * 1024 * 1024,
+            ..ParseLimits::default()
+        }
+    }
+}
+
+/// The successful outcomes of a parse: a whole message, or a need for more bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed<T> {
+    /// A whole message, which used the first `len` bytes of the buffer.
+    Complete {
+        /// The message, borrowing from the buffer.
+        message: T,
+        /// Bytes it used.
+        len: usize,
+    },
+    /// Not all there yet.
+    Incomplete {
+        /// Exactly how many more bytes are needed, when that is known (a data block of declared
+        /// length); `None` while waiting for the end of a line.
+        needed: Option<usize>,
+    },
+}
+
+impl<T> Parsed<T> {
+    /// The message, if complete.
+    pub fn complete(self) -> Option<(T, usize)> {
+        match self {
+            Parsed::Complete { message, len } => Some((message, len)),
+            Parsed::Incomplete { .. } => None,
+        }
+    }
+}
+
+/// What is wrong with a malformed message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The first word is not a command (memcached answers `ERROR`).
+    UnknownCommand,
+    /// Wrong number or shape of tokens.
+    BadFormat,
+    /// A key longer than the limit.
+    KeyTooLong,
+    /// No end of line within the line limit.
+    LineTooLong,
+    /// A data block not followed by `\r\n`.
+    BadDataChunk,
+    /// A data block larger than the value limit; its bytes are to be swallowed.
+    TooLarge,
+    /// An incr/decr delta that is not a 64-bit unsigned number.
+    InvalidDelta,
+    /// A meta flag that is not a letter or is malformed.
+    InvalidFlag,
+    /// A meta key flagged base64 that does not decode.
+    InvalidBase64Key,
+}
+
+/// A malformed message, and how far to skip to get back in step with the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{} (skip {skip} bytes)", kind.reply())]
+pub struct ParseError {
+    /// What is wrong.
+    pub kind: ErrorKind,
+    /// Bytes to drop from the front of the buffer to resync; never 0. It may be more than the
+    /// buffer holds (a too-large data block still arriving): drop those bytes as they come.
+    pub skip: usize,
+}
+
+impl ErrorKind {
+    /// The line memcached 1.6 answers with (without `\r\n`).
+    pub fn reply(self) -> &'static str {
+        match self {
+            ErrorKind::UnknownCommand => "ERROR",
+            ErrorKind::BadFormat | ErrorKind::KeyTooLong => "CLIENT_ERROR bad command line format",
+            ErrorKind::LineTooLong => "CLIENT_ERROR line too long",
+            ErrorKind::BadDataChunk => "CLIENT_ERROR bad data chunk",
+            ErrorKind::TooLarge => "SERVER_ERROR object too large for cache",
+            ErrorKind::InvalidDelta => "CLIENT_ERROR invalid numeric delta argument",
+            ErrorKind::InvalidFlag => "CLIENT_ERROR invalid flag",
+            ErrorKind::InvalidBase64Key => "CLIENT_ERROR error decoding key",
+        }
+    }
+}
+
+/// A line found at the front of a buffer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Line<'a> {
+    /// The line without its `\r\n` or `\n`.
+    pub text: &'a [u8],
+    /// Bytes the line used, terminator included.
+    pub len: usize,
+}
+
+/// Finds the first line of `buf`. `Ok(None)` when no end of line is there yet; an error when
+/// none is within `max_line` bytes.
+pub(crate) fn next_line(buf: &[u8], max_line: usize) -> Result<Option<Line<'_>>, ParseError> {
+    let window = &buf[..buf.len().min(max_line.saturating_add(2))];
+    match memchr::memchr(b'\n', window) {
+        Some(nl) => {
+            let text = &buf[..nl];
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            if text.len() > max_line {
+                return Err(ParseError {
+                    kind: ErrorKind::LineTooLong,
+                    skip: nl + 1,
+                });
+            }
+            Ok(Some(Line { text, len: nl + 1 }))
+        }
+        None if buf.len() > max_line + 1 => Err(ParseError {
+            kind: ErrorKind::LineTooLong,
+            skip: buf.len(),
+        }),
+        None => Ok(None),
+    }
+}
+
+/// The space-separated tokens of a line (runs of spaces count as one separator, as in
+/// memcached's tokenizer).
+pub(crate) fn tokens(line: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
+    line.split(|&b| b == b' ').filter(|t| !t.is_empty())
+}
+
+/// Parses an unsigned decimal number (no sign, no spaces).
+pub(crate) fn parse_u64(t: &[u8]) -> Option<u64> {
+    if t.is_empty() || t.len() > 20 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in t {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(v)
+}
+
+/// Parses a decimal number that fits 32 bits.
+pub(crate) fn parse_u32(t: &[u8]) -> Option<u32> {
+    parse_u64(t).and_then(|v| u32::try_from(v).ok())
+}
+
+/// Parses a signed decimal number (exptime may be negative).
+pub(crate) fn parse_i64(t: &[u8]) -> Option<i64> {
+    match t.split_first() {
+        Some((b'-', rest)) => parse_u64(rest)
+            .and_then(|v| i64::try_from(v).ok())
+            .map(|v| -v),
+        _ => parse_u64(t).and_then(|v| i64::try_from(v).ok()),
+    }
+}
+
+/// Reads a data block of `bytes` bytes plus `\r\n` after a line of `line_len` bytes.
+pub(crate) fn data_block<'a>(
+    buf: &'a [u8],
+    line_len: usize,
+    bytes: usize,
+    limits: &ParseLimits,
+) -> Result<Option<(&'a [u8], usize)>, ParseError> {
+    let total = line_len.saturating_add(bytes).saturating_add(2);
+    if bytes > limits.max_value {
+        return Err(ParseError {
+            kind: ErrorKind::TooLarge,
+            skip: total,
+        });
+    }
+    if buf.len() < total {
+        return Ok(None);
+    }
+    let data = &buf[line_len..line_len + bytes];
+    if &buf[line_len + bytes..total] != b"\r\n" {
+        return Err(ParseError {
+            kind: ErrorKind::BadDataChunk,
+            skip: total,
+        });
+    }
+    Ok(Some((data, total)))
+}
+
+/// The outcome for a data block still arriving.
+pub(crate) fn incomplete_block<T>(buf: &[u8], line_len: usize, bytes: usize) -> Parsed<T> {
+    Parsed::Incomplete {
+        needed: Some((line_len + bytes + 2).saturating_sub(buf.len()).max(1)),
+    }
+}
+
+/// A bad-format error that skips the line.
+pub(crate) fn bad(kind: ErrorKind, line: &Line<'_>) -> ParseError {
+    ParseError {
+        kind,
+        skip: line.len.max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b"12a"), None);
+        assert_eq!(parse_u64(b""), None);
+        assert_eq!(parse_i64(b"-1"), Some(-1));
+        assert_eq!(parse_u32(b"4294967296"), None);
+    }
+
+    #[test]
+    fn lines() {
+        let l = next_line(b"get a\r\nrest", 2048).unwrap().unwrap();
+        assert_eq!((l.text, l.len), (&b"get a"[..], 7));
+        let l = next_line(b"get a\nrest", 2048).unwrap().unwrap();
+        assert_eq!((l.text, l.len), (&b"get a"[..], 6));
+        assert!(next_line(b"get a", 2048).unwrap().is_none());
+        assert_eq!(
+            next_line(&[b'a'; 10], 5).unwrap_err().kind,
+            ErrorKind::LineTooLong
+        );
+        assert_eq!(
+            tokens(b"  a  b ").collect::<Vec<_>>(),
+            vec![&b"a"[..], b"b"]
+        );
+    }
+}
