@@ -170,6 +170,10 @@ pub fn read_packet<'b, R: Read + ?Sized>(
         FrameCheck::Incomplete { needed } => needed,
     };
     buf.clear();
+    // One exact reservation: a fresh buffer is allocated once, a reused one not at all.
+    if buf.capacity() < HEADER_LEN + body {
+        buf.reserve_exact(HEADER_LEN + body);
+    }
     buf.extend_from_slice(&header);
     if body > 0 {
         buf.resize(HEADER_LEN + body, 0);
