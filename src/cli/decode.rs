@@ -21,7 +21,7 @@ pub struct Args {
 
 fn from_hex(s: &str) -> anyhow::Result<Vec<u8>> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         bail!("odd number of hex digits");
     }
     digits
