@@ -8,9 +8,17 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`protocol`] | the wire formats: a zero-copy binary codec ([`protocol::binary`]), the classic ASCII text protocol ([`protocol::ascii`]) and the meta commands ([`protocol::meta`]) |
-//! | [`capture`] | reading pcap/pcapng files, decoding link/IP/TCP headers, TCP reassembly and writing synthetic captures |
-//! | [`server`] | the embedded reference server (`memshark serve`): sharded storage with CAS, expiry and LRU, binary and ASCII front ends |
-//! | [`client`] | an async binary-protocol client with pipelining |
+//!
+//! ```
+//! use memshark::protocol::binary::{Opcode, Packet, Request};
+//!
+//! // Build a request once, in wire layout; "encoding" is handing out its bytes.
+//! let set = Request::set(b"user:42", b"hello", 0, 300).with_opaque(1);
+//! let wire = set.as_contiguous().expect("value held inline");
+//! // A received message is validated once, then read through accessors without copying.
+//! let packet = Packet::new_checked(wire).expect("well-formed");
+//! assert_eq!((packet.opcode(), packet.key(), packet.value()), (Opcode::Set, &b"user:42"[..], &b"hello"[..]));
+//! ```
 //!
 //! Every source of traffic (a capture file, a live interface, the proxy's tap) ends in the same
 //! stream → dissector path, so there is exactly one decoder for each protocol.
@@ -18,3 +26,8 @@
 #![warn(missing_docs)]
 
 pub mod protocol;
+
+/// The README's examples, compiled and run by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
