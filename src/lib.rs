@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod protocol;
+pub mod server;
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

@@ -420,13 +420,17 @@ impl<'a> Request<'a> {
             b"version" => done(Request::Version),
             b"quit" => done(Request::Quit),
             b"verbosity" => {
+                // memcached reads the level with strtoul and no check: text counts as 0, and a
+                // lone `noreply` is both the level and the flag.
                 let t: Vec<&[u8]> = toks.take(3).collect();
-                let (level, noreply) = match t.as_slice() {
-                    [l] => (parse_u32(l), false),
-                    [l, b"noreply"] => (parse_u32(l), true),
-                    _ => return Err(err(ErrorKind::UnknownCommand)),
+                let noreply = t.last() == Some(&&b"noreply"[..]);
+                let level = match t.as_slice() {
+                    [] => return Err(err(ErrorKind::UnknownCommand)),
+                    [l, ..] => parse_u32(l).unwrap_or(0),
                 };
-                let level = level.ok_or_else(|| err(ErrorKind::BadFormat))?;
+                if t.len() > 2 {
+                    return Err(err(ErrorKind::UnknownCommand));
+                }
                 done(Request::Verbosity { level, noreply })
             }
             b"mg" | b"ms" | b"md" | b"ma" | b"mn" | b"me" => {
