@@ -113,7 +113,7 @@ pub fn handle(req: &Request<'_>, frame: &Bytes, shared: &Shared, out: &mut Bytes
             exptime,
             noreply,
         } => {
-            let word = if store.touch(key, *exptime) {
+            let word = if store.touch(key, *exptime).is_some() {
                 "TOUCHED"
             } else {
                 "NOT_FOUND"

@@ -85,8 +85,9 @@ pub fn handle(
         return After::Close;
     }
     if p.key_len() > MAX_KEY || !shape_ok(&p) {
+        // memcached answers a malformed request and closes the connection.
         error(out, op, Status::InvalidArguments, opaque);
-        return After::Continue;
+        return After::Close;
     }
     let key = p.key();
     let value = || p.as_inner().slice_ref(p.value());
@@ -114,8 +115,10 @@ pub fn handle(
         }
         Touch => {
             let exptime = p.typed_extras().exptime().unwrap_or(0);
-            if store.touch(key, i64::from(exptime)) {
-                reply(out, Response::ok(op), opaque);
+            if let Some(item) = store.touch(key, i64::from(exptime)) {
+                // memcached answers a touch like a get without the value: flags and CAS.
+                let resp = Response::new(op, Status::NoError, &item.flags.to_be_bytes(), b"", b"");
+                reply(out, resp.with_cas(item.cas), opaque);
             } else {
                 error(out, op, Status::KeyNotFound, opaque);
             }

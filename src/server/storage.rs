@@ -383,8 +383,8 @@ impl Store {
         }
     }
 
-    /// Sets an item's expiration; `false` when it is missing.
-    pub fn touch(&self, key: &[u8], exptime: i64) -> bool {
+    /// Sets an item's expiration; the item as it now is, or `None` when it is missing.
+    pub fn touch(&self, key: &[u8], exptime: i64) -> Option<ItemView> {
         let now = self.clock.now();
         let expiry = self.clock.expiry(exptime);
         let mut shard = self.shard(key);
@@ -392,16 +392,17 @@ impl Store {
         match self.lookup(&mut shard, key, now) {
             Lookup::Live(i) => {
                 Counters::bump(&self.counters.touch_hits);
+                let view = Self::view(&shard.slots[i]);
                 match expiry {
                     Expiry::Expired => shard.remove(i),
                     Expiry::Never => shard.slots[i].expires_at = 0,
                     Expiry::At(t) => shard.slots[i].expires_at = t,
                 }
-                true
+                Some(view)
             }
             Lookup::Missing => {
                 Counters::bump(&self.counters.touch_misses);
-                false
+                None
             }
         }
     }

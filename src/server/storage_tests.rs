@@ -110,10 +110,10 @@ fn expiry_relative_absolute_negative_and_touch() {
     s.clock.advance(11);
     assert!(s.get(b"r").is_none());
     assert!(s.get(b"a").is_some());
-    assert!(s.touch(b"a", 100));
+    assert!(s.touch(b"a", 100).is_some());
     s.clock.advance(20);
     assert!(s.get(b"a").is_some());
-    assert!(!s.touch(b"missing", 1));
+    assert!(s.touch(b"missing", 1).is_none());
     assert!(s.get_and_touch(b"a", -1).is_some());
     assert!(s.get(b"a").is_none());
 }

@@ -1,0 +1,168 @@
+//! What the integration tests share: a real memcached started on a free loopback port, the
+//! embedded server on another, and a raw-socket exchange helper.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `memcached` process (Debian's package) on 127.0.0.1, killed on drop.
+pub struct Memcached {
+    child: Child,
+    addr: SocketAddr,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false)
+}
+
+impl Memcached {
+    /// Starts memcached with extra arguments; panics with a clear message if it is missing.
+    pub fn start(extra: &[&str]) -> Memcached {
+        let port = free_port();
+        let mut cmd = Command::new("memcached");
+        cmd.args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0"]);
+        if running_as_root() {
+            cmd.args(["-u", "nobody"]);
+        }
+        cmd.args(extra).stdout(Stdio::null()).stderr(Stdio::null());
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start `memcached` ({e}): these tests use Debian's memcached as the oracle; \
+                 install it with `apt-get install memcached`"
+            )
+        });
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "memcached did not start listening on {addr}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Memcached { child, addr }
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Memcached {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The embedded server on a free loopback port, running on its own runtime thread until dropped.
+pub struct Embedded {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Embedded {
+    /// Starts it with a configuration (its `listen` is replaced by 127.0.0.1:0).
+    pub fn start(mut config: memshark::server::ServerConfig) -> Embedded {
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let server = memshark::server::Server::bind(config).await.expect("bind");
+                addr_tx
+                    .send(server.local_addr().expect("addr"))
+                    .expect("send");
+                server
+                    .run(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await;
+            });
+        });
+        let addr = addr_rx.recv().expect("server address");
+        Embedded {
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Sends `request` on a new connection and reads until the answer ends with `until` (or the
+/// peer closes, or 3 s pass).
+pub fn exchange(addr: SocketAddr, request: &[u8], until: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_millis(200))).ok();
+    s.write_all(request).expect("write");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    while Instant::now() < deadline && !(out.ends_with(until) && !until.is_empty()) {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                continue
+            }
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// Whether the server closed the connection after answering `request`.
+pub fn closes_after(addr: SocketAddr, request: &[u8]) -> bool {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    s.write_all(request).expect("write");
+    let mut buf = [0u8; 65536];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
