@@ -135,7 +135,7 @@ pub fn exchange(addr: SocketAddr, request: &[u8], until: &[u8]) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(3);
     let mut out = Vec::new();
     let mut buf = [0u8; 65536];
-    while Instant::now() < deadline && !(out.ends_with(until) && !until.is_empty()) {
+    while (until.is_empty() || !out.ends_with(until)) && Instant::now() < deadline {
         match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => out.extend_from_slice(&buf[..n]),
