@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod load;
 pub mod protocol;
 pub mod server;
 

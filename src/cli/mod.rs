@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod load;
 mod serve;
 
 /// memshark: Wireshark + termshark + mctop for memcached traffic.
@@ -19,6 +20,7 @@ struct Cli {
 enum Command {
     Decode(decode::Args),
     Serve(serve::Args),
+    Load(load::Args),
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -43,6 +45,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Decode(args) => decode::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Load(args) => load::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -136,9 +136,10 @@ pub(crate) fn next_line(buf: &[u8], max_line: usize) -> Result<Option<Line<'_>>,
             }
             Ok(Some(Line { text, len: nl + 1 }))
         }
+        // Resync at the end of the over-long line if it is already here, else drop all there is.
         None if buf.len() > max_line + 1 => Err(ParseError {
             kind: ErrorKind::LineTooLong,
-            skip: buf.len(),
+            skip: memchr::memchr(b'\n', buf).map_or(buf.len(), |nl| nl + 1),
         }),
         None => Ok(None),
     }

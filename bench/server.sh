@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# memshark serve vs memcached under the same load, in one run.
+#
+# For each protocol (binary, ascii): `memshark load` with 16 connections, 90/10 get/set,
+# 100-byte values, against memcached and against memshark serve (each on a free loopback
+# port), then prints ops/s and p99 for both and the ratio.
+#
+# Usage: bench/server.sh [SECONDS]   (default 10; needs Debian's memcached and python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+cargo build --release --quiet
+bin=target/release/memshark
+user_flag=(); [ "$(id -u)" = 0 ] && user_flag=(-u nobody)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+mc_port=$(free_port); ms_port=$(free_port)
+memcached -l 127.0.0.1 -p "$mc_port" -U 0 -m 64 -t 2 -c 4096 "${user_flag[@]}" &
+mc_pid=$!
+"$bin" serve --listen "127.0.0.1:$ms_port" --memory 64m 2>/dev/null &
+ms_pid=$!
+trap 'kill $mc_pid $ms_pid 2>/dev/null || true' EXIT
+wait_port "$mc_port"; wait_port "$ms_port"
+
+echo "memshark serve vs memcached $(memcached -V | cut -d' ' -f2): memshark load, 16 connections, get=90,set=10, 100 B values, ${secs}s each"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+printf '%-8s %-10s %12s %8s\n' protocol server ops/s p99_us
+for proto in binary ascii; do
+  for target in memcached:$mc_port memshark:$ms_port; do
+    name=${target%%:*}; port=${target##*:}
+    "$bin" load --to "127.0.0.1:$port" --protocol "$proto" --connections 16 --mix get=90,set=10 \
+      --value-size 100 --keys 10000 --duration "$secs" --json > "/tmp/memshark-bench-$proto-$name.json"
+    python3 - "$proto" "$name" "/tmp/memshark-bench-$proto-$name.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[3]))
+print(f"{sys.argv[1]:<8} {sys.argv[2]:<10} {r['ops_per_sec']:>12.0f} {r['total']['p99_us']:>8}")
+PY
+  done
+  python3 - "$proto" <<'PY'
+import json, sys
+p = sys.argv[1]
+mc = json.load(open(f"/tmp/memshark-bench-{p}-memcached.json"))
+ms = json.load(open(f"/tmp/memshark-bench-{p}-memshark.json"))
+print(f"{p:<8} ratio      {ms['ops_per_sec']/mc['ops_per_sec']:>11.2f}x p99 {ms['total']['p99_us']} vs {mc['total']['p99_us']} us")
+PY
+done

@@ -1,0 +1,168 @@
+//! Per-op counts and latency histograms, merged across connections.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use super::{Op, Protocol};
+
+/// What one op did during a run.
+#[derive(Debug, Clone)]
+pub struct OpReport {
+    /// Answered requests.
+    pub count: u64,
+    /// Answers that were misses (get/gat/mget keys not found, NOT_FOUND, …).
+    pub misses: u64,
+    /// Answers that were errors (any other failure status).
+    pub errors: u64,
+    /// Latency in microseconds.
+    pub latency_us: Histogram<u64>,
+}
+
+impl Default for OpReport {
+    fn default() -> Self {
+        OpReport {
+            count: 0,
+            misses: 0,
+            errors: 0,
+            // 1 µs to 60 s at 3 significant figures: about 30 KiB per histogram.
+            latency_us: Histogram::new_with_bounds(1, 60_000_000, 3)
+                .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
+        }
+    }
+}
+
+impl OpReport {
+    /// Records one answer.
+    pub fn record(&mut self, latency: Duration, miss: bool, error: bool) {
+        self.count += 1;
+        self.misses += u64::from(miss);
+        self.errors += u64::from(error);
+        let us = (latency.as_micros() as u64).clamp(1, 60_000_000);
+        let _ = self.latency_us.record(us);
+    }
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Per op.
+    pub ops: BTreeMap<Op, OpReport>,
+    /// Wall time of the measured phase.
+    pub elapsed: Duration,
+    /// Connections used.
+    pub connections: usize,
+    /// Pipeline depth.
+    pub pipeline: usize,
+    /// Protocol spoken.
+    pub protocol: Protocol,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Report {
+            ops: BTreeMap::new(),
+            elapsed: Duration::ZERO,
+            connections: 0,
+            pipeline: 0,
+            protocol: Protocol::Binary,
+        }
+    }
+}
+
+impl Report {
+    /// Adds another connection's counts.
+    pub fn merge(&mut self, other: Report) {
+        for (op, r) in other.ops {
+            let mine = self.ops.entry(op).or_default();
+            mine.count += r.count;
+            mine.misses += r.misses;
+            mine.errors += r.errors;
+            let _ = mine.latency_us.add(&r.latency_us);
+        }
+    }
+
+    /// Every op's latencies together.
+    pub fn total(&self) -> OpReport {
+        let mut all = OpReport::default();
+        for r in self.ops.values() {
+            all.count += r.count;
+            all.misses += r.misses;
+            all.errors += r.errors;
+            let _ = all.latency_us.add(&r.latency_us);
+        }
+        all
+    }
+
+    /// Answered ops per second.
+    pub fn ops_per_sec(&self) -> f64 {
+        self.total().count as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn row(name: &str, r: &OpReport, secs: f64) -> String {
+        let h = &r.latency_us;
+        format!(
+            "{name:<8} {:>10} {:>11.0} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>9}",
+            r.count,
+            r.count as f64 / secs,
+            r.misses,
+            r.errors,
+            h.value_at_quantile(0.5),
+            h.value_at_quantile(0.9),
+            h.value_at_quantile(0.99),
+            h.value_at_quantile(0.999),
+            h.max()
+        )
+    }
+
+    /// A table for people.
+    pub fn to_table(&self) -> String {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let mut out = format!(
+            "{:?} protocol, {} connections, pipeline {}, {:.2} s\n{:<8} {:>10} {:>11} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>9}\n",
+            self.protocol, self.connections, self.pipeline, secs,
+            "op", "count", "ops/s", "misses", "errors", "p50_us", "p90_us", "p99_us", "p99.9_us", "max_us"
+        );
+        for (op, r) in &self.ops {
+            out.push_str(&Self::row(op.name(), r, secs));
+            out.push('\n');
+        }
+        out.push_str(&Self::row("total", &self.total(), secs));
+        out.push('\n');
+        out
+    }
+
+    /// A JSON object for scripts.
+    pub fn to_json(&self) -> serde_json::Value {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let op = |r: &OpReport| {
+            let h = &r.latency_us;
+            serde_json::json!({
+                "count": r.count,
+                "ops_per_sec": r.count as f64 / secs,
+                "misses": r.misses,
+                "errors": r.errors,
+                "p50_us": h.value_at_quantile(0.5),
+                "p90_us": h.value_at_quantile(0.9),
+                "p99_us": h.value_at_quantile(0.99),
+                "p999_us": h.value_at_quantile(0.999),
+                "max_us": h.max(),
+            })
+        };
+        let ops: serde_json::Map<String, serde_json::Value> = self
+            .ops
+            .iter()
+            .map(|(o, r)| (o.name().to_string(), op(r)))
+            .collect();
+        serde_json::json!({
+            "protocol": format!("{:?}", self.protocol).to_lowercase(),
+            "connections": self.connections,
+            "pipeline": self.pipeline,
+            "seconds": secs,
+            "ops_per_sec": self.ops_per_sec(),
+            "total": op(&self.total()),
+            "ops": ops,
+        })
+    }
+}
