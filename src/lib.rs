@@ -27,9 +27,13 @@
 
 pub mod capture;
 pub mod client;
+pub mod dissect;
+pub mod dump;
 pub mod load;
+pub mod pipeline;
 pub mod protocol;
 pub mod server;
+pub mod summary;
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

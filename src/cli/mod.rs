@@ -5,8 +5,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod dump;
 mod load;
 mod serve;
+mod stats;
 
 /// memshark: Wireshark + termshark + mctop for memcached traffic.
 #[derive(Debug, Parser)]
@@ -21,6 +23,8 @@ enum Command {
     Decode(decode::Args),
     Serve(serve::Args),
     Load(load::Args),
+    Dump(dump::Args),
+    Stats(stats::Args),
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -46,6 +50,8 @@ pub fn run() -> ExitCode {
         Command::Decode(args) => decode::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Load(args) => load::run(args),
+        Command::Dump(args) => dump::run(args),
+        Command::Stats(args) => stats::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,249 @@
+//! Writing messages for scripts: `memshark dump`'s jsonl (schema v1), csv and text lines.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::dissect::Message;
+use crate::protocol::binary::write_escaped;
+
+/// Output format of `memshark dump`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpFormat {
+    /// One JSON object per line, schema v1 (see DESIGN.md).
+    Jsonl,
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One line per message, like tshark's summaries.
+    Text,
+}
+
+impl std::str::FromStr for DumpFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "jsonl" | "json" => Ok(DumpFormat::Jsonl),
+            "csv" => Ok(DumpFormat::Csv),
+            "text" => Ok(DumpFormat::Text),
+            _ => Err(format!("unknown format {s:?} (jsonl, csv or text)")),
+        }
+    }
+}
+
+fn json_str(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    for &b in s {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x00..=0x1f | 0x7f => {
+                let _ = write!(FmtVec(out), "\\u{b:04x}");
+            }
+            _ => out.push(b),
+        }
+    }
+    out.push(b'"');
+}
+
+/// `fmt::Write` over a byte vector.
+struct FmtVec<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for FmtVec<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 15)]);
+    }
+    out.push(b'"');
+}
+
+fn key_field(out: &mut Vec<u8>, name: &str, key: &[u8]) {
+    if std::str::from_utf8(key).is_ok() {
+        let _ = write!(FmtVec(out), ",\"{name}\":");
+        json_str(out, key);
+    } else {
+        let _ = write!(FmtVec(out), ",\"{name}_hex\":");
+        hex(out, key);
+    }
+}
+
+/// Appends one jsonl line (schema v1) for `m`.
+pub fn jsonl(out: &mut Vec<u8>, m: &Message) {
+    let (secs, micros) = m.ts.secs_micros();
+    let mut w = FmtVec(out);
+    let _ = write!(
+        w,
+        "{{\"frame\":{},\"ts\":{secs}.{micros:06},\"src\":\"{}\",\"dst\":\"{}\",\"proto\":\"{}\",\"kind\":\"{}\",\"op\":",
+        m.frame,
+        m.src(),
+        m.dst(),
+        m.proto.name(),
+        m.kind.name()
+    );
+    json_str(out, m.op.as_bytes());
+    let mut w = FmtVec(out);
+    if let Some(o) = m.opcode {
+        let _ = write!(w, ",\"opcode\":{o}");
+    }
+    if m.keys.len() > 1 {
+        out.extend_from_slice(b",\"keys\":[");
+        for (i, k) in m.keys.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if std::str::from_utf8(k).is_ok() {
+                json_str(out, k);
+            } else {
+                hex(out, k);
+            }
+        }
+        out.push(b']');
+    } else if let Some(k) = &m.key {
+        key_field(out, "key", k);
+    }
+    let mut w = FmtVec(out);
+    if let Some(s) = m.status {
+        let _ = write!(w, ",\"status\":{s}");
+    }
+    if let Some(s) = m.status_name {
+        let _ = write!(w, ",\"status_name\":\"{s}\"");
+    }
+    if let Some(v) = m.opaque {
+        let _ = write!(w, ",\"opaque\":{v}");
+    }
+    if let Some(v) = m.cas {
+        let _ = write!(w, ",\"cas\":{v}");
+    }
+    if let Some(v) = m.flags {
+        let _ = write!(w, ",\"flags\":{v}");
+    }
+    if let Some(v) = m.exptime {
+        let _ = write!(w, ",\"exptime\":{v}");
+    }
+    if let Some(v) = m.extras_len {
+        let _ = write!(w, ",\"extras_len\":{v}");
+    }
+    if let Some(v) = m.value_len {
+        let _ = write!(w, ",\"value_len\":{v}");
+    }
+    if let Some(v) = m.latency_ns {
+        let _ = write!(w, ",\"latency_us\":{}", v / 1000);
+    }
+    if let Some(e) = &m.error {
+        out.extend_from_slice(b",\"error\":");
+        json_str(out, e.as_bytes());
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// The csv header line.
+pub const CSV_HEADER: &str = "frame,ts,src,dst,proto,kind,op,opcode,key,status,status_name,opaque,cas,flags,exptime,extras_len,value_len,latency_us,error\n";
+
+fn csv_field(out: &mut Vec<u8>, s: &[u8]) {
+    if s.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for &b in s {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s);
+    }
+}
+
+/// Appends one csv line for `m`.
+pub fn csv(out: &mut Vec<u8>, m: &Message) {
+    let (secs, micros) = m.ts.secs_micros();
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let _ = write!(
+        FmtVec(out),
+        "{},{secs}.{micros:06},{},{},{},{},{},{},",
+        m.frame,
+        m.src(),
+        m.dst(),
+        m.proto.name(),
+        m.kind.name(),
+        m.op,
+        opt(m.opcode.map(|o| o.to_string()))
+    );
+    let key = m
+        .keys
+        .first()
+        .or(m.key.as_ref())
+        .cloned()
+        .unwrap_or_default();
+    csv_field(out, &key);
+    let _ = write!(
+        FmtVec(out),
+        ",{},{},{},{},{},{},{},{},{},",
+        opt(m.status.map(|v| v.to_string())),
+        m.status_name.unwrap_or(""),
+        opt(m.opaque.map(|v| v.to_string())),
+        opt(m.cas.map(|v| v.to_string())),
+        opt(m.flags.map(|v| v.to_string())),
+        opt(m.exptime.map(|v| v.to_string())),
+        opt(m.extras_len.map(|v| v.to_string())),
+        opt(m.value_len.map(|v| v.to_string())),
+        opt(m.latency_ns.map(|v| (v / 1000).to_string())),
+    );
+    csv_field(out, m.error.as_deref().unwrap_or("").as_bytes());
+    out.push(b'\n');
+}
+
+/// Appends one human line for `m`, like tshark's summary lines.
+pub fn text(out: &mut Vec<u8>, m: &Message) {
+    let (secs, micros) = m.ts.secs_micros();
+    let mut line = format!(
+        "{:>7} {secs}.{micros:06} {} → {} {:<6} {} {}",
+        m.frame,
+        m.src(),
+        m.dst(),
+        m.proto.name(),
+        m.op,
+        m.kind.name()
+    );
+    if !m.keys.is_empty() {
+        for k in &m.keys {
+            line.push(' ');
+            let _ = write_escaped(&mut line, k);
+        }
+    } else if let Some(k) = &m.key {
+        line.push_str(" key=");
+        let _ = write_escaped(&mut line, k);
+    }
+    if let Some(s) = m.status_name {
+        let _ = write!(line, " status={s}");
+    }
+    if let Some(v) = m.value_len.filter(|v| *v > 0) {
+        let _ = write!(line, " value={v}B");
+    }
+    if let Some(l) = m.latency_ns {
+        let _ = write!(line, " latency={}us", l / 1000);
+    }
+    if let Some(e) = &m.error {
+        let _ = write!(line, " [{e}]");
+    }
+    out.extend_from_slice(line.as_bytes());
+    out.push(b'\n');
+}
+
+/// Writes `buf` and clears it; a closed pipe is reported as `Ok(false)`.
+pub fn flush_to(w: &mut impl Write, buf: &mut Vec<u8>) -> io::Result<bool> {
+    let result = w.write_all(buf);
+    buf.clear();
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e),
+    }
+}
