@@ -113,7 +113,7 @@ impl TrafficStats {
                 if let Some(req) = m.request_op {
                     let op = self.ops.entry(req).or_default();
                     let is_final =
-                        !matches!(m.op, "VALUE" | "STAT") && !(m.op == "stat" && m.key.is_some());
+                        !(matches!(m.op, "VALUE" | "STAT") || (m.op == "stat" && m.key.is_some()));
                     if is_final {
                         op.answered += 1;
                         if let Some(l) = m.latency_ns {
@@ -162,7 +162,7 @@ impl TrafficStats {
         by: impl Fn(&V) -> u64,
     ) -> Vec<(K, V)> {
         let mut v: Vec<(K, V)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        v.sort_by(|a, b| by(&b.1).cmp(&by(&a.1)));
+        v.sort_by_key(|e| std::cmp::Reverse(by(&e.1)));
         v.truncate(n);
         v
     }
@@ -181,7 +181,7 @@ impl TrafficStats {
         use serde_json::json;
         let secs = self.seconds();
         let mut ops: Vec<_> = self.ops.iter().collect();
-        ops.sort_by(|a, b| b.1.requests.cmp(&a.1.requests));
+        ops.sort_by_key(|e| std::cmp::Reverse(e.1.requests));
         let ops: serde_json::Map<_, _> = ops
             .into_iter()
             .map(|(name, o)| {

@@ -409,19 +409,18 @@ impl Dissector {
                         .position(|p| p.opaque == m.opaque && p.op == m.op)
                         .or_else(|| conn.pending.iter().position(|p| p.opaque == m.opaque)),
                     Proto::Ascii | Proto::Meta => {
-                        if m.proto == Proto::Meta {
-                            // Quiet meta requests that this answer is not for were silent.
-                            let is_mn = m.op == "MN";
-                            conn.pending.iter().position(|p| {
-                                !p.quiet
-                                    || (!is_mn && m.opaque.is_some() && p.opaque == m.opaque)
-                                    || (!is_mn && m.opaque.is_none())
-                            })
-                        } else if conn.pending.is_empty() {
-                            None
-                        } else {
-                            Some(0)
-                        }
+                        // A quiet meta request is passed over (it was answered by silence) when
+                        // this answer cannot be its own: an answer its quiet mode suppresses, an
+                        // answer carrying another opaque, `MN`, or a classic text answer.
+                        let answer = m.op;
+                        let meta = m.proto == Proto::Meta;
+                        conn.pending.iter().position(|p| {
+                            !p.quiet
+                                || (meta
+                                    && answer != "MN"
+                                    && !quiet_suppresses(p.op, answer)
+                                    && (m.opaque.is_none() || p.opaque == m.opaque))
+                        })
                     }
                 };
                 match found {
@@ -464,6 +463,15 @@ impl Dissector {
             self.stats.unpaired_requests += conn.pending.iter().filter(|p| !p.quiet).count() as u64;
         }
     }
+}
+
+/// Whether meta quiet mode (`q`) suppresses this answer to this command, so that the answer
+/// cannot belong to a quiet request of that command.
+fn quiet_suppresses(command: &str, answer: &str) -> bool {
+    matches!(
+        (command, answer),
+        ("mg", "EN") | ("ms", "HD") | ("md", "HD" | "NF") | ("ma", "HD" | "NF")
+    )
 }
 
 /// The buffered bytes of a binary message whose body is cut by a gap, with the header's body

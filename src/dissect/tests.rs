@@ -8,16 +8,31 @@ use super::*;
 use crate::protocol::binary::{Opcode, Request, Response, Status};
 
 fn addrs() -> (SocketAddr, SocketAddr) {
-    ("10.0.0.1:40000".parse().unwrap(), "10.0.0.2:11211".parse().unwrap())
+    (
+        "10.0.0.1:40000".parse().unwrap(),
+        "10.0.0.2:11211".parse().unwrap(),
+    )
 }
 
 fn ev(dir: Direction, frame: u64, kind: StreamEventKind) -> StreamEvent {
     let (client, server) = addrs();
-    StreamEvent { conn: 1, client, server, dir, frame, ts: Timestamp::from_nanos(frame * 1000), kind }
+    StreamEvent {
+        conn: 1,
+        client,
+        server,
+        dir,
+        frame,
+        ts: Timestamp::from_nanos(frame * 1000),
+        kind,
+    }
 }
 
 fn data(dir: Direction, frame: u64, bytes: &[u8]) -> StreamEvent {
-    ev(dir, frame, StreamEventKind::Data(Bytes::copy_from_slice(bytes)))
+    ev(
+        dir,
+        frame,
+        StreamEventKind::Data(Bytes::copy_from_slice(bytes)),
+    )
 }
 
 fn run(events: Vec<StreamEvent>) -> (Vec<Message>, DissectStats) {
@@ -35,7 +50,11 @@ fn run(events: Vec<StreamEvent>) -> (Vec<Message>, DissectStats) {
 fn pipelined_text_answers_in_one_segment_are_all_decoded_and_paired() {
     let (msgs, stats) = run(vec![
         data(Direction::ToServer, 1, b"set a 0 0 1\r\nx\r\nget a\r\n"),
-        data(Direction::ToClient, 2, b"STORED\r\nVALUE a 0 1\r\nx\r\nEND\r\n"),
+        data(
+            Direction::ToClient,
+            2,
+            b"STORED\r\nVALUE a 0 1\r\nx\r\nEND\r\n",
+        ),
     ]);
     let ops: Vec<&str> = msgs.iter().map(|m| m.op).collect();
     assert_eq!(ops, ["set", "get", "STORED", "VALUE", "END"]);
@@ -49,30 +68,55 @@ fn pipelined_text_answers_in_one_segment_are_all_decoded_and_paired() {
 fn binary_quiet_pipeline_pairs_hits_and_settles_silent_misses() {
     let mut reqs = Vec::new();
     for (i, k) in [&b"hit"[..], b"miss", b"hit2"].iter().enumerate() {
-        reqs.extend_from_slice(&Request::get_with(Opcode::GetKQ, k).with_opaque(i as u32).to_bytes());
+        reqs.extend_from_slice(
+            &Request::get_with(Opcode::GetKQ, k)
+                .with_opaque(i as u32)
+                .to_bytes(),
+        );
     }
     reqs.extend_from_slice(&Request::noop().with_opaque(9).to_bytes());
     let mut resps = Vec::new();
-    resps.extend_from_slice(&Response::get_hit(Opcode::GetKQ, b"hit", 0, Bytes::from_static(b"v")).with_opaque(0).to_bytes());
-    resps.extend_from_slice(&Response::get_hit(Opcode::GetKQ, b"hit2", 0, Bytes::from_static(b"v")).with_opaque(2).to_bytes());
+    resps.extend_from_slice(
+        &Response::get_hit(Opcode::GetKQ, b"hit", 0, Bytes::from_static(b"v"))
+            .with_opaque(0)
+            .to_bytes(),
+    );
+    resps.extend_from_slice(
+        &Response::get_hit(Opcode::GetKQ, b"hit2", 0, Bytes::from_static(b"v"))
+            .with_opaque(2)
+            .to_bytes(),
+    );
     resps.extend_from_slice(&Response::ok(Opcode::Noop).with_opaque(9).to_bytes());
-    let (msgs, stats) = run(vec![data(Direction::ToServer, 1, &reqs), data(Direction::ToClient, 2, &resps)]);
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, &reqs),
+        data(Direction::ToClient, 2, &resps),
+    ]);
     assert_eq!(msgs.len(), 7);
     assert_eq!(msgs[4].key.as_deref(), Some(&b"hit"[..]));
     assert!(msgs[4..].iter().all(|m| m.latency_ns.is_some()));
-    assert_eq!(stats.unpaired_requests, 0, "the GETKQ miss was silent, not lost");
+    assert_eq!(
+        stats.unpaired_requests, 0,
+        "the GETKQ miss was silent, not lost"
+    );
     assert_eq!(stats.unpaired_responses, 0);
 }
 
 #[test]
 fn reused_opaques_pair_in_order() {
-    let reqs = [Request::get(b"a").to_bytes(), Request::set(b"b", b"v", 0, 0).to_bytes()].concat();
+    let reqs = [
+        Request::get(b"a").to_bytes(),
+        Request::set(b"b", b"v", 0, 0).to_bytes(),
+    ]
+    .concat();
     let resps = [
         Response::error(Opcode::Get, Status::KeyNotFound).to_bytes(),
         Response::ok(Opcode::Set).to_bytes(),
     ]
     .concat();
-    let (msgs, stats) = run(vec![data(Direction::ToServer, 1, &reqs), data(Direction::ToClient, 2, &resps)]);
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, &reqs),
+        data(Direction::ToClient, 2, &resps),
+    ]);
     assert_eq!(msgs[2].request_op, Some("get"));
     assert_eq!(msgs[3].request_op, Some("set"));
     assert_eq!(stats.paired, 2);
@@ -105,7 +149,11 @@ fn gap_inside_a_binary_value_keeps_the_stream_in_sync() {
         data(Direction::ToServer, 4, &next),
     ]);
     assert_eq!(msgs.len(), 2, "{msgs:?}");
-    assert!(msgs[0].error.as_deref().unwrap_or("").contains("500 bytes missing"));
+    assert!(msgs[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("500 bytes missing"));
     assert_eq!(msgs[0].op, "set");
     assert_eq!(msgs[1].key.as_deref(), Some(&b"after"[..]));
     assert!(msgs[1].error.is_none());
@@ -120,7 +168,11 @@ fn garbage_is_flagged_and_decoding_resyncs() {
     let keys: Vec<_> = msgs.iter().filter_map(|m| m.key.clone()).collect();
     assert_eq!(keys, [Bytes::from_static(b"a"), Bytes::from_static(b"b")]);
     assert_eq!(stats.malformed, 1);
-    let (msgs, _) = run(vec![data(Direction::ToServer, 1, b"get a\r\n\x01\x02junk\r\nget b\r\n")]);
+    let (msgs, _) = run(vec![data(
+        Direction::ToServer,
+        1,
+        b"get a\r\n\x01\x02junk\r\nget b\r\n",
+    )]);
     let ops: Vec<_> = msgs.iter().map(|m| m.op).collect();
     assert_eq!(ops, ["get", "malformed", "get"]);
 }
@@ -141,7 +193,11 @@ fn text_gap_then_mid_line_resumes_at_the_next_command() {
 #[test]
 fn meta_quiet_requests_are_settled_by_mn() {
     let (msgs, stats) = run(vec![
-        data(Direction::ToServer, 1, b"mg a v q O1\r\nmg b v q O2\r\nmn\r\n"),
+        data(
+            Direction::ToServer,
+            1,
+            b"mg a v q O1\r\nmg b v q O2\r\nmn\r\n",
+        ),
         data(Direction::ToClient, 2, b"VA 1 O2\r\nx\r\nMN\r\n"),
     ]);
     assert_eq!(msgs[3].request_op, Some("mg"));
@@ -158,7 +214,15 @@ fn udp_frame_header_is_skipped() {
     let mut dgram = vec![0, 1, 0, 0, 0, 1, 0, 0];
     dgram.extend_from_slice(b"get k\r\n");
     d.push(
-        StreamEvent { conn: 0, client, server, dir: Direction::ToServer, frame: 1, ts: Timestamp::default(), kind: StreamEventKind::Datagram(Bytes::from(dgram)) },
+        StreamEvent {
+            conn: 0,
+            client,
+            server,
+            dir: Direction::ToServer,
+            frame: 1,
+            ts: Timestamp::default(),
+            kind: StreamEventKind::Datagram(Bytes::from(dgram)),
+        },
         &mut |m| out.push(m),
     );
     assert_eq!(out.len(), 1);
