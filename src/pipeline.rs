@@ -1,9 +1,11 @@
 //! The one path every capture takes: frames → link decode → reassembly → dissector → messages.
 
+use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::path::Path;
 
 use crate::capture::reassembly::ReassemblyStats;
-use crate::capture::{decode, CaptureReader, ReadError, Reassembler, ReassemblyConfig};
+use crate::capture::{decode, CaptureReader, Frame, ReadError, Reassembler, ReassemblyConfig};
 use crate::dissect::{DissectStats, Dissector, Message};
 
 /// What a pass over a capture saw, besides the messages.
@@ -23,6 +25,83 @@ pub struct PassStats {
     pub dissect: DissectStats,
 }
 
+/// Reassembly and dissection state for one pass over frames from any source.
+#[derive(Debug)]
+pub struct Pass {
+    ports: Vec<u16>,
+    reassembler: Reassembler,
+    dissector: Dissector,
+    /// Flows off the memcached ports that opened with a binary header (bounded by the
+    /// reassembler's own flow table in practice; cleared when it grows past 100 000).
+    binary_flows: HashSet<(SocketAddr, SocketAddr)>,
+    stats: PassStats,
+}
+
+impl Pass {
+    /// A pass that treats `ports` as memcached's.
+    pub fn new(ports: &[u16]) -> Pass {
+        Pass {
+            ports: ports.to_vec(),
+            reassembler: Reassembler::new(ReassemblyConfig {
+                ports: ports.to_vec(),
+                ..ReassemblyConfig::default()
+            }),
+            dissector: Dissector::new(),
+            binary_flows: HashSet::new(),
+            stats: PassStats::default(),
+        }
+    }
+
+    /// Feeds one frame; messages go to `sink`.
+    pub fn feed(&mut self, frame: &Frame<'_>, sink: &mut dyn FnMut(Message)) {
+        self.stats.frames += 1;
+        self.stats.frame_bytes += frame.data.len() as u64;
+        let Ok(seg) = decode(frame.linktype, frame.data, frame.orig_len) else {
+            self.stats.skipped_frames += 1;
+            return;
+        };
+        let port_match =
+            self.ports.contains(&seg.src.port()) || self.ports.contains(&seg.dst.port());
+        if !port_match {
+            // Off the memcached ports, only streams whose first bytes are a binary header count
+            // (remembered per flow, so their later segments follow).
+            let flow = if seg.src <= seg.dst {
+                (seg.src, seg.dst)
+            } else {
+                (seg.dst, seg.src)
+            };
+            if !self.binary_flows.contains(&flow) {
+                let opens_binary = seg.payload.len() >= 24
+                    && crate::protocol::binary::plausible_header(seg.payload, 64 << 20);
+                if !opens_binary {
+                    self.stats.skipped_frames += 1;
+                    return;
+                }
+                if self.binary_flows.len() > 100_000 {
+                    self.binary_flows.clear();
+                }
+                self.binary_flows.insert(flow);
+            }
+        }
+        let dissector = &mut self.dissector;
+        self.reassembler
+            .push(frame.number, frame.ts, &seg, &mut |ev| {
+                dissector.push(ev, &mut |m| sink(m))
+            });
+    }
+
+    /// Ends every stream (end of input) and returns the counters.
+    pub fn finish(mut self, sink: &mut dyn FnMut(Message)) -> PassStats {
+        let dissector = &mut self.dissector;
+        self.reassembler
+            .finish(&mut |ev| dissector.push(ev, &mut |m| sink(m)));
+        self.dissector.finish();
+        self.stats.reassembly = self.reassembler.stats();
+        self.stats.dissect = self.dissector.stats();
+        self.stats
+    }
+}
+
 /// Reads a capture file and hands every memcached message to `sink`, in capture order.
 /// `sink` returns `false` to stop early (a closed pipe).
 pub fn dissect_file(
@@ -32,13 +111,7 @@ pub fn dissect_file(
     sink: &mut dyn FnMut(Message) -> bool,
 ) -> Result<PassStats, ReadError> {
     let mut reader = CaptureReader::open(path)?;
-    let mut reassembler = Reassembler::new(ReassemblyConfig {
-        ports: ports.to_vec(),
-        ..ReassemblyConfig::default()
-    });
-    let mut dissector = Dissector::new();
-    let mut skipped = 0;
-    let mut binary_flows = std::collections::HashSet::new();
+    let mut pass = Pass::new(ports);
     let mut going = true;
     let mut bytes = 0u64;
     let read = reader.for_each_frame(|frame| {
@@ -46,47 +119,18 @@ pub fn dissect_file(
         if frame.number % 65_536 == 0 {
             progress(bytes);
         }
-        match decode(frame.linktype, frame.data, frame.orig_len) {
-            Ok(seg) => {
-                let port_match = ports.contains(&seg.src.port()) || ports.contains(&seg.dst.port());
-                // Off the memcached ports, only streams whose first bytes are a binary header
-                // count (remembered per flow, so their later segments follow).
-                let flow = if seg.src <= seg.dst {
-                    (seg.src, seg.dst)
-                } else {
-                    (seg.dst, seg.src)
-                };
-                let plausible = port_match
-                    || binary_flows.contains(&flow)
-                    || (crate::protocol::binary::plausible_header(seg.payload, 64 << 20)
-                        && seg.payload.len() >= 24
-                        && binary_flows.insert(flow));
-                if !plausible {
-                    skipped += 1;
-                    return true;
-                }
-                reassembler.push(frame.number, frame.ts, &seg, &mut |ev| {
-                    if going {
-                        dissector.push(ev, &mut |m| going = sink(m));
-                    }
-                });
+        pass.feed(&frame, &mut |m| {
+            if going {
+                going = sink(m);
             }
-            Err(_) => skipped += 1,
-        }
+        });
         going
     })?;
-    reassembler.finish(&mut |ev| {
+    let mut stats = pass.finish(&mut |m| {
         if going {
-            dissector.push(ev, &mut |m| going = sink(m));
+            going = sink(m);
         }
     });
-    dissector.finish();
-    Ok(PassStats {
-        frames: read.frames,
-        frame_bytes: read.bytes,
-        skipped_frames: skipped,
-        truncated_file: read.truncated,
-        reassembly: reassembler.stats(),
-        dissect: dissector.stats(),
-    })
+    stats.truncated_file = read.truncated;
+    Ok(stats)
 }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# memshark dump / stats vs tshark on one large capture, in one run.
+#
+# Makes a synthetic capture (default 600 MB: 64 connections, binary and text, pipelined gets
+# and sets with 100–2000-byte values) with examples/synth_capture.rs, then times
+#   memshark dump --format jsonl > /dev/null
+#   memshark stats > /dev/null
+#   tshark -r FILE -d tcp.port==11211,memcache -T fields -e memcache.opcode -e memcache.key > /dev/null
+# and prints throughput, peak memory (maxrss) and the ratios.
+#
+# Usage: bench/dump.sh [SIZE_MB [PIPELINE [MAX_VALUE]]]   (needs Debian's tshark, /usr/bin/time)
+#   bench/dump.sh 600          pipelined requests, values up to 2000 B (large segments)
+#   bench/dump.sh 500 1 300    one request per segment, values up to 300 B (many small packets)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-600}
+pipeline=${2:-8}
+maxval=${3:-2000}
+file=${TMPDIR:-/tmp}/memshark-bench-$size-$pipeline-$maxval.pcap
+cargo build --release --quiet --example synth_capture
+cargo build --release --quiet
+[ -f "$file" ] || target/release/examples/synth_capture "$file" "$size" "$pipeline" "$maxval"
+bytes=$(stat -c %s "$file")
+echo "input: $file, $bytes bytes; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+
+measure() { # label command...
+  local label=$1; shift
+  local out; out=$( { /usr/bin/time -f '%e %M' "$@" > /dev/null; } 2>&1 | tail -1 )
+  local secs=${out% *} kb=${out#* }
+  python3 -c "import sys; s=float(sys.argv[2]); print(f'{sys.argv[1]:<14} {s:8.2f} s {int(sys.argv[3])/s/1e6:9.1f} MB/s {int(sys.argv[4])/1024:8.1f} MB maxrss')" "$label" "$secs" "$bytes" "$kb"
+  echo "$secs" > "/tmp/memshark-bench-$label.secs"
+}
+
+measure dump_jsonl target/release/memshark dump "$file" --format jsonl
+measure stats target/release/memshark stats "$file"
+if command -v tshark > /dev/null; then
+  measure tshark tshark -r "$file" -d tcp.port==11211,memcache -T fields -e memcache.opcode -e memcache.key
+  python3 -c "
+d=float(open('/tmp/memshark-bench-dump_jsonl.secs').read()); t=float(open('/tmp/memshark-bench-tshark.secs').read())
+print(f'dump vs tshark: {t/d:.0f}x faster')"
+else
+  echo "tshark not installed (apt-get install tshark): no comparison"
+fi
