@@ -60,6 +60,8 @@ pub struct TrafficStats {
     pub span: Option<(u64, u64)>,
     /// Capture and decoder counters, once the pass is over.
     pub pass: PassStats,
+    /// Live captures: the kernel's (received, dropped, interface-dropped) packet counts.
+    pub kernel: Option<(u32, u32, u32)>,
 }
 
 fn is_get(op: &str) -> bool {
@@ -227,6 +229,8 @@ impl TrafficStats {
             "retransmitted_bytes": r.retransmitted_bytes,
             "reassembly_dropped_bytes": r.dropped_for_memory,
             "truncated_file": self.pass.truncated_file,
+            "capture_received": self.kernel.map(|k| k.0),
+            "capture_dropped": self.kernel.map(|k| k.1 + k.2),
         })
     }
 
@@ -329,6 +333,9 @@ impl TrafficStats {
             d.unpaired_requests, d.unpaired_responses, d.malformed, d.gaps, r.gap_bytes, r.retransmitted_bytes, r.dropped_for_memory, self.pass.skipped_frames,
             if self.pass.truncated_file { "; the file ends inside a record" } else { "" }
         );
+        if let Some((received, dropped, if_dropped)) = self.kernel {
+            let _ = writeln!(s, "capture: {received} packets received, {dropped} dropped by the kernel, {if_dropped} by the interface");
+        }
         s
     }
 }

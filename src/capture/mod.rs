@@ -4,10 +4,13 @@
 //! * [`link`]: link, IP and TCP/UDP headers of a frame;
 //! * [`reassembly`]: TCP reassembly per connection and direction, with gaps reported and memory
 //!   bounded;
+//! * `live` (cargo feature `live`): capture from an interface through libpcap;
 //! * [`writer`]: synthetic pcap files from per-direction byte chunks (Ethernet + IP + TCP with
 //!   valid checksums), for the proxy's recordings and for test fixtures.
 
 pub mod link;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod reader;
 pub mod reassembly;
 pub mod writer;

@@ -1,25 +1,17 @@
 //! `memshark dump`: one line per memcached message of a capture, for scripts.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
-
-use anyhow::Context;
 use memshark::dump::{self, DumpFormat};
-use memshark::pipeline::dissect_file;
+use std::io::{IsTerminal, Write};
 
-/// Print every memcached message of a pcap/pcapng file, one line each (jsonl schema v1, csv or
-/// text). A closed pipe (`| head`) ends it quietly.
+/// Print every memcached message of a pcap/pcapng file (or a live interface), one line each
+/// (jsonl schema v1, csv or text). A closed pipe (`| head`) ends it quietly.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The capture (pcap, pcapng, optionally gzipped).
-    file: PathBuf,
+    #[command(flatten)]
+    source: super::source::Source,
     /// Output format.
     #[arg(long, default_value = "jsonl")]
     format: DumpFormat,
-    /// TCP/UDP ports that carry memcached (repeatable); streams starting with a binary header
-    /// are recognised on any port.
-    #[arg(long = "port", default_values_t = [11211u16])]
-    ports: Vec<u16>,
 }
 
 /// A progress line on stderr for big files, when stderr is a terminal.
@@ -45,8 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         buf.extend_from_slice(dump::CSV_HEADER.as_bytes());
     }
     let mut failed = None;
-    let mut progress = progress_for(&args.file);
-    let stats = dissect_file(&args.file, &args.ports, &mut progress, &mut |m| {
+    let outcome = super::source::read(&args.source, &mut |m| {
         match args.format {
             DumpFormat::Jsonl => dump::jsonl(&mut buf, &m),
             DumpFormat::Csv => dump::csv(&mut buf, &m),
@@ -63,8 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         true
-    })
-    .with_context(|| format!("reading {}", args.file.display()))?;
+    })?;
     if let Some(e) = failed {
         return Err(e.into());
     }
@@ -74,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             _ => {}
         }
     }
-    if stats.truncated_file {
+    if outcome.pass.truncated_file {
         eprintln!("memshark dump: the file ends inside a record; everything before it was read");
     }
     Ok(())

@@ -8,6 +8,7 @@ mod decode;
 mod dump;
 mod load;
 mod serve;
+mod source;
 mod stats;
 
 /// memshark: Wireshark + termshark + mctop for memcached traffic.
