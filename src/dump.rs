@@ -74,19 +74,49 @@ fn key_field(out: &mut Vec<u8>, name: &str, key: &[u8]) {
     }
 }
 
-/// Appends one jsonl line (schema v1) for `m`.
+/// Writes jsonl lines, remembering how each address prints (formatting a socket address is
+/// the costliest part of a line, and a capture has few distinct ones).
+#[derive(Debug, Default)]
+pub struct JsonlWriter {
+    addrs: crate::hash::FxHashMap<std::net::SocketAddr, Box<str>>,
+}
+
+impl JsonlWriter {
+    fn addr(&mut self, a: std::net::SocketAddr) -> &str {
+        if self.addrs.len() > 100_000 {
+            self.addrs.clear();
+        }
+        self.addrs
+            .entry(a)
+            .or_insert_with(|| a.to_string().into_boxed_str())
+    }
+
+    /// Appends one jsonl line (schema v1) for `m`.
+    pub fn write(&mut self, out: &mut Vec<u8>, m: &Message) {
+        let (secs, micros) = m.ts.secs_micros();
+        let _ = write!(
+            FmtVec(out),
+            "{{\"frame\":{},\"ts\":{secs}.{micros:06},\"src\":\"",
+            m.frame
+        );
+        out.extend_from_slice(self.addr(m.src()).as_bytes());
+        out.extend_from_slice(b"\",\"dst\":\"");
+        out.extend_from_slice(self.addr(m.dst()).as_bytes());
+        out.extend_from_slice(b"\",\"proto\":\"");
+        out.extend_from_slice(m.proto.name().as_bytes());
+        out.extend_from_slice(b"\",\"kind\":\"");
+        out.extend_from_slice(m.kind.name().as_bytes());
+        out.extend_from_slice(b"\",\"op\":");
+        jsonl_rest(out, m);
+    }
+}
+
+/// Appends one jsonl line (schema v1) for `m` (see [`JsonlWriter`] for many lines).
 pub fn jsonl(out: &mut Vec<u8>, m: &Message) {
-    let (secs, micros) = m.ts.secs_micros();
-    let mut w = FmtVec(out);
-    let _ = write!(
-        w,
-        "{{\"frame\":{},\"ts\":{secs}.{micros:06},\"src\":\"{}\",\"dst\":\"{}\",\"proto\":\"{}\",\"kind\":\"{}\",\"op\":",
-        m.frame,
-        m.src(),
-        m.dst(),
-        m.proto.name(),
-        m.kind.name()
-    );
+    JsonlWriter::default().write(out, m);
+}
+
+fn jsonl_rest(out: &mut Vec<u8>, m: &Message) {
     json_str(out, m.op.as_bytes());
     let mut w = FmtVec(out);
     if let Some(o) = m.opcode {

@@ -29,6 +29,7 @@ pub mod capture;
 pub mod client;
 pub mod dissect;
 pub mod dump;
+pub mod hash;
 pub mod load;
 pub mod pipeline;
 pub mod protocol;

@@ -337,3 +337,141 @@ proptest! {
         }
     }
 }
+
+/// One written frame (Ethernet/IPv4/TCP carrying `payload`) as raw bytes.
+fn one_frame(payload: &[u8]) -> Vec<u8> {
+    let (c, s) = addrs();
+    let mut w = CaptureWriter::new(Vec::new(), Format::Pcap).unwrap();
+    w.write_tcp(
+        Timestamp::from_nanos(1),
+        c,
+        s,
+        100,
+        1,
+        TcpFlags {
+            ack: true,
+            psh: true,
+            ..Default::default()
+        },
+        payload,
+        None,
+    )
+    .unwrap();
+    w.into_inner()[24 + 16..].to_vec()
+}
+
+#[test]
+fn big_endian_nanosecond_pcap_reads_with_exact_times() {
+    let frame = one_frame(b"get k\r\n");
+    let mut file = Vec::new();
+    file.extend_from_slice(&0xa1b2_3c4du32.to_be_bytes()); // nanosecond magic, big-endian
+    file.extend_from_slice(&2u16.to_be_bytes());
+    file.extend_from_slice(&4u16.to_be_bytes());
+    file.extend_from_slice(&[0; 8]);
+    file.extend_from_slice(&65535u32.to_be_bytes());
+    file.extend_from_slice(&1u32.to_be_bytes());
+    file.extend_from_slice(&1_700_000_000u32.to_be_bytes());
+    file.extend_from_slice(&123_456_789u32.to_be_bytes());
+    file.extend_from_slice(&(frame.len() as u32).to_be_bytes());
+    file.extend_from_slice(&(frame.len() as u32).to_be_bytes());
+    file.extend_from_slice(&frame);
+    let mut reader = CaptureReader::new(std::io::Cursor::new(file)).unwrap();
+    let mut seen = Vec::new();
+    reader
+        .for_each_frame(|f| {
+            seen.push((
+                f.ts.as_nanos(),
+                decode(f.linktype, f.data, f.orig_len)
+                    .unwrap()
+                    .payload
+                    .to_vec(),
+            ));
+            true
+        })
+        .unwrap();
+    assert_eq!(
+        seen,
+        vec![(1_700_000_000_123_456_789, b"get k\r\n".to_vec())]
+    );
+}
+
+fn pcapng_block(kind: u32, body: &[u8]) -> Vec<u8> {
+    let len = 12 + body.len().div_ceil(4) * 4;
+    let mut b = kind.to_le_bytes().to_vec();
+    b.extend_from_slice(&(len as u32).to_le_bytes());
+    b.extend_from_slice(body);
+    b.resize(len - 4, 0);
+    b.extend_from_slice(&(len as u32).to_le_bytes());
+    b
+}
+
+#[test]
+fn pcapng_with_two_interfaces_of_different_link_types_and_resolutions() {
+    let eth = one_frame(b"get a\r\n");
+    let raw = eth[14..].to_vec();
+    let mut file = pcapng_block(
+        0x0A0D_0D0A,
+        &[
+            0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ],
+    );
+    // Interface 0: Ethernet, microseconds. Interface 1: raw IP, nanoseconds (if_tsresol = 9).
+    file.extend(pcapng_block(1, &[1, 0, 0, 0, 0, 0, 4, 0]));
+    file.extend(pcapng_block(
+        1,
+        &[101, 0, 0, 0, 0, 0, 4, 0, 9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0],
+    ));
+    let epb = |iface: u32, units: u64, data: &[u8]| {
+        let mut body = iface.to_le_bytes().to_vec();
+        body.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
+        body.extend_from_slice(&(units as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(data);
+        pcapng_block(6, &body)
+    };
+    file.extend(epb(0, 1_000_000, &eth));
+    file.extend(epb(1, 2_000_000_000, &raw));
+    // A simple packet block (interface 0).
+    let mut spb = (eth.len() as u32).to_le_bytes().to_vec();
+    spb.extend_from_slice(&eth);
+    file.extend(pcapng_block(3, &spb));
+    let mut reader = CaptureReader::new(std::io::Cursor::new(file)).unwrap();
+    let mut seen = Vec::new();
+    reader
+        .for_each_frame(|f| {
+            seen.push((
+                f.linktype,
+                f.ts.as_nanos(),
+                decode(f.linktype, f.data, f.orig_len)
+                    .map(|s| s.payload.to_vec())
+                    .ok(),
+            ));
+            true
+        })
+        .unwrap();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen[0], (1, 1_000_000_000, Some(b"get a\r\n".to_vec())));
+    assert_eq!(seen[1], (101, 2_000_000_000, Some(b"get a\r\n".to_vec())));
+    assert_eq!(seen[2].2, Some(b"get a\r\n".to_vec()));
+}
+
+#[test]
+fn gzipped_capture_reads_like_the_plain_one() {
+    use std::io::Write;
+    let (c, s) = addrs();
+    let mut w = CaptureWriter::new(Vec::new(), Format::Pcap).unwrap();
+    let conn = w.open_connection(c, s, Timestamp::from_nanos(1)).unwrap();
+    w.write_data(
+        conn,
+        Direction::ToServer,
+        Timestamp::from_nanos(2),
+        b"get k\r\n",
+    )
+    .unwrap();
+    let plain = w.into_inner();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&plain).unwrap();
+    let (up, ..) = reassemble(gz.finish().unwrap(), ReassemblyConfig::default());
+    assert_eq!(up, b"get k\r\n");
+}

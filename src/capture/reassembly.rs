@@ -16,13 +16,14 @@
 //! all ([`ReassemblyConfig::max_buffered_total`]); what is dropped to stay within them is
 //! counted in [`ReassemblyStats`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
 
 use super::link::{Segment, Transport};
 use super::Timestamp;
+use crate::hash::FxHashMap;
 
 /// Which way bytes flow on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -152,7 +153,7 @@ struct Connection {
 #[derive(Debug)]
 pub struct Reassembler {
     config: ReassemblyConfig,
-    flows: HashMap<(SocketAddr, SocketAddr), Connection>,
+    flows: FxHashMap<(SocketAddr, SocketAddr), Connection>,
     next_id: u64,
     buffered_total: usize,
     stats: ReassemblyStats,
@@ -164,7 +165,7 @@ impl Reassembler {
     pub fn new(config: ReassemblyConfig) -> Reassembler {
         Reassembler {
             config,
-            flows: HashMap::new(),
+            flows: FxHashMap::default(),
             next_id: 1,
             buffered_total: 0,
             stats: ReassemblyStats::default(),

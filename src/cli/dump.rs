@@ -37,9 +37,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         buf.extend_from_slice(dump::CSV_HEADER.as_bytes());
     }
     let mut failed = None;
+    let mut jsonl = dump::JsonlWriter::default();
     let outcome = super::source::read(&args.source, &mut |m| {
         match args.format {
-            DumpFormat::Jsonl => dump::jsonl(&mut buf, &m),
+            DumpFormat::Jsonl => jsonl.write(&mut buf, &m),
             DumpFormat::Csv => dump::csv(&mut buf, &m),
             DumpFormat::Text => dump::text(&mut buf, &m),
         }

@@ -20,13 +20,14 @@
 mod decode;
 mod message;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use bytes::{Buf, Bytes, BytesMut};
 
 pub use message::{Kind, Message, Proto};
 
 use crate::capture::{Direction, StreamEvent, StreamEventKind, Timestamp};
+use crate::hash::FxHashMap;
 use crate::protocol::ascii::ParseLimits;
 use decode::Step;
 
@@ -96,7 +97,7 @@ struct Conn {
 /// Per-connection decoders and pairing state.
 #[derive(Debug)]
 pub struct Dissector {
-    conns: HashMap<u64, Conn>,
+    conns: FxHashMap<u64, Conn>,
     limits: ParseLimits,
     stats: DissectStats,
 }
@@ -111,7 +112,7 @@ impl Dissector {
     /// A dissector with no connections.
     pub fn new() -> Dissector {
         Dissector {
-            conns: HashMap::new(),
+            conns: FxHashMap::default(),
             limits: ParseLimits::permissive(),
             stats: DissectStats::default(),
         }
@@ -160,9 +161,14 @@ impl Dissector {
                 }
                 let end = side.offset + side.buf.len() as u64;
                 side.marks.push_back((end, ev.frame, ev.ts));
-                side.buf.extend_from_slice(&data);
-                if side.buf.len() >= side.need {
-                    self.drain(&ev, sink);
+                if side.buf.is_empty() {
+                    // The common case: messages start at this chunk; decode straight from it.
+                    self.drain(&ev, Some(data), sink);
+                } else {
+                    side.buf.extend_from_slice(&data);
+                    if side.buf.len() >= side.need {
+                        self.drain(&ev, None, sink);
+                    }
                 }
             }
             StreamEventKind::Gap(n) => {
@@ -271,7 +277,7 @@ impl Dissector {
         }
     }
 
-    fn drain(&mut self, ev: &StreamEvent, sink: &mut impl FnMut(Message)) {
+    fn drain(&mut self, ev: &StreamEvent, incoming: Option<Bytes>, sink: &mut impl FnMut(Message)) {
         let Some(conn) = self.conns.get_mut(&ev.conn) else {
             return;
         };
@@ -282,7 +288,10 @@ impl Dissector {
         };
         // Freeze what is buffered once; every message is a slice of it (zero-copy). Only an
         // incomplete tail is copied back.
-        let view = side.buf.split().freeze();
+        let view = match incoming {
+            Some(data) => data,
+            None => side.buf.split().freeze(),
+        };
         let mut template = Message::new(ev.conn, ev.client, ev.server, ev.dir, Proto::Ascii);
         if wire == Wire::Binary {
             template.proto = Proto::Binary;

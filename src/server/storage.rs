@@ -15,6 +15,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::clock::{Clock, Expiry};
 use super::stats::Counters;
+use crate::hash::FxHasher;
 
 /// Number of shards; a power of two.
 pub const SHARDS: usize = 64;
@@ -112,31 +113,6 @@ pub enum CounterOutcome {
     NonNumeric,
     /// The CAS given does not match.
     Exists,
-}
-
-/// FxHash: fast, and good enough for keys under a memory limit.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 fn hash_key(key: &[u8]) -> u64 {
