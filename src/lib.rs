@@ -33,6 +33,7 @@ pub mod hash;
 pub mod load;
 pub mod pipeline;
 pub mod protocol;
+pub mod proxy;
 pub mod server;
 pub mod summary;
 

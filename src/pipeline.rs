@@ -81,6 +81,13 @@ impl Pass {
                     self.binary_flows.clear();
                 }
                 self.binary_flows.insert(flow);
+                // The magic says which side is the server.
+                let server = if seg.payload[0] == 0x81 {
+                    seg.src
+                } else {
+                    seg.dst
+                };
+                self.reassembler.hint_server(seg.src, seg.dst, server);
             }
         }
         let dissector = &mut self.dissector;

@@ -158,9 +158,21 @@ pub struct Reassembler {
     buffered_total: usize,
     stats: ReassemblyStats,
     last_sweep: Timestamp,
+    /// Servers named by the caller for flows off the memcached ports (bounded: cleared past
+    /// 100 000 entries).
+    server_hints: FxHashMap<(SocketAddr, SocketAddr), SocketAddr>,
 }
 
 impl Reassembler {
+    /// Names the server of the flow between `a` and `b`, for a flow whose ports do not say
+    /// (the caller recognised a binary request or response magic in its first bytes).
+    pub fn hint_server(&mut self, a: SocketAddr, b: SocketAddr, server: SocketAddr) {
+        if self.server_hints.len() > 100_000 {
+            self.server_hints.clear();
+        }
+        self.server_hints.insert(Self::key(a, b), server);
+    }
+
     /// An empty flow table.
     pub fn new(config: ReassemblyConfig) -> Reassembler {
         Reassembler {
@@ -170,6 +182,7 @@ impl Reassembler {
             buffered_total: 0,
             stats: ReassemblyStats::default(),
             last_sweep: Timestamp::default(),
+            server_hints: FxHashMap::default(),
         }
     }
 
@@ -198,6 +211,9 @@ impl Reassembler {
         }
         if syn && ack {
             return src;
+        }
+        if let Some(&server) = self.server_hints.get(&Self::key(src, dst)) {
+            return server;
         }
         let ports = &self.config.ports;
         if ports.contains(&dst.port()) {

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod decode;
 mod dump;
 mod load;
+mod proxy;
 mod serve;
 mod source;
 mod stats;
@@ -26,6 +27,7 @@ enum Command {
     Load(load::Args),
     Dump(dump::Args),
     Stats(stats::Args),
+    Proxy(proxy::Args),
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -53,6 +55,7 @@ pub fn run() -> ExitCode {
         Command::Load(args) => load::run(args),
         Command::Dump(args) => dump::run(args),
         Command::Stats(args) => stats::run(args),
+        Command::Proxy(args) => proxy::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

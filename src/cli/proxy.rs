@@ -1,0 +1,139 @@
+//! `memshark proxy`: the recording proxy.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use memshark::dissect::Kind;
+use memshark::proxy::{Proxy, ProxyConfig, RecordConfig, Recorder, TapConsumer};
+
+/// Sit between clients and a memcached: forward every byte unchanged, show what passes, and
+/// optionally record it as a pcap/pcapng file.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where clients connect.
+    #[arg(long, default_value = "127.0.0.1:11311")]
+    listen: SocketAddr,
+    /// The memcached behind the proxy (host:port).
+    #[arg(long)]
+    backend: String,
+    /// Record the traffic to this file (pcapng for .pcapng, else pcap).
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Print a stats line every second on stderr instead of the terminal UI.
+    #[arg(long)]
+    headless: bool,
+    /// Also write every message as schema-v1 jsonl to this file, live.
+    #[arg(long)]
+    dump: Option<PathBuf>,
+    /// Most client connections at once.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
+    /// Backend connect timeout in milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    connect_timeout_ms: u64,
+    /// Seconds open connections get to finish after Ctrl-C/SIGTERM.
+    #[arg(long, default_value_t = 2.0)]
+    grace: f64,
+}
+
+/// What the stats line shows, reset every second.
+struct Window {
+    ops: u64,
+    errors: u64,
+    latency_us: Histogram<u64>,
+}
+
+impl Window {
+    fn new() -> Window {
+        Window {
+            ops: 0,
+            errors: 0,
+            latency_us: Histogram::new_with_bounds(1, 60_000_000, 2)
+                .unwrap_or_else(|_| unreachable!()),
+        }
+    }
+}
+
+/// Runs `memshark proxy`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if !args.headless {
+        eprintln!("memshark proxy: the terminal timeline is not built yet; running headless (stats on stderr every second)");
+    }
+    let recorder = match &args.record {
+        Some(path) => Some(Recorder::create(&RecordConfig { path: path.clone() })?),
+        None => None,
+    };
+    let mut dump_file = match &args.dump {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
+        None => None,
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let (tx, rx) = tokio::sync::mpsc::channel(65_536);
+        let config = ProxyConfig {
+            listen: args.listen,
+            backend: args.backend.clone(),
+            max_connections: args.max_connections,
+            connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+            ..ProxyConfig::default()
+        };
+        let proxy = Proxy::bind(config, Some(tx)).await?;
+        eprintln!("memshark proxy: {} → {}{}", proxy.local_addr()?, args.backend,
+            args.record.as_ref().map(|p| format!(", recording to {}", p.display())).unwrap_or_default());
+        let counters = proxy.counters();
+        let window = Arc::new(Mutex::new(Window::new()));
+        let consumer = {
+            let window = Arc::clone(&window);
+            tokio::spawn(async move {
+                let mut jsonl = memshark::dump::JsonlWriter::default();
+                let mut line = Vec::new();
+                let mut on_message = move |m: memshark::dissect::Message| {
+                    if m.kind == Kind::Response {
+                        let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
+                        w.ops += u64::from(m.latency_ns.is_some());
+                        w.errors += u64::from(m.is_error());
+                        if let Some(l) = m.latency_ns {
+                            let _ = w.latency_us.record((l / 1000).max(1));
+                        }
+                    }
+                    if let Some(f) = &mut dump_file {
+                        line.clear();
+                        jsonl.write(&mut line, &m);
+                        let _ = f.write_all(&line);
+                    }
+                };
+                TapConsumer::new(recorder).run(rx, &mut on_message).await
+            })
+        };
+        let ticker = {
+            let counters = Arc::clone(&counters);
+            let window = Arc::clone(&window);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let w = std::mem::replace(&mut *window.lock().unwrap_or_else(|p| p.into_inner()), Window::new());
+                    let (p50, p99) = if w.latency_us.is_empty() { (0, 0) } else { (w.latency_us.value_at_quantile(0.5), w.latency_us.value_at_quantile(0.99)) };
+                    eprintln!(
+                        "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}",
+                        counters.open.load(Ordering::Relaxed), w.ops, p50, p99, w.errors,
+                        counters.bytes_up.load(Ordering::Relaxed), counters.bytes_down.load(Ordering::Relaxed),
+                        counters.tap_dropped.load(Ordering::Relaxed), counters.backend_failures.load(Ordering::Relaxed),
+                    );
+                }
+            })
+        };
+        proxy.run(super::shutdown_signal(), Duration::from_secs_f64(args.grace.max(0.0))).await;
+        ticker.abort();
+        if let Ok(Some(recorder)) = consumer.await {
+            eprintln!("memshark proxy: recording closed ({} bytes)", recorder.size());
+        }
+        anyhow::Ok(())
+    })
+}

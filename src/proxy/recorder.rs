@@ -1,0 +1,205 @@
+//! The tap's consumer: dissects the proxied traffic and records it as a capture file.
+
+use std::collections::HashMap;
+use std::io::BufWriter;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::TapEvent;
+use crate::capture::writer::ConnHandle;
+use crate::capture::{CaptureWriter, StreamEvent, StreamEventKind};
+use crate::dissect::{Dissector, Message};
+
+/// Where and how to record.
+#[derive(Debug, Clone)]
+pub struct RecordConfig {
+    /// The file (pcapng for `.pcapng`, pcap otherwise).
+    pub path: PathBuf,
+}
+
+/// Writes proxied connections as a capture: one synthetic TCP connection per proxied one, with
+/// the real client and backend addresses and the times bytes were read.
+pub struct Recorder {
+    writer: CaptureWriter<BufWriter<std::fs::File>>,
+    conns: HashMap<u64, ConnHandle>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("connections", &self.conns.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Recorder {
+    /// Creates the file.
+    pub fn create(config: &RecordConfig) -> std::io::Result<Recorder> {
+        Ok(Recorder {
+            writer: CaptureWriter::create(&config.path)?,
+            conns: HashMap::new(),
+        })
+    }
+
+    /// Records one tap event.
+    pub fn record(&mut self, ev: &TapEvent) -> std::io::Result<()> {
+        match ev {
+            TapEvent::Open {
+                conn,
+                client,
+                server,
+                ts,
+            } => {
+                let handle = self.writer.open_connection(*client, *server, *ts)?;
+                self.conns.insert(*conn, handle);
+            }
+            TapEvent::Data {
+                conn,
+                dir,
+                ts,
+                bytes,
+            } => {
+                if let Some(h) = self.conns.get(conn) {
+                    self.writer.write_data(*h, *dir, *ts, bytes)?;
+                }
+            }
+            TapEvent::Closed { conn, ts, reset } => {
+                if let Some(h) = self.conns.remove(conn) {
+                    self.writer.close(h, *ts, *reset)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.writer.bytes_written()
+    }
+
+    /// Flushes buffered frames to the file.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// Consumes the tap: dissects every proxied connection (messages go to `on_message`) and
+/// records it when a [`Recorder`] is given, flushing at least every 200 ms.
+pub struct TapConsumer {
+    dissector: Dissector,
+    endpoints: HashMap<u64, (SocketAddr, SocketAddr)>,
+    /// The recorder, if recording.
+    pub recorder: Option<Recorder>,
+}
+
+impl std::fmt::Debug for TapConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TapConsumer").finish_non_exhaustive()
+    }
+}
+
+impl TapConsumer {
+    /// A consumer, recording or not.
+    pub fn new(recorder: Option<Recorder>) -> TapConsumer {
+        TapConsumer {
+            dissector: Dissector::new(),
+            endpoints: HashMap::new(),
+            recorder,
+        }
+    }
+
+    fn handle(&mut self, ev: TapEvent, on_message: &mut dyn FnMut(Message)) {
+        if let Some(r) = &mut self.recorder {
+            if let Err(e) = r.record(&ev) {
+                eprintln!("memshark proxy: recording failed, recording stops: {e}");
+                self.recorder = None;
+            }
+        }
+        let (conn, dir, ts, kind) = match ev {
+            TapEvent::Open {
+                conn,
+                client,
+                server,
+                ..
+            } => {
+                self.endpoints.insert(conn, (client, server));
+                return;
+            }
+            TapEvent::Data {
+                conn,
+                dir,
+                ts,
+                bytes,
+            } => (conn, dir, ts, StreamEventKind::Data(bytes)),
+            TapEvent::Closed { conn, ts, reset } => {
+                if let Some(&(client, server)) = self.endpoints.get(&conn) {
+                    for dir in [
+                        crate::capture::Direction::ToServer,
+                        crate::capture::Direction::ToClient,
+                    ] {
+                        self.dissector.push(
+                            StreamEvent {
+                                conn,
+                                client,
+                                server,
+                                dir,
+                                frame: 0,
+                                ts,
+                                kind: StreamEventKind::Closed { reset },
+                            },
+                            &mut |m| on_message(m),
+                        );
+                    }
+                }
+                self.endpoints.remove(&conn);
+                return;
+            }
+        };
+        if let Some(&(client, server)) = self.endpoints.get(&conn) {
+            self.dissector.push(
+                StreamEvent {
+                    conn,
+                    client,
+                    server,
+                    dir,
+                    frame: 0,
+                    ts,
+                    kind,
+                },
+                &mut |m| on_message(m),
+            );
+        }
+    }
+
+    /// Runs until the tap closes (every proxy connection and the proxy itself are gone), then
+    /// flushes and closes the recording.
+    pub async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<TapEvent>,
+        on_message: &mut (dyn FnMut(Message) + Send),
+    ) -> Option<Recorder> {
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(ev) => self.handle(ev, on_message),
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    if let Some(r) = &mut self.recorder {
+                        if let Err(e) = r.flush() {
+                            eprintln!("memshark proxy: flushing the recording failed: {e}");
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(r) = &mut self.recorder {
+            let _ = r.flush();
+        }
+        self.recorder
+    }
+}
