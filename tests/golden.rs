@@ -85,3 +85,50 @@ fn large_values_span_many_segments_as_one_message() {
     assert!(!sizes.is_empty());
     assert!(sizes.iter().all(|s| *s == Some(500_000)));
 }
+
+/// Regression: a binary stream off the memcached ports was picked up mid-stream and its
+/// server taken to be the lower port (here the client), swapping requests and responses.
+#[test]
+fn binary_stream_off_port_takes_its_server_from_the_magic() {
+    use memshark::capture::{CaptureWriter, Direction, Format, Timestamp};
+    use memshark::protocol::binary::{Opcode, Request, Response};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("offport.pcap");
+    let client: std::net::SocketAddr = "10.0.0.1:6000".parse().unwrap();
+    let server: std::net::SocketAddr = "10.0.0.2:50000".parse().unwrap();
+    let mut w = CaptureWriter::new(std::fs::File::create(&path).unwrap(), Format::Pcap).unwrap();
+    let conn = w
+        .open_connection(client, server, Timestamp::from_nanos(1))
+        .unwrap();
+    w.write_data(
+        conn,
+        Direction::ToServer,
+        Timestamp::from_nanos(2),
+        &Request::get(b"k").to_bytes(),
+    )
+    .unwrap();
+    w.write_data(
+        conn,
+        Direction::ToClient,
+        Timestamp::from_nanos(3),
+        &Response::ok(Opcode::Get).to_bytes(),
+    )
+    .unwrap();
+    w.close(conn, Timestamp::from_nanos(4), false).unwrap();
+    w.flush().unwrap();
+    drop(w);
+    let mut seen = Vec::new();
+    dissect_file(&path, &[11211], &mut |_| {}, &mut |m| {
+        seen.push((m.kind, m.src(), m.latency_ns.is_some()));
+        true
+    })
+    .unwrap();
+    use memshark::dissect::Kind;
+    assert_eq!(
+        seen,
+        vec![
+            (Kind::Request, client, false),
+            (Kind::Response, server, true)
+        ]
+    );
+}
