@@ -24,6 +24,17 @@ struct Running {
 }
 
 async fn start_proxy(backend: String, record: Option<std::path::PathBuf>) -> Running {
+    start_proxy_with(
+        backend,
+        record.map(|path| RecordConfig {
+            path,
+            ..RecordConfig::default()
+        }),
+    )
+    .await
+}
+
+async fn start_proxy_with(backend: String, record: Option<RecordConfig>) -> Running {
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
     let config = ProxyConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -34,7 +45,7 @@ async fn start_proxy(backend: String, record: Option<std::path::PathBuf>) -> Run
     let proxy = Proxy::bind(config, Some(tx)).await.unwrap();
     let addr = proxy.local_addr().unwrap();
     let counters = proxy.counters();
-    let recorder = record.map(|path| Recorder::create(&RecordConfig { path }).unwrap());
+    let recorder = record.map(|config| Recorder::create(&config).unwrap());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     tokio::spawn(proxy.run(
         async {
@@ -239,4 +250,97 @@ async fn five_hundred_concurrent_clients_all_answered_correctly() {
     assert_eq!(proxy.counters.accepted.load(Ordering::Relaxed), 500);
     assert_eq!(proxy.counters.tap_dropped.load(Ordering::Relaxed), 0);
     let _ = proxy.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recording_ring_rotates_and_every_file_reads() {
+    let memcached = Memcached::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("ring.pcap");
+    let config = RecordConfig {
+        path: base.clone(),
+        max_size: Some(32 * 1024),
+        files: 3,
+        redact_values: false,
+    };
+    let proxy = start_proxy_with(memcached.addr().to_string(), Some(config.clone())).await;
+    let c = Client::connect(proxy.addr).await.unwrap();
+    for i in 0..200u32 {
+        c.set(format!("r{i}").as_bytes(), &[b'x'; 1000], 0, 0)
+            .await
+            .unwrap();
+    }
+    drop(c);
+    eventually("the connection to close", || {
+        proxy.counters.open.load(Ordering::Relaxed) == 0
+    })
+    .await;
+    let _ = proxy.stop().await;
+    for i in 0..3 {
+        let path = Recorder::file_path(&config, i);
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            size <= 32 * 1024 + 4 * 1024,
+            "{} is {size} bytes",
+            path.display()
+        );
+        let mut n = 0;
+        memshark::pipeline::dissect_file(
+            &path,
+            &[memcached.addr().port()],
+            &mut |_| {},
+            &mut |_| {
+                n += 1;
+                true
+            },
+        )
+        .unwrap();
+        assert!(n > 0, "{} has no messages", path.display());
+    }
+    assert!(!Recorder::file_path(&config, 3).exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redacted_recording_keeps_keys_but_not_values() {
+    let memcached = Memcached::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("redacted.pcapng");
+    let config = RecordConfig {
+        path: path.clone(),
+        redact_values: true,
+        ..RecordConfig::default()
+    };
+    let proxy = start_proxy_with(memcached.addr().to_string(), Some(config)).await;
+    let c = Client::connect(proxy.addr).await.unwrap();
+    c.set(b"user:42:email", b"alice@example.org", 0, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        &c.get(b"user:42:email").await.unwrap().unwrap().value[..],
+        b"alice@example.org"
+    );
+    drop(c);
+    eventually("the connection to close", || {
+        proxy.counters.open.load(Ordering::Relaxed) == 0
+    })
+    .await;
+    let _ = proxy.stop().await;
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(
+        !bytes.windows(5).any(|w| w == b"alice"),
+        "a value leaked into the recording"
+    );
+    let mut keys = Vec::new();
+    memshark::pipeline::dissect_file(&path, &[memcached.addr().port()], &mut |_| {}, &mut |m| {
+        if let Some(k) = &m.key {
+            keys.push((k.clone(), m.value_len));
+        }
+        true
+    })
+    .unwrap();
+    assert!(
+        keys.iter()
+            .any(|(k, v)| &k[..] == b"user:42:email" && *v == Some(2)),
+        "{keys:?}"
+    );
 }

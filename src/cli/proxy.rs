@@ -24,6 +24,16 @@ pub struct Args {
     /// Record the traffic to this file (pcapng for .pcapng, else pcap).
     #[arg(long)]
     record: Option<PathBuf>,
+    /// Start a new recording file at this size (like tcpdump -C; suffixes k, m, g); files are
+    /// named FILE0, FILE1, …
+    #[arg(long, requires = "record", value_parser = super::serve::parse_size)]
+    record_max_size: Option<usize>,
+    /// With --record-max-size: keep this many files, overwriting the oldest (like tcpdump -W).
+    #[arg(long, requires = "record_max_size", default_value_t = 0)]
+    record_files: usize,
+    /// Record headers and keys, but replace every value with its length.
+    #[arg(long, requires = "record")]
+    redact_values: bool,
     /// Print a stats line every second on stderr instead of the terminal UI.
     #[arg(long)]
     headless: bool,
@@ -65,7 +75,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("memshark proxy: the terminal timeline is not built yet; running headless (stats on stderr every second)");
     }
     let recorder = match &args.record {
-        Some(path) => Some(Recorder::create(&RecordConfig { path: path.clone() })?),
+        Some(path) => Some(Recorder::create(&RecordConfig {
+            path: path.clone(),
+            max_size: args.record_max_size.map(|s| s as u64),
+            files: args.record_files,
+            redact_values: args.redact_values,
+        })?),
         None => None,
     };
     let mut dump_file = match &args.dump {

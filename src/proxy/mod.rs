@@ -11,6 +11,7 @@
 
 mod forward;
 mod recorder;
+pub mod redact;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -14,17 +14,28 @@ use crate::capture::{CaptureWriter, StreamEvent, StreamEventKind};
 use crate::dissect::{Dissector, Message};
 
 /// Where and how to record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RecordConfig {
     /// The file (pcapng for `.pcapng`, pcap otherwise).
     pub path: PathBuf,
+    /// Start a new file when one reaches this size (tcpdump `-C`); `None`: one file.
+    pub max_size: Option<u64>,
+    /// With `max_size`: keep this many files, reusing the oldest (tcpdump `-W`); files are
+    /// named `PATH0`, `PATH1`, … like tcpdump's. 0 means no limit.
+    pub files: usize,
+    /// Replace every value with its length before recording (see [`super::redact`]).
+    pub redact_values: bool,
 }
 
 /// Writes proxied connections as a capture: one synthetic TCP connection per proxied one, with
 /// the real client and backend addresses and the times bytes were read.
 pub struct Recorder {
     writer: CaptureWriter<BufWriter<std::fs::File>>,
-    conns: HashMap<u64, ConnHandle>,
+    conns: HashMap<u64, (ConnHandle, SocketAddr, SocketAddr)>,
+    config: RecordConfig,
+    /// Index of the current file in a ring.
+    index: usize,
+    redactor: Option<super::redact::Redactor>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -36,12 +47,50 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    /// Creates the file.
+    /// Creates the (first) file.
     pub fn create(config: &RecordConfig) -> std::io::Result<Recorder> {
         Ok(Recorder {
-            writer: CaptureWriter::create(&config.path)?,
+            writer: Self::open_file(config, 0)?,
             conns: HashMap::new(),
+            config: config.clone(),
+            index: 0,
+            redactor: config.redact_values.then(super::redact::Redactor::default),
         })
+    }
+
+    /// The path of file `index` of the ring (the plain path when not rotating).
+    pub fn file_path(config: &RecordConfig, index: usize) -> PathBuf {
+        if config.max_size.is_none() {
+            return config.path.clone();
+        }
+        let mut name = config.path.clone().into_os_string();
+        name.push(index.to_string());
+        PathBuf::from(name)
+    }
+
+    fn open_file(
+        config: &RecordConfig,
+        index: usize,
+    ) -> std::io::Result<CaptureWriter<BufWriter<std::fs::File>>> {
+        let file = std::fs::File::create(Self::file_path(config, index))?;
+        CaptureWriter::new(
+            BufWriter::with_capacity(256 * 1024, file),
+            crate::capture::Format::from_path(&config.path),
+        )
+    }
+
+    /// Moves to the next file of the ring, re-opening the live connections there.
+    fn rotate(&mut self, ts: crate::capture::Timestamp) -> std::io::Result<()> {
+        self.writer.flush()?;
+        self.index += 1;
+        if self.config.files > 0 {
+            self.index %= self.config.files;
+        }
+        self.writer = Self::open_file(&self.config, self.index)?;
+        for (handle, client, server) in self.conns.values_mut() {
+            *handle = self.writer.open_connection(*client, *server, ts)?;
+        }
+        Ok(())
     }
 
     /// Records one tap event.
@@ -54,7 +103,7 @@ impl Recorder {
                 ts,
             } => {
                 let handle = self.writer.open_connection(*client, *server, *ts)?;
-                self.conns.insert(*conn, handle);
+                self.conns.insert(*conn, (handle, *client, *server));
             }
             TapEvent::Data {
                 conn,
@@ -62,12 +111,30 @@ impl Recorder {
                 ts,
                 bytes,
             } => {
-                if let Some(h) = self.conns.get(conn) {
-                    self.writer.write_data(*h, *dir, *ts, bytes)?;
+                if let Some(&(h, ..)) = self.conns.get(conn) {
+                    match &mut self.redactor {
+                        Some(r) => {
+                            let redacted = r.redact(*conn, *dir, bytes);
+                            if !redacted.is_empty() {
+                                self.writer.write_data(h, *dir, *ts, &redacted)?;
+                            }
+                        }
+                        None => self.writer.write_data(h, *dir, *ts, bytes)?,
+                    }
+                }
+                if self
+                    .config
+                    .max_size
+                    .is_some_and(|max| self.writer.bytes_written() >= max)
+                {
+                    self.rotate(*ts)?;
                 }
             }
             TapEvent::Closed { conn, ts, reset } => {
-                if let Some(h) = self.conns.remove(conn) {
+                if let Some(r) = &mut self.redactor {
+                    r.forget(*conn);
+                }
+                if let Some((h, ..)) = self.conns.remove(conn) {
                     self.writer.close(h, *ts, *reset)?;
                 }
             }
@@ -75,7 +142,7 @@ impl Recorder {
         Ok(())
     }
 
-    /// Bytes written so far.
+    /// Bytes written to the current file so far.
     pub fn size(&self) -> u64 {
         self.writer.bytes_written()
     }
