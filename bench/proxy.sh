@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The recording proxy vs going direct, and vs twemproxy, in one run.
+#
+# memshark load (16 connections, get=90,set=10, 100-byte values) against memcached directly,
+# through `memshark proxy` without and with --record, and (text protocol only) through
+# twemproxy (Debian's nutcracker); then at half the direct load's concurrency for added latency.
+# Prints ops/s, p50 and p99 and the ratio to direct.
+#
+# Usage: bench/proxy.sh [SECONDS]   (needs memcached, nutcracker, python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-8}
+cargo build --release --quiet
+bin=target/release/memshark
+user_flag=(); [ "$(id -u)" = 0 ] && user_flag=(-u nobody)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+tmp=$(mktemp -d)
+mc=$(free_port); px=$(free_port); pr=$(free_port); tw=$(free_port)
+memcached -l 127.0.0.1 -p "$mc" -U 0 -m 64 -t 2 -c 4096 "${user_flag[@]}" & pids=($!)
+"$bin" proxy --listen "127.0.0.1:$px" --backend "127.0.0.1:$mc" --headless 2>/dev/null & pids+=($!)
+"$bin" proxy --listen "127.0.0.1:$pr" --backend "127.0.0.1:$mc" --headless --record "$tmp/rec.pcap" 2>/dev/null & pids+=($!)
+have_tw=0
+if command -v nutcracker > /dev/null; then
+  cat > "$tmp/nutcracker.yml" <<YML
+bench:
+  listen: 127.0.0.1:$tw
+  hash: fnv1a_64
+  distribution: ketama
+  timeout: 1000
+  server_connections: 1
+  servers:
+   - 127.0.0.1:$mc:1
+YML
+  nutcracker -c "$tmp/nutcracker.yml" -o "$tmp/nutcracker.log" & pids+=($!)
+  have_tw=1
+fi
+trap 'kill ${pids[*]} 2>/dev/null || true; rm -rf "$tmp"' EXIT
+wait_port "$mc"; wait_port "$px"; wait_port "$pr"; [ $have_tw = 1 ] && wait_port "$tw"
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); ${secs}s per run"
+printf '%-7s %-5s %-16s %10s %7s %7s %7s\n' proto conns path ops/s p50_us p99_us ratio
+run() { # proto conns label port
+  "$bin" load --to "127.0.0.1:$4" --protocol "$1" --connections "$2" --mix get=90,set=10 --value-size 100 \
+    --keys 10000 --duration "$secs" --json > "$tmp/$1-$2-$3.json"
+  python3 - "$tmp/$1-$2-$3.json" "$tmp/$1-$2-direct.json" "$1" "$2" "$3" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))
+print(f"{sys.argv[3]:<7} {sys.argv[4]:<5} {sys.argv[5]:<16} {r['ops_per_sec']:>10.0f} {r['total']['p50_us']:>7} {r['total']['p99_us']:>7} {r['ops_per_sec']/d['ops_per_sec']:>6.2f}x")
+PY
+}
+for conns in 16 8; do
+  for proto in binary ascii; do
+    run $proto $conns direct "$mc"
+    run $proto $conns proxy "$px"
+    run $proto $conns proxy+record "$pr"
+    [ $proto = ascii ] && [ $have_tw = 1 ] && run $proto $conns twemproxy "$tw"
+  done
+done
+echo "recording: $(stat -c %s "$tmp/rec.pcap") bytes"
