@@ -87,7 +87,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
         None => None,
     };
-    let runtime = tokio::runtime::Runtime::new()?;
+    // One thread, like twemproxy: on a small machine the proxy is bound by wakeups and
+    // context switches, and a single event loop avoids cross-thread wakeups entirely.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let (tx, rx) = tokio::sync::mpsc::channel(65_536);
         let config = ProxyConfig {
