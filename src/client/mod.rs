@@ -102,6 +102,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Inner {
     writer: tokio::sync::Mutex<Option<OwnedWriteHalf>>,
     waiters: Waiters,
+    /// Set by the reader task when the connection is gone (before it fails the waiters), so a
+    /// call registered afterwards fails at once instead of waiting for its timeout.
+    closed: Arc<std::sync::atomic::AtomicBool>,
     next_opaque: AtomicU32,
     slots: Semaphore,
     config: ClientConfig,
@@ -217,18 +220,22 @@ impl Client {
         let (read, write) = stream.into_split();
         let waiters: Waiters = Arc::default();
         let reader_waiters = Arc::clone(&waiters);
+        let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader_closed = Arc::clone(&closed);
         let max_body = config.max_body_len;
         tokio::spawn(async move {
             let mut frames = FramedRead::new(read, BinaryCodec::new(max_body));
             while let Some(Ok(packet)) = frames.next().await {
                 dispatch(&reader_waiters, packet);
             }
+            reader_closed.store(true, Ordering::SeqCst);
             fail_all(&reader_waiters);
         });
         Ok(Client {
             inner: Arc::new(Inner {
                 writer: tokio::sync::Mutex::new(Some(write)),
                 waiters,
+                closed,
                 next_opaque: AtomicU32::new(1),
                 slots: Semaphore::new(config.max_in_flight),
                 config,
@@ -281,7 +288,13 @@ impl Client {
             .await
             .map_err(|_| ClientError::Closed)?;
         let opaques: Vec<u32> = waiters.iter().map(|(o, _)| *o).collect();
-        lock(&self.inner.waiters).extend(waiters);
+        {
+            let mut map = lock(&self.inner.waiters);
+            if self.inner.closed.load(Ordering::SeqCst) {
+                return Err(ClientError::Closed);
+            }
+            map.extend(waiters);
+        }
         let forget = |inner: &Inner| {
             let mut map = lock(&inner.waiters);
             for o in &opaques {
@@ -325,13 +338,18 @@ impl Client {
         Ok(p)
     }
 
-    /// GET: the item, or `None` on a miss.
-    pub async fn get(&self, key: &[u8]) -> Result<Option<Item>, ClientError> {
-        let p = self.request(Request::get(key)).await?;
+    /// A get-family request: the item, or `None` on a miss.
+    async fn fetch(&self, request: Request) -> Result<Option<Item>, ClientError> {
+        let p = self.request(request).await?;
         match p.status() {
             Status::KeyNotFound => Ok(None),
             _ => check(&p).map(|()| Some(item_of(&p))),
         }
+    }
+
+    /// GET: the item, or `None` on a miss.
+    pub async fn get(&self, key: &[u8]) -> Result<Option<Item>, ClientError> {
+        self.fetch(Request::get(key)).await
     }
 
     /// Many keys in one round trip (GETKQ for each, then NOOP): the hits, by key.
@@ -502,13 +520,7 @@ impl Client {
 
     /// GAT: gets and sets a new expiration; `None` on a miss.
     pub async fn gat(&self, key: &[u8], exptime: u32) -> Result<Option<Item>, ClientError> {
-        let p = self
-            .request(Request::gat(Opcode::Gat, key, exptime))
-            .await?;
-        match p.status() {
-            Status::KeyNotFound => Ok(None),
-            _ => check(&p).map(|()| Some(item_of(&p))),
-        }
+        self.fetch(Request::gat(Opcode::Gat, key, exptime)).await
     }
 
     /// FLUSH, now or after `delay` seconds.

@@ -328,56 +328,48 @@ impl Store {
 
     /// Looks an item up and sets its expiration (GAT); counts as a get and a touch.
     pub fn get_and_touch(&self, key: &[u8], exptime: i64) -> Option<ItemView> {
-        let now = self.clock.now();
-        let expiry = self.clock.expiry(exptime);
-        let mut shard = self.shard(key);
-        Counters::bump(&self.counters.cmd_get);
-        Counters::bump(&self.counters.cmd_touch);
-        match self.lookup(&mut shard, key, now) {
-            Lookup::Live(i) => {
-                Counters::bump(&self.counters.get_hits);
-                Counters::bump(&self.counters.touch_hits);
-                let view = Self::view(&shard.slots[i]);
-                match expiry {
-                    Expiry::Expired => shard.remove(i),
-                    Expiry::Never => shard.slots[i].expires_at = 0,
-                    Expiry::At(t) => shard.slots[i].expires_at = t,
-                }
-                if expiry != Expiry::Expired {
-                    shard.touch(i);
-                }
-                Some(ItemView {
-                    expires_at: shard.slots.get(i).map_or(0, |s| s.expires_at),
-                    ..view
-                })
-            }
-            Lookup::Missing => {
-                Counters::bump(&self.counters.get_misses);
-                Counters::bump(&self.counters.touch_misses);
-                None
-            }
-        }
+        self.retouch(key, exptime, true)
     }
 
     /// Sets an item's expiration; the item as it now is, or `None` when it is missing.
     pub fn touch(&self, key: &[u8], exptime: i64) -> Option<ItemView> {
+        self.retouch(key, exptime, false)
+    }
+
+    /// TOUCH, and GAT when `as_get` (which also counts a get).
+    fn retouch(&self, key: &[u8], exptime: i64, as_get: bool) -> Option<ItemView> {
         let now = self.clock.now();
         let expiry = self.clock.expiry(exptime);
         let mut shard = self.shard(key);
-        Counters::bump(&self.counters.cmd_touch);
+        let c = &self.counters;
+        if as_get {
+            Counters::bump(&c.cmd_get);
+        }
+        Counters::bump(&c.cmd_touch);
         match self.lookup(&mut shard, key, now) {
             Lookup::Live(i) => {
-                Counters::bump(&self.counters.touch_hits);
-                let view = Self::view(&shard.slots[i]);
-                match expiry {
-                    Expiry::Expired => shard.remove(i),
-                    Expiry::Never => shard.slots[i].expires_at = 0,
-                    Expiry::At(t) => shard.slots[i].expires_at = t,
+                if as_get {
+                    Counters::bump(&c.get_hits);
                 }
-                Some(view)
+                Counters::bump(&c.touch_hits);
+                let view = Self::view(&shard.slots[i]);
+                let expires_at = match expiry {
+                    Expiry::Expired => {
+                        shard.remove(i);
+                        return Some(view);
+                    }
+                    Expiry::Never => 0,
+                    Expiry::At(t) => t,
+                };
+                shard.slots[i].expires_at = expires_at;
+                shard.touch(i);
+                Some(ItemView { expires_at, ..view })
             }
             Lookup::Missing => {
-                Counters::bump(&self.counters.touch_misses);
+                if as_get {
+                    Counters::bump(&c.get_misses);
+                }
+                Counters::bump(&c.touch_misses);
                 None
             }
         }
