@@ -73,6 +73,8 @@ struct Side {
     swallow: u64,
     /// `buf` must hold this many bytes before decoding is worth trying again.
     need: usize,
+    /// The direction has ended (FIN/RST or end of capture).
+    done: bool,
 }
 
 #[derive(Debug)]
@@ -147,7 +149,7 @@ impl Dissector {
                 if side.swallow > 0 {
                     let n = side.swallow.min(data.len() as u64);
                     side.swallow -= n;
-                    side.offset += n;
+                    side.offset = side.offset.saturating_add(n);
                     data.advance(n as usize);
                 }
                 if data.is_empty() {
@@ -185,7 +187,7 @@ impl Dissector {
                 if side.swallow > 0 {
                     let k = side.swallow.min(n);
                     side.swallow -= k;
-                    side.offset += k;
+                    side.offset = side.offset.saturating_add(k);
                     if k == n {
                         return;
                     }
@@ -217,7 +219,10 @@ impl Dissector {
                             full.error =
                                 Some(format!("{n} bytes missing inside the value (capture gap)"));
                             side.swallow = needed as u64 - n;
-                            side.offset += full.raw.len() as u64 + n;
+                            side.offset = side
+                                .offset
+                                .saturating_add(full.raw.len() as u64)
+                                .saturating_add(n);
                             side.marks.clear();
                             self.emit(ev.conn, *full, sink);
                             return;
@@ -227,7 +232,10 @@ impl Dissector {
                 }
                 m.error = Some(format!("{n} bytes missing (capture gap)"));
                 m.raw = side.buf.split().freeze();
-                side.offset += m.raw.len() as u64 + n;
+                side.offset = side
+                    .offset
+                    .saturating_add(m.raw.len() as u64)
+                    .saturating_add(n);
                 side.marks.clear();
                 self.stats.malformed += u64::from(!m.raw.is_empty());
                 self.emit(ev.conn, m, sink);
@@ -262,10 +270,10 @@ impl Dissector {
                         return;
                     };
                     match ev.dir {
-                        Direction::ToServer => conn.to_server.offset = u64::MAX,
-                        Direction::ToClient => conn.to_client.offset = u64::MAX,
+                        Direction::ToServer => conn.to_server.done = true,
+                        Direction::ToClient => conn.to_client.done = true,
                     }
-                    conn.to_server.offset == u64::MAX && conn.to_client.offset == u64::MAX
+                    conn.to_server.done && conn.to_client.done
                 };
                 if both_done {
                     if let Some(conn) = self.conns.remove(&ev.conn) {
@@ -323,7 +331,7 @@ impl Dissector {
                 Step::Message(m, used) | Step::Malformed(m, used) => {
                     let used = used.clamp(1, rest.len());
                     pos += used;
-                    side.offset += used as u64;
+                    side.offset = side.offset.saturating_add(used as u64);
                     out.push(m);
                 }
             }

@@ -265,3 +265,46 @@ proptest::proptest! {
         ]);
     }
 }
+
+/// Regression (found by the dissector fuzz target): a gap after a direction had closed
+/// overflowed the stream offset, which the close had set to its maximum as a marker.
+#[test]
+fn gap_after_close_does_not_overflow() {
+    let _ = run(vec![
+        data(Direction::ToServer, 1, b"\x80"),
+        ev(
+            Direction::ToServer,
+            2,
+            StreamEventKind::Closed { reset: false },
+        ),
+        ev(Direction::ToServer, 3, StreamEventKind::Gap(u64::MAX)),
+        data(Direction::ToServer, 4, b"get a\r\n"),
+    ]);
+}
+
+/// The fuzz target's crashing input, replayed the way the target feeds it.
+#[test]
+fn fuzz_regression_dissector_gap_after_close() {
+    let input: &[u8] = include_bytes!("../../fuzz/regressions/dissector-gap-after-close.bin");
+    let mut events = Vec::new();
+    let mut rest = input;
+    let mut frame = 0;
+    while let Some((&ctl, tail)) = rest.split_first() {
+        let len = usize::from(ctl & 0x3f).min(tail.len());
+        let (chunk, after) = tail.split_at(len);
+        rest = after;
+        frame += 1;
+        let dir = if ctl & 0x40 == 0 {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
+        let kind = match (ctl & 0x80 != 0, len) {
+            (true, 0) => StreamEventKind::Closed { reset: false },
+            (true, n) => StreamEventKind::Gap(n as u64),
+            (false, _) => StreamEventKind::Data(Bytes::copy_from_slice(chunk)),
+        };
+        events.push(ev(dir, frame, kind));
+    }
+    let _ = run(events);
+}
