@@ -449,7 +449,10 @@ impl Store {
                         return StoreOutcome::Stored(self.new_cas());
                     }
                 };
-                (value, flags, at)
+                // Own a compact copy: the value arrives as a slice of the connection's read
+                // buffer, and keeping that slice would keep the whole buffer alive for as long
+                // as the item lives, far beyond what the memory limit accounts for.
+                (Bytes::copy_from_slice(&value), flags, at)
             }
         };
         if let Some(i) = existing {
