@@ -215,6 +215,41 @@ pub(crate) fn incomplete_block<T>(buf: &[u8], line_len: usize, bytes: usize) -> 
     }
 }
 
+/// The part of `line` from token `from` to its end (`from` must be a token of `line`); empty
+/// when there is no such token.
+pub(crate) fn section_from<'a>(line: &'a [u8], from: Option<&'a [u8]>) -> &'a [u8] {
+    from.and_then(|t| {
+        let start = (t.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+        line.get(start..)
+    })
+    .unwrap_or(b"")
+}
+
+/// Finishes a message whose line is parsed: complete as it is when it declares no data block
+/// (`size` is `None`), else complete with its block, or incomplete while the block arrives.
+pub(crate) fn with_optional_block<'a, T>(
+    buf: &'a [u8],
+    line: &Line<'a>,
+    size: Option<usize>,
+    limits: &ParseLimits,
+    message: T,
+    attach: impl FnOnce(T, &'a [u8]) -> T,
+) -> Result<Parsed<T>, ParseError> {
+    let Some(bytes) = size else {
+        return Ok(Parsed::Complete {
+            message,
+            len: line.len,
+        });
+    };
+    match data_block(buf, line.len, bytes, limits)? {
+        Some((data, len)) => Ok(Parsed::Complete {
+            message: attach(message, data),
+            len,
+        }),
+        None => Ok(incomplete_block(buf, line.len, bytes)),
+    }
+}
+
 /// A bad-format error that skips the line.
 pub(crate) fn bad(kind: ErrorKind, line: &Line<'_>) -> ParseError {
     ParseError {

@@ -5,8 +5,8 @@ use std::fmt;
 use bytes::{BufMut, BytesMut};
 
 use super::line::{
-    bad, data_block, incomplete_block, next_line, parse_i64, parse_u32, parse_u64, tokens,
-    ErrorKind, ParseError, ParseLimits, Parsed,
+    bad, data_block, incomplete_block, next_line, parse_i64, parse_u32, parse_u64, section_from,
+    tokens, ErrorKind, ParseError, ParseLimits, Parsed,
 };
 use crate::protocol::binary::write_escaped;
 use crate::protocol::meta;
@@ -320,13 +320,10 @@ impl<'a> Request<'a> {
                     None
                 };
                 // The keys section: what follows the tokens consumed so far.
-                let rest = toks.next().map(|first| {
-                    let start = first.as_ptr() as usize - line.text.as_ptr() as usize;
-                    &line.text[start..]
-                });
-                let Some(rest) = rest else {
+                let rest = section_from(line.text, toks.next());
+                if rest.is_empty() {
                     return Err(err(ErrorKind::UnknownCommand));
-                };
+                }
                 let keys = Keys(rest);
                 if keys.iter().any(|k| !key_ok(k)) {
                     return Err(err(ErrorKind::KeyTooLong));
@@ -390,16 +387,9 @@ impl<'a> Request<'a> {
                     noreply,
                 })
             }
-            b"stats" => {
-                let args = toks
-                    .next()
-                    .map(|first| {
-                        let start = first.as_ptr() as usize - line.text.as_ptr() as usize;
-                        &line.text[start..]
-                    })
-                    .unwrap_or(b"");
-                done(Request::Stats { args })
-            }
+            b"stats" => done(Request::Stats {
+                args: section_from(line.text, toks.next()),
+            }),
             b"flush_all" => {
                 let t: Vec<&[u8]> = toks.take(3).collect();
                 let (delay, noreply) = match t.as_slice() {

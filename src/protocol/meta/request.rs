@@ -7,8 +7,8 @@ use bytes::BufMut;
 
 use super::Flags;
 use crate::protocol::ascii::line::{
-    bad, data_block, incomplete_block, parse_u64, tokens, ErrorKind, Line, ParseError, ParseLimits,
-    Parsed,
+    bad, parse_u64, section_from, tokens, with_optional_block, ErrorKind, Line, ParseError,
+    ParseLimits, Parsed,
 };
 
 /// Which meta command.
@@ -117,13 +117,7 @@ impl<'a> Request<'a> {
         } else {
             None
         };
-        let flags = match toks.next() {
-            Some(first) => {
-                let start = first.as_ptr() as usize - text.as_ptr() as usize;
-                Flags::new(&text[start..])
-            }
-            None => Flags::none(),
-        };
+        let flags = Flags::new(section_from(text, toks.next()));
         if flags.first_invalid().is_some() {
             return Err(bad(ErrorKind::InvalidFlag, &line));
         }
@@ -138,22 +132,10 @@ impl<'a> Request<'a> {
             Some(k) if k.len() > limits.max_key => return Err(bad(ErrorKind::KeyTooLong, &line)),
             Some(_) => {}
         }
-        let Some(bytes) = datalen else {
-            return Ok(Parsed::Complete {
-                message: request,
-                len: line.len,
-            });
-        };
-        match data_block(buf, line.len, bytes, limits)? {
-            Some((data, len)) => Ok(Parsed::Complete {
-                message: Request {
-                    data: Some(data),
-                    ..request
-                },
-                len,
-            }),
-            None => Ok(incomplete_block(buf, line.len, bytes)),
-        }
+        with_optional_block(buf, &line, datalen, limits, request, |r, data| Request {
+            data: Some(data),
+            ..r
+        })
     }
 
     /// Appends the wire form to any [`BufMut`].

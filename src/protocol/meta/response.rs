@@ -4,8 +4,8 @@ use bytes::BufMut;
 
 use super::Flags;
 use crate::protocol::ascii::line::{
-    bad, data_block, incomplete_block, parse_u64, tokens, ErrorKind, Line, ParseError, ParseLimits,
-    Parsed,
+    bad, parse_u64, section_from, tokens, with_optional_block, ErrorKind, Line, ParseError,
+    ParseLimits, Parsed,
 };
 
 /// The two-letter code that opens a meta answer.
@@ -110,13 +110,7 @@ impl<'a> Response<'a> {
         } else {
             None
         };
-        let flags = match toks.next() {
-            Some(first) => {
-                let start = first.as_ptr() as usize - text.as_ptr() as usize;
-                Flags::new(&text[start..])
-            }
-            None => Flags::none(),
-        };
+        let flags = Flags::new(section_from(text, toks.next()));
         if code != ResponseCode::Me && flags.first_invalid().is_some() {
             return Err(bad(ErrorKind::InvalidFlag, &line));
         }
@@ -125,22 +119,10 @@ impl<'a> Response<'a> {
             flags,
             data: None,
         };
-        let Some(bytes) = size else {
-            return Ok(Parsed::Complete {
-                message: response,
-                len: line.len,
-            });
-        };
-        match data_block(buf, line.len, bytes, limits)? {
-            Some((data, len)) => Ok(Parsed::Complete {
-                message: Response {
-                    data: Some(data),
-                    ..response
-                },
-                len,
-            }),
-            None => Ok(incomplete_block(buf, line.len, bytes)),
-        }
+        with_optional_block(buf, &line, size, limits, response, |r, data| Response {
+            data: Some(data),
+            ..r
+        })
     }
 
     /// Appends the wire form to any [`BufMut`].
