@@ -1,7 +1,7 @@
 //! The text-protocol front end (classic commands and meta commands), answering as memcached 1.6.
 
 use base64::Engine;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 
 use super::binary::After;
 use super::storage::{CounterOutcome, DeleteOutcome, ItemView, StoreMode, StoreOutcome};
@@ -26,9 +26,8 @@ fn value_line(out: &mut BytesMut, key: &[u8], item: &ItemView, with_cas: bool) {
     out.put_slice(b"\r\n");
 }
 
-/// Handles one parsed command; `frame` is the buffer the command was parsed from, so stored
-/// values are zero-copy slices of it.
-pub fn handle(req: &Request<'_>, frame: &Bytes, shared: &Shared, out: &mut BytesMut) -> After {
+/// Handles one parsed command.
+pub fn handle(req: &Request<'_>, shared: &Shared, out: &mut BytesMut) -> After {
     let store = &shared.store;
     match req {
         Request::Get {
@@ -63,7 +62,7 @@ pub fn handle(req: &Request<'_>, frame: &Bytes, shared: &Shared, out: &mut Bytes
                 StoreCommand::Append => StoreMode::Append,
                 StoreCommand::Prepend => StoreMode::Prepend,
             };
-            let value = frame.slice_ref(data);
+            let value: &[u8] = data;
             // `cas` with a unique of 0 can never match an item (CAS values start at 1).
             let outcome = match cas {
                 Some(0) => StoreOutcome::Exists,
@@ -152,7 +151,7 @@ pub fn handle(req: &Request<'_>, frame: &Bytes, shared: &Shared, out: &mut Bytes
             }
         }
         Request::Quit => return After::Close,
-        Request::Meta(m) => handle_meta(m, frame, shared, out),
+        Request::Meta(m) => handle_meta(m, shared, out),
     }
     After::Continue
 }
@@ -186,7 +185,7 @@ fn num_flag(m: &meta::Request<'_>, f: u8) -> Option<i64> {
         .and_then(|t| t.parse().ok())
 }
 
-fn handle_meta(m: &meta::Request<'_>, frame: &Bytes, shared: &Shared, out: &mut BytesMut) {
+fn handle_meta(m: &meta::Request<'_>, shared: &Shared, out: &mut BytesMut) {
     let store = &shared.store;
     let Some(key) = m.decoded_key() else {
         line(out, "CLIENT_ERROR error decoding key");
@@ -232,7 +231,7 @@ fn handle_meta(m: &meta::Request<'_>, frame: &Bytes, shared: &Shared, out: &mut 
             }
         }
         meta::Command::Set => {
-            let data = m.data.map(|d| frame.slice_ref(d)).unwrap_or_default();
+            let data: &[u8] = m.data.unwrap_or_default();
             let mode = match m.flags.get(b'M').and_then(|t| t.first()) {
                 Some(b'E' | b'e') => StoreMode::Add,
                 Some(b'A' | b'a') => StoreMode::Append,

@@ -90,7 +90,6 @@ pub fn handle(
         return After::Close;
     }
     let key = p.key();
-    let value = || p.as_inner().slice_ref(p.value());
     match op.to_loud() {
         Get | GetK => match store.get(key) {
             Some(item) => reply(
@@ -135,7 +134,7 @@ pub fn handle(
                 Append => StoreMode::Append,
                 _ => StoreMode::Prepend,
             };
-            let outcome = store.store(mode, key, value(), flags, i64::from(exptime), p.cas());
+            let outcome = store.store(mode, key, p.value(), flags, i64::from(exptime), p.cas());
             let status = match outcome {
                 StoreOutcome::Stored(cas) => {
                     if !quiet {

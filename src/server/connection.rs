@@ -113,13 +113,9 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, mut stop: watch::
                     }
                 },
                 Protocol::Text => match Request::parse(&buf, &limits) {
-                    Ok(Parsed::Complete { len, .. }) => {
-                        let frame = buf.split_to(len).freeze();
-                        if let Ok(Parsed::Complete { message, .. }) =
-                            Request::parse(&frame, &limits)
-                        {
-                            after = super::ascii::handle(&message, &frame, &shared, &mut out);
-                        }
+                    Ok(Parsed::Complete { message, len }) => {
+                        after = super::ascii::handle(&message, &shared, &mut out);
+                        buf.advance(len);
                     }
                     Ok(Parsed::Incomplete { .. }) => break,
                     Err(e) => {

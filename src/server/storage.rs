@@ -381,12 +381,13 @@ impl Store {
         &self,
         mode: StoreMode,
         key: &[u8],
-        value: Bytes,
+        value: impl AsRef<[u8]>,
         flags: u32,
         exptime: i64,
         cas: u64,
     ) -> StoreOutcome {
         Counters::bump(&self.counters.cmd_set);
+        let value = value.as_ref();
         if value.len() > self.config.max_item_size {
             // memcached drops the old item when a too-large set replaces it.
             if mode == StoreMode::Set {
@@ -430,9 +431,9 @@ impl Store {
                 let mut joined = BytesMut::with_capacity(old.value.len() + value.len());
                 if mode == StoreMode::Append {
                     joined.extend_from_slice(&old.value);
-                    joined.extend_from_slice(&value);
+                    joined.extend_from_slice(value);
                 } else {
-                    joined.extend_from_slice(&value);
+                    joined.extend_from_slice(value);
                     joined.extend_from_slice(&old.value);
                 }
                 (joined.freeze(), old.flags, old.expires_at)
@@ -452,7 +453,7 @@ impl Store {
                 // Own a compact copy: the value arrives as a slice of the connection's read
                 // buffer, and keeping that slice would keep the whole buffer alive for as long
                 // as the item lives, far beyond what the memory limit accounts for.
-                (Bytes::copy_from_slice(&value), flags, at)
+                (Bytes::copy_from_slice(value), flags, at)
             }
         };
         if let Some(i) = existing {
