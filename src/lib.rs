@@ -29,6 +29,8 @@ pub mod capture;
 pub mod client;
 pub mod dissect;
 pub mod dump;
+#[path = "filter_stub.rs"]
+pub mod filter;
 pub mod hash;
 pub mod load;
 pub mod pipeline;
@@ -36,6 +38,8 @@ pub mod protocol;
 pub mod proxy;
 pub mod server;
 pub mod summary;
+pub mod timeline;
+pub mod tui;
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

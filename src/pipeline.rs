@@ -33,7 +33,7 @@ pub struct Pass {
     dissector: Dissector,
     /// Flows off the memcached ports that opened with a binary header (bounded by the
     /// reassembler's own flow table in practice; cleared when it grows past 100 000).
-    binary_flows: HashSet<(SocketAddr, SocketAddr)>,
+    memcached_flows: HashSet<(SocketAddr, SocketAddr)>,
     stats: PassStats,
 }
 
@@ -47,7 +47,7 @@ impl Pass {
                 ..ReassemblyConfig::default()
             }),
             dissector: Dissector::new(),
-            binary_flows: HashSet::new(),
+            memcached_flows: HashSet::new(),
             stats: PassStats::default(),
         }
     }
@@ -63,29 +63,32 @@ impl Pass {
         let port_match =
             self.ports.contains(&seg.src.port()) || self.ports.contains(&seg.dst.port());
         if !port_match {
-            // Off the memcached ports, only streams whose first bytes are a binary header count
-            // (remembered per flow, so their later segments follow).
+            // Off the memcached ports, only streams that open with a binary header or a whole
+            // text command line count (remembered per flow, so their later segments follow).
             let flow = if seg.src <= seg.dst {
                 (seg.src, seg.dst)
             } else {
                 (seg.dst, seg.src)
             };
-            if !self.binary_flows.contains(&flow) {
+            if !self.memcached_flows.contains(&flow) {
                 let opens_binary = seg.payload.len() >= 24
                     && crate::protocol::binary::plausible_header(seg.payload, 64 << 20);
-                if !opens_binary {
+                let opens_text = !opens_binary
+                    && memchr::memchr(b'\n', seg.payload).is_some_and(|i| i < 2048)
+                    && crate::protocol::ascii::looks_like_ascii_command(seg.payload);
+                if !opens_binary && !opens_text {
                     self.stats.skipped_frames += 1;
                     return;
                 }
-                if self.binary_flows.len() > 100_000 {
-                    self.binary_flows.clear();
+                if self.memcached_flows.len() > 100_000 {
+                    self.memcached_flows.clear();
                 }
-                self.binary_flows.insert(flow);
-                // The magic says which side is the server.
-                let server = if seg.payload[0] == 0x81 {
-                    seg.src
-                } else {
+                self.memcached_flows.insert(flow);
+                // A response magic comes from the server; a request or a command goes to it.
+                let server = if opens_text || seg.payload[0] != 0x81 {
                     seg.dst
+                } else {
+                    seg.src
                 };
                 self.reassembler.hint_server(seg.src, seg.dst, server);
             }

@@ -158,15 +158,42 @@ impl TrafficStats {
         }
     }
 
-    fn top<K: Clone, V: Copy + Ord>(
+    fn top<K: Clone + Eq + std::hash::Hash, V: Copy>(
         map: &HashMap<K, V>,
         n: usize,
         by: impl Fn(&V) -> u64,
     ) -> Vec<(K, V)> {
-        let mut v: Vec<(K, V)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        v.sort_by_key(|e| std::cmp::Reverse(by(&e.1)));
-        v.truncate(n);
-        v
+        // Pick the top n without sorting everything: a million keys stay cheap.
+        let mut v: Vec<(&K, u64)> = map.iter().map(|(k, v)| (k, by(v))).collect();
+        if n == 0 {
+            return Vec::new();
+        }
+        if v.len() > n {
+            v.select_nth_unstable_by_key(n - 1, |e| std::cmp::Reverse(e.1));
+            v.truncate(n);
+        }
+        v.sort_by_key(|e| std::cmp::Reverse(e.1));
+        v.into_iter().map(|(k, _)| (k.clone(), map[k])).collect()
+    }
+
+    /// The `n` keys requested most (`by_bytes`: moving the most value bytes), with their
+    /// (requests, bytes).
+    pub fn top_keys(&self, n: usize, by_bytes: bool) -> Vec<(Bytes, (u64, u64))> {
+        if by_bytes {
+            Self::top(&self.keys, n, |v| v.1)
+        } else {
+            Self::top(&self.keys, n, |v| v.0)
+        }
+    }
+
+    /// The `n` clients sending the most requests.
+    pub fn top_clients(&self, n: usize) -> Vec<(IpAddr, u64)> {
+        Self::top(&self.clients, n, |v| *v)
+    }
+
+    /// The `n` most frequent error answers.
+    pub fn top_errors(&self, n: usize) -> Vec<(&'static str, u64)> {
+        Self::top(&self.errors, n, |v| *v)
     }
 
     fn seconds(&self) -> f64 {
@@ -241,16 +268,23 @@ impl TrafficStats {
         let secs = self.seconds();
         let d = &self.pass.dissect;
         let r = &self.pass.reassembly;
-        let _ = writeln!(
-            s,
-            "{} frames, {} connections, {} messages over {secs:.3} s",
-            self.pass.frames, r.connections, d.messages
-        );
-        let _ = writeln!(
-            s,
-            "bytes: {} to servers, {} to clients",
-            d.bytes_to_server, d.bytes_to_client
-        );
+        if self.pass.frames > 0 {
+            let _ = writeln!(
+                s,
+                "{} frames, {} connections, {} messages over {secs:.3} s",
+                self.pass.frames, r.connections, d.messages
+            );
+        } else {
+            let requests: u64 = self.ops.values().map(|o| o.requests).sum();
+            let _ = writeln!(s, "{requests} requests over {secs:.3} s");
+        }
+        if self.pass.frames > 0 {
+            let _ = writeln!(
+                s,
+                "bytes: {} to servers, {} to clients",
+                d.bytes_to_server, d.bytes_to_client
+            );
+        }
         if let Some(h) = self.hit_ratio() {
             let _ = writeln!(
                 s,

@@ -49,6 +49,10 @@ pub struct Args {
     /// Keys per mget.
     #[arg(long, default_value_t = 10)]
     mget_keys: usize,
+    /// Pace the run to about this many requests per second in all (like memaslap --tps);
+    /// without it each connection sends as fast as it is answered.
+    #[arg(long)]
+    rate: Option<f64>,
     /// Do not store every key before measuring.
     #[arg(long)]
     no_prefill: bool,
@@ -95,6 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         key_prefix: args.key_prefix,
         prefill: !args.no_prefill,
         mget_keys: args.mget_keys,
+        rate: args.rate,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(async {

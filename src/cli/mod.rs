@@ -5,12 +5,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod demo;
 mod dump;
+mod live;
 mod load;
 mod proxy;
 mod serve;
 mod source;
 mod stats;
+mod view;
 
 /// memshark: Wireshark + termshark + mctop for memcached traffic.
 #[derive(Debug, Parser)]
@@ -22,6 +25,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Demo(demo::Args),
+    View(view::Args),
+    Live(live::Args),
     Decode(decode::Args),
     Serve(serve::Args),
     Load(load::Args),
@@ -50,6 +56,9 @@ pub async fn shutdown_signal() {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::View(args) => view::run(args),
+        Command::Live(args) => live::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Load(args) => load::run(args),

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -69,10 +69,14 @@ impl Window {
     }
 }
 
-/// Runs `memshark proxy`.
+/// Runs `memshark proxy`: headless on the current thread, or the proxy on a background
+/// thread with the terminal timeline on this one.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if !args.headless {
-        eprintln!("memshark proxy: the terminal timeline is not built yet; running headless (stats on stderr every second)");
+    let headless = args.headless || super::view::need_terminal("").is_err();
+    if !args.headless && headless {
+        eprintln!(
+            "memshark proxy: not on a terminal; running headless (stats on stderr every second)"
+        );
     }
     let recorder = match &args.record {
         Some(path) => Some(Recorder::create(&RecordConfig {
@@ -83,76 +87,146 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         })?),
         None => None,
     };
-    let mut dump_file = match &args.dump {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
-        None => None,
-    };
     // One thread, like twemproxy: on a small machine the proxy is bound by wakeups and
     // context switches, and a single event loop avoids cross-thread wakeups entirely.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
-        let (tx, rx) = tokio::sync::mpsc::channel(65_536);
-        let config = ProxyConfig {
-            listen: args.listen,
-            backend: args.backend.clone(),
-            max_connections: args.max_connections,
-            connect_timeout: Duration::from_millis(args.connect_timeout_ms),
-            ..ProxyConfig::default()
-        };
-        let proxy = Proxy::bind(config, Some(tx)).await?;
-        eprintln!("memshark proxy: {} → {}{}", proxy.local_addr()?, args.backend,
-            args.record.as_ref().map(|p| format!(", recording to {}", p.display())).unwrap_or_default());
-        let counters = proxy.counters();
-        let window = Arc::new(Mutex::new(Window::new()));
-        let consumer = {
-            let window = Arc::clone(&window);
-            tokio::spawn(async move {
-                let mut jsonl = memshark::dump::JsonlWriter::default();
-                let mut line = Vec::new();
-                let mut on_message = move |m: memshark::dissect::Message| {
-                    if m.kind == Kind::Response {
-                        let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
-                        w.ops += u64::from(m.latency_ns.is_some());
-                        w.errors += u64::from(m.is_error());
-                        if let Some(l) = m.latency_ns {
-                            let _ = w.latency_us.record((l / 1000).max(1));
-                        }
+    if headless {
+        return runtime.block_on(serve(args, recorder, None, super::shutdown_signal()));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let dropped = Arc::default();
+    let (collector, rx) = memshark::tui::feed::collector(500_000, Arc::clone(&dropped));
+    let label = format!("proxy {} → {}", args.listen, args.backend);
+    let record = args.record.clone();
+    let worker = {
+        let stop = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("memshark-proxy".into())
+            .spawn(move || {
+                runtime.block_on(serve(args, recorder, Some(collector), async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
                     }
-                    if let Some(f) = &mut dump_file {
-                        line.clear();
-                        jsonl.write(&mut line, &m);
-                        let _ = f.write_all(&line);
+                }))
+            })?
+    };
+    // Let a bind error show before the screen switches.
+    std::thread::sleep(Duration::from_millis(100));
+    if worker.is_finished() {
+        return worker
+            .join()
+            .map_err(|_| anyhow::anyhow!("the proxy thread panicked"))?;
+    }
+    let mut app = memshark::tui::App::new(memshark::tui::SourceInfo::new(label, true));
+    app.source.dropped = dropped;
+    app.max_rows = Some(2_000_000);
+    let result = super::view::open(app, rx);
+    stop.store(true, Ordering::Relaxed);
+    let outcome = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the proxy thread panicked"))?;
+    result?;
+    if let Some(p) = record {
+        eprintln!("memshark proxy: recording in {}", p.display());
+    }
+    outcome
+}
+
+/// The proxy itself, until `shutdown`: dissects the tap for the stats line (headless) or the
+/// UI (`ui`), records, and dumps.
+async fn serve(
+    args: Args,
+    recorder: Option<Recorder>,
+    ui: Option<memshark::tui::feed::Collector>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let mut dump_file = match &args.dump {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
+        None => None,
+    };
+    let headless = ui.is_none();
+    let (tx, rx) = tokio::sync::mpsc::channel(65_536);
+    let config = ProxyConfig {
+        listen: args.listen,
+        backend: args.backend.clone(),
+        max_connections: args.max_connections,
+        connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+        ..ProxyConfig::default()
+    };
+    let proxy = Proxy::bind(config, Some(tx)).await?;
+    if headless {
+        eprintln!(
+            "memshark proxy: {} → {}{}",
+            proxy.local_addr()?,
+            args.backend,
+            args.record
+                .as_ref()
+                .map(|p| format!(", recording to {}", p.display()))
+                .unwrap_or_default()
+        );
+    }
+    let counters = proxy.counters();
+    let window = Arc::new(Mutex::new(Window::new()));
+    let consumer = {
+        let window = Arc::clone(&window);
+        tokio::spawn(async move {
+            let mut jsonl = memshark::dump::JsonlWriter::default();
+            let mut line = Vec::new();
+            let mut on_message = move |m: memshark::dissect::Message| {
+                if m.kind == Kind::Response {
+                    let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
+                    w.ops += u64::from(m.latency_ns.is_some());
+                    w.errors += u64::from(m.is_error());
+                    if let Some(l) = m.latency_ns {
+                        let _ = w.latency_us.record((l / 1000).max(1));
                     }
-                };
-                TapConsumer::new(recorder).run(rx, &mut on_message).await
-            })
-        };
-        let ticker = {
-            let counters = Arc::clone(&counters);
-            let window = Arc::clone(&window);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(1));
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    let w = std::mem::replace(&mut *window.lock().unwrap_or_else(|p| p.into_inner()), Window::new());
-                    let (p50, p99) = if w.latency_us.is_empty() { (0, 0) } else { (w.latency_us.value_at_quantile(0.5), w.latency_us.value_at_quantile(0.99)) };
-                    eprintln!(
-                        "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}",
-                        counters.open.load(Ordering::Relaxed), w.ops, p50, p99, w.errors,
-                        counters.bytes_up.load(Ordering::Relaxed), counters.bytes_down.load(Ordering::Relaxed),
-                        counters.tap_dropped.load(Ordering::Relaxed), counters.backend_failures.load(Ordering::Relaxed),
-                    );
                 }
-            })
-        };
-        proxy.run(super::shutdown_signal(), Duration::from_secs_f64(args.grace.max(0.0))).await;
-        ticker.abort();
-        if let Ok(Some(recorder)) = consumer.await {
-            eprintln!("memshark proxy: recording closed ({} bytes)", recorder.size());
+                if let Some(f) = &mut dump_file {
+                    line.clear();
+                    jsonl.write(&mut line, &m);
+                    let _ = f.write_all(&line);
+                }
+                if let Some(ui) = &ui {
+                    ui.push(m);
+                }
+            };
+            TapConsumer::new(recorder).run(rx, &mut on_message).await
+        })
+    };
+    let ticker = headless.then(|| {
+        let counters = Arc::clone(&counters);
+        let window = Arc::clone(&window);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let w = std::mem::replace(&mut *window.lock().unwrap_or_else(|p| p.into_inner()), Window::new());
+                let (p50, p99) = if w.latency_us.is_empty() { (0, 0) } else { (w.latency_us.value_at_quantile(0.5), w.latency_us.value_at_quantile(0.99)) };
+                eprintln!(
+                    "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}",
+                    counters.open.load(Ordering::Relaxed), w.ops, p50, p99, w.errors,
+                    counters.bytes_up.load(Ordering::Relaxed), counters.bytes_down.load(Ordering::Relaxed),
+                    counters.tap_dropped.load(Ordering::Relaxed), counters.backend_failures.load(Ordering::Relaxed),
+                );
+            }
+        })
+    });
+    proxy
+        .run(shutdown, Duration::from_secs_f64(args.grace.max(0.0)))
+        .await;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if let Ok(Some(recorder)) = consumer.await {
+        if headless {
+            eprintln!(
+                "memshark proxy: recording closed ({} bytes)",
+                recorder.size()
+            );
         }
-        anyhow::Ok(())
-    })
+    }
+    Ok(())
 }

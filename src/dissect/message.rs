@@ -97,6 +97,10 @@ pub struct Message {
     pub latency_ns: Option<u64>,
     /// The request this response answers: its op.
     pub request_op: Option<&'static str>,
+    /// Transaction number: every request gets the next one from its dissector (0, 1, 2, …);
+    /// a response paired with a request carries that request's number. `None` for unpaired
+    /// responses, gaps and malformed bytes.
+    pub txn: Option<u64>,
     /// Set when the message is malformed or the stream had a gap here.
     pub error: Option<String>,
     /// The message's bytes as seen.
@@ -138,6 +142,7 @@ impl Message {
             quiet: false,
             latency_ns: None,
             request_op: None,
+            txn: None,
             error: None,
             raw: Bytes::new(),
         }

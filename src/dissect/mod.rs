@@ -79,6 +79,7 @@ struct Side {
 
 #[derive(Debug)]
 struct Pending {
+    txn: u64,
     opaque: Option<u32>,
     op: &'static str,
     ts: Timestamp,
@@ -102,6 +103,7 @@ pub struct Dissector {
     conns: FxHashMap<u64, Conn>,
     limits: ParseLimits,
     stats: DissectStats,
+    next_txn: u64,
 }
 
 impl Default for Dissector {
@@ -117,6 +119,7 @@ impl Dissector {
             conns: FxHashMap::default(),
             limits: ParseLimits::permissive(),
             stats: DissectStats::default(),
+            next_txn: 0,
         }
     }
 
@@ -388,6 +391,10 @@ impl Dissector {
             sink(m);
             return;
         }
+        if m.kind == Kind::Request {
+            m.txn = Some(self.next_txn);
+            self.next_txn += 1;
+        }
         let Some(conn) = self.conns.get_mut(&conn_id) else {
             match m.kind {
                 Kind::Request => self.stats.requests += 1,
@@ -402,6 +409,7 @@ impl Dissector {
                 let expects_answer = !(m.quiet && m.proto == Proto::Ascii);
                 if expects_answer {
                     conn.pending.push_back(Pending {
+                        txn: self.next_txn - 1,
                         opaque: m.opaque,
                         op: m.op,
                         ts: m.ts,
@@ -435,6 +443,7 @@ impl Dissector {
                             !p.quiet
                                 || (meta
                                     && answer != "MN"
+                                    && meta_can_answer(p.op, answer)
                                     && !quiet_suppresses(p.op, answer)
                                     && (m.opaque.is_none() || p.opaque == m.opaque))
                         })
@@ -460,6 +469,7 @@ impl Dissector {
                         if let Some(p) = conn.pending.front() {
                             m.latency_ns = Some(m.ts.as_nanos().saturating_sub(p.ts.as_nanos()));
                             m.request_op = Some(p.op);
+                            m.txn = Some(p.txn);
                             let _ = p.noop;
                         }
                         self.stats.paired += 1;
@@ -479,6 +489,20 @@ impl Dissector {
         for (_, conn) in self.conns.drain() {
             self.stats.unpaired_requests += conn.pending.iter().filter(|p| !p.quiet).count() as u64;
         }
+    }
+}
+
+/// Whether a meta command can produce this meta answer at all (`mg` never says `NF`, `md`
+/// never says `VA`), so that a quiet request is not paired with another command's answer.
+fn meta_can_answer(command: &str, answer: &str) -> bool {
+    match command {
+        "mg" => matches!(answer, "VA" | "HD" | "EN"),
+        "ms" => matches!(answer, "HD" | "NS" | "EX" | "NF"),
+        "md" => matches!(answer, "HD" | "NF" | "EX"),
+        "ma" => matches!(answer, "HD" | "VA" | "NF" | "NS" | "EX"),
+        "mn" => answer == "MN",
+        "me" => matches!(answer, "ME" | "EN"),
+        _ => true,
     }
 }
 

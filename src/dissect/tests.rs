@@ -308,3 +308,35 @@ fn fuzz_regression_dissector_gap_after_close() {
     }
     let _ = run(events);
 }
+
+#[test]
+fn a_quiet_meta_request_is_not_given_another_commands_answer() {
+    // mg q suppresses EN and md q suppresses HD/NF: the NF is ma's, the MN is mn's.
+    let (msgs, stats) = run(vec![
+        data(
+            Direction::ToServer,
+            1,
+            b"ms k 5\r\nhello\r\nmg k v\r\nmg absent v q\r\nmd k q\r\nma k\r\nmn\r\n",
+        ),
+        data(
+            Direction::ToClient,
+            2,
+            b"HD\r\nVA 5\r\nhello\r\nNF\r\nMN\r\n",
+        ),
+    ]);
+    let answers: Vec<_> = msgs
+        .iter()
+        .filter(|m| m.kind == crate::dissect::Kind::Response)
+        .map(|m| (m.op, m.request_op, m.txn))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("HD", Some("ms"), Some(0)),
+            ("VA", Some("mg"), Some(1)),
+            ("NF", Some("ma"), Some(4)),
+            ("MN", Some("mn"), Some(5)),
+        ]
+    );
+    assert_eq!((stats.unpaired_requests, stats.unpaired_responses), (0, 0));
+}

@@ -163,6 +163,9 @@ pub struct LoadConfig {
     pub prefill: bool,
     /// Keys per multi-get.
     pub mget_keys: usize,
+    /// Pace the run to about this many requests per second in all (spread over the
+    /// connections); `None` runs closed-loop, as fast as the server answers.
+    pub rate: Option<f64>,
 }
 
 impl Default for LoadConfig {
@@ -181,6 +184,7 @@ impl Default for LoadConfig {
             key_prefix: "memshark".into(),
             prefill: true,
             mget_keys: 10,
+            rate: None,
         }
     }
 }

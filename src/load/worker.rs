@@ -271,7 +271,20 @@ pub async fn run_connection(
     let mut pending = std::collections::VecDeque::with_capacity(cfg.pipeline);
     let mut done = Vec::with_capacity(cfg.pipeline);
     let mut answered = 0u64;
+    // Paced runs: one batch per `interval`, so that all connections together make `rate`.
+    let mut pacer = cfg.rate.filter(|r| *r > 0.0).map(|r| {
+        let per_batch = cfg.connections as f64 * cfg.pipeline as f64 / r;
+        let mut i = tokio::time::interval(std::time::Duration::from_secs_f64(per_batch.max(1e-6)));
+        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        i
+    });
     while !progress.stop.load(Ordering::Relaxed) && max_ops.is_none_or(|m| answered < m) {
+        if let Some(p) = &mut pacer {
+            tokio::select! {
+                _ = p.tick() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => continue,
+            }
+        }
         let batch = match max_ops {
             Some(m) => (m - answered).min(cfg.pipeline as u64) as usize,
             None => cfg.pipeline,
