@@ -29,7 +29,6 @@ pub mod capture;
 pub mod client;
 pub mod dissect;
 pub mod dump;
-#[path = "filter_stub.rs"]
 pub mod filter;
 pub mod hash;
 pub mod load;

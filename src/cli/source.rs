@@ -28,6 +28,10 @@ pub struct Source {
     /// header are recognised on any port.
     #[arg(long = "port", default_values_t = [11211u16])]
     pub ports: Vec<u16>,
+    /// Only messages matching this display filter (the TUI's `/` language), e.g.
+    /// `op == "get" && status != 0`, `latency > 1ms`, `key ~ "^user:"`.
+    #[arg(long)]
+    pub filter: Option<memshark::filter::Filter>,
 }
 
 /// What a read ended with: the pass counters and, for a live capture, the kernel's.
@@ -40,6 +44,13 @@ pub struct Outcome {
 
 /// Reads the source, handing each message to `sink` until it returns `false`.
 pub fn read(source: &Source, sink: &mut dyn FnMut(Message) -> bool) -> anyhow::Result<Outcome> {
+    match source.filter.as_ref().filter(|f| !f.is_all()) {
+        Some(f) => read_all(source, &mut |m| !f.matches(&m) || sink(m)),
+        None => read_all(source, sink),
+    }
+}
+
+fn read_all(source: &Source, sink: &mut dyn FnMut(Message) -> bool) -> anyhow::Result<Outcome> {
     if let Some(file) = &source.file {
         let mut progress = super::dump::progress_for(file);
         let pass = dissect_file(file, &source.ports, &mut progress, sink)

@@ -108,7 +108,9 @@ pub struct Message {
 }
 
 impl Message {
-    pub(crate) fn new(
+    /// A message of connection `conn` with nothing decoded yet (op `unknown`): what the
+    /// decoders start from, and a base for hand-made messages in tests.
+    pub fn new(
         conn: u64,
         client: SocketAddr,
         server: SocketAddr,

@@ -387,7 +387,9 @@ impl Dissector {
     /// Pairs and emits a message.
     fn emit(&mut self, conn_id: u64, mut m: Message, sink: &mut impl FnMut(Message)) {
         self.stats.messages += 1;
-        if m.op == "gap" || m.op == "truncated" || m.op == "malformed" {
+        // Gaps and cut-off tails are nobody's request or answer; malformed messages are paired
+        // like any other (memcached answers a bad command line with ERROR or CLIENT_ERROR).
+        if m.op == "gap" || m.op == "truncated" {
             sink(m);
             return;
         }

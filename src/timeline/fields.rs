@@ -30,7 +30,7 @@ fn node(depth: u8, name: &str, value: impl Into<String>, range: Range<usize>) ->
 
 /// Shows bytes as text when printable, else as hex.
 pub fn printable(b: &[u8]) -> String {
-    if !b.is_empty() && b.iter().all(|c| (0x20..0x7f).contains(c)) {
+    if b.iter().all(|c| (0x20..0x7f).contains(c)) {
         String::from_utf8_lossy(b).into_owned()
     } else {
         let hex: String = b.iter().take(32).map(|c| format!("{c:02x}")).collect();
@@ -370,7 +370,7 @@ mod tests {
         let f = describe(&raw[..30], Proto::Binary, 0);
         assert!(f
             .iter()
-            .any(|x| x.name == "missing" && x.value.starts_with("4 body bytes")));
+            .any(|x| x.name == "missing" && x.value.starts_with("13 body bytes")));
         assert!(describe(&raw[..5], Proto::Binary, 0)[0].name == "truncated header");
     }
 

@@ -25,3 +25,6 @@ pub mod view;
 pub use rates::Rates;
 pub use store::{Flow, MsgRec, Store, Txn};
 pub use view::{SortKey, TxnFields, View};
+
+#[cfg(test)]
+mod tests;

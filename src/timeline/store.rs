@@ -10,6 +10,7 @@
 use std::net::SocketAddr;
 
 use crate::dissect::{Kind, Message, Proto};
+use crate::filter::text_status;
 use crate::hash::FxHashMap;
 
 /// "No such record".
@@ -141,22 +142,6 @@ impl Txn {
     pub fn status(&self) -> Option<u16> {
         self.has(HAS_STATUS).then_some(self.status)
     }
-}
-
-/// Maps a text or meta answer word to the binary status it means (0 success, 1 miss, 2 exists,
-/// 5 not stored, 0x81 unknown command, 4 invalid arguments, 0x84 server error).
-pub fn text_status(word: &str) -> Option<u16> {
-    Some(match word {
-        "STORED" | "DELETED" | "TOUCHED" | "OK" | "VALUE" | "END" | "HD" | "VA" | "MN"
-        | "NUMBER" | "STAT" | "VERSION" => 0,
-        "NOT_FOUND" | "EN" | "NF" => 1,
-        "EXISTS" | "EX" => 2,
-        "NOT_STORED" | "NS" => 5,
-        "ERROR" => 0x81,
-        "CLIENT_ERROR" => 4,
-        "SERVER_ERROR" => 0x84,
-        _ => return None,
-    })
 }
 
 impl Store {

@@ -263,10 +263,7 @@ impl App {
         } else if self.selected >= self.offset + h {
             self.offset = self.selected + 1 - h;
         }
-        self.offset = self
-            .offset
-            .min(len.saturating_sub(h).max(0))
-            .min(self.selected);
+        self.offset = self.offset.min(len.saturating_sub(h)).min(self.selected);
     }
 
     /// The store row selected, if any.

@@ -180,3 +180,6 @@ pub fn render_to_string(app: &mut App, width: u16, height: u16) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -212,7 +212,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     let rows = (inner.height as usize / 2).max(1);
     for (i, (op, series)) in per_op.iter().take(rows).enumerate() {
         let y = inner.y + (i as u16) * 2;
-        if y + 1 >= inner.y + inner.height + 1 {
+        if y + 1 > inner.y + inner.height {
             break;
         }
         // Live: the last complete second; a finished capture: its average.
