@@ -93,7 +93,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for f in [
         "op == \"get\" && status != 0",
         "latency > 1ms",
-        "key ~ \"^k:1\"",
+        "key ~ \"^user:1\"",
+        "key contains \"99\" || size > 1kb",
         "",
     ] {
         let filter = Filter::parse(f)?;

@@ -17,6 +17,7 @@
 //! assert!(view.len() < store.len());
 //! ```
 
+mod arena;
 pub mod fields;
 pub mod rates;
 pub mod store;

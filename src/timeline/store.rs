@@ -10,18 +10,16 @@
 use std::net::SocketAddr;
 
 use crate::dissect::{Kind, Message, Proto};
+use super::arena::Arena;
 use crate::filter::text_status;
 use crate::hash::FxHashMap;
 
 /// "No such record".
 pub const NONE: u32 = u32::MAX;
 
-const CHUNK: usize = 4 << 20;
-
 /// Where one message's bytes are, and the frame it started in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MsgRec {
-    chunk: u32,
     off: u32,
     len: u32,
     /// Capture frame number of the message's first byte (saturated at `u32::MAX - 1`).
@@ -57,13 +55,13 @@ const PROTO_SHIFT: u16 = 12;
 pub struct Txn {
     /// When the first message was seen (ns since the epoch).
     pub ts_ns: u64,
-    /// First answer − request, or `u64::MAX` when unknown.
-    pub latency_ns: u64,
+    /// First answer − request, packed: nanoseconds below 2^31, else 2^31 + microseconds;
+    /// `u32::MAX` when unknown. Read it with [`Txn::latency`].
+    latency: u32,
     /// The request's message record, or [`NONE`].
     pub req: u32,
     /// The first response's message record, or [`NONE`].
     pub resp: u32,
-    last_resp: u32,
     /// Index into [`Store::flows`].
     pub flow: u32,
     /// Value bytes: the request's (stores) or the answers' (gets), saturated.
@@ -94,7 +92,7 @@ pub struct Flow {
 /// Every transaction seen so far, in arrival order.
 #[derive(Debug, Default)]
 pub struct Store {
-    chunks: Vec<Vec<u8>>,
+    arena: Arena,
     msgs: Vec<MsgRec>,
     txns: Vec<Txn>,
     flows: Vec<Flow>,
@@ -103,7 +101,6 @@ pub struct Store {
     /// Dissector request number − `txn_base` → row.
     by_txn: Vec<u32>,
     txn_base: u64,
-    arena_bytes: u64,
     /// Why flagged messages were flagged, by message record.
     errors: FxHashMap<u32, Box<str>>,
     /// Rows dropped from the front to stay under a row limit.
@@ -135,7 +132,19 @@ impl Txn {
 
     /// The latency, when known.
     pub fn latency(&self) -> Option<u64> {
-        (self.latency_ns != u64::MAX).then_some(self.latency_ns)
+        match self.latency {
+            u32::MAX => None,
+            l if l < 1 << 31 => Some(u64::from(l)),
+            l => Some(u64::from(l - (1 << 31)) * 1000),
+        }
+    }
+
+    fn set_latency(&mut self, ns: u64) {
+        self.latency = if ns < 1 << 31 {
+            ns as u32
+        } else {
+            ((1u64 << 31) + (ns / 1000).min((1 << 31) - 2)) as u32
+        };
     }
 
     /// The status, when known.
@@ -182,15 +191,16 @@ impl Store {
 
     /// Bytes held for messages (the capture's own bytes, copied once).
     pub fn arena_bytes(&self) -> u64 {
-        self.arena_bytes
+        self.arena.bytes()
     }
 
-    /// Bytes held by the records themselves (transactions, messages, indexes).
+    /// Bytes used by the records themselves (transactions, messages, indexes; lengths, not
+    /// the vectors' spare capacity, which is address space the kernel has not backed yet).
     pub fn record_bytes(&self) -> u64 {
-        (self.txns.capacity() * std::mem::size_of::<Txn>()
-            + self.msgs.capacity() * std::mem::size_of::<MsgRec>()
-            + self.by_txn.capacity() * 4
-            + self.flows.capacity() * std::mem::size_of::<Flow>()) as u64
+        (self.txns.len() * std::mem::size_of::<Txn>()
+            + self.msgs.len() * std::mem::size_of::<MsgRec>()
+            + self.by_txn.len() * 4
+            + self.flows.len() * std::mem::size_of::<Flow>()) as u64
     }
 
     /// A message record.
@@ -198,12 +208,12 @@ impl Store {
         self.msgs.get(i as usize)
     }
 
-    /// A message's bytes.
-    pub fn bytes(&self, m: &MsgRec) -> &[u8] {
-        self.chunks
-            .get(m.chunk as usize)
-            .and_then(|c| c.get(m.off as usize..(m.off + m.len) as usize))
-            .unwrap_or(&[])
+    /// The bytes of message record `i`.
+    pub fn bytes(&self, i: u32) -> &[u8] {
+        match self.msgs.get(i as usize) {
+            Some(m) => self.arena.get(i, m.off as usize, m.len as usize),
+            None => &[],
+        }
     }
 
     /// Why a message was flagged (malformed bytes, a gap), if it was.
@@ -255,19 +265,18 @@ impl Store {
         let Some(m) = self.msgs.get(holder as usize) else {
             return &[];
         };
-        let Some(chunk) = self.chunks.get(m.chunk as usize) else {
-            return &[];
-        };
-        let start = m.off as usize + t.key_off as usize;
-        chunk.get(start..start + t.key_len as usize).unwrap_or(&[])
+        self.arena.get(
+            holder,
+            m.off as usize + t.key_off as usize,
+            t.key_len as usize,
+        )
     }
 
     /// Every key: the one key, or each key of a multi-key text get.
     pub fn keys<'a>(&'a self, t: &Txn) -> impl Iterator<Item = &'a [u8]> + 'a {
         let first = self.key(t);
         let rest: &'a [u8] = if t.has(MULTIKEY) {
-            let m = self.msgs[t.req as usize];
-            let raw = self.bytes(&m);
+            let raw = self.bytes(t.req);
             let from = (t.key_off as usize).min(raw.len());
             let line = &raw[from..];
             let end = memchr::memchr(b'\r', line)
@@ -322,19 +331,7 @@ impl Store {
         let inside = !key.is_empty()
             && raw.as_ptr_range().contains(&key.as_ptr())
             && (key.as_ptr() as usize + key.len()) <= raw.as_ptr() as usize + raw.len();
-        let extra = if inside { 0 } else { key.len() };
-        let need = raw.len() + extra;
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.capacity() - c.len() >= need && c.len() + need <= u32::MAX as usize);
-        if !fits {
-            self.chunks.push(Vec::with_capacity(CHUNK.max(need)));
-        }
-        let chunk_i = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[chunk_i];
-        let off = chunk.len();
-        chunk.extend_from_slice(raw);
+        let i = self.msgs.len() as u32;
         let key_loc = if key.is_empty() {
             None
         } else if inside {
@@ -344,14 +341,15 @@ impl Store {
                 false,
             ))
         } else {
-            chunk.extend_from_slice(key);
             Some((raw.len() as u32, key.len() as u8, true))
         };
-        self.arena_bytes += need as u64;
-        let i = self.msgs.len() as u32;
+        let off = if inside || key.is_empty() {
+            self.arena.append(i, &[raw])
+        } else {
+            self.arena.append(i, &[raw, key])
+        };
         self.msgs.push(MsgRec {
-            chunk: chunk_i as u32,
-            off: off as u32,
+            off,
             len: raw.len() as u32,
             frame: m.frame.min(u64::from(u32::MAX - 1)) as u32,
             next: NONE,
@@ -379,10 +377,9 @@ impl Store {
         let op = self.intern(m.op);
         let mut t = Txn {
             ts_ns: m.ts.as_nanos(),
-            latency_ns: u64::MAX,
+            latency: u32::MAX,
             req: NONE,
             resp: NONE,
-            last_resp: NONE,
             flow,
             size: m.value_len.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
             key_off: 0,
@@ -424,9 +421,11 @@ impl Store {
             }
             Kind::Response => {
                 t.resp = mi;
-                t.last_resp = mi;
                 t.nresp = 1;
                 t.flags |= KEY_IN_RESP;
+                if !matches!(m.status, None | Some(0)) {
+                    t.size = 0;
+                }
                 Self::apply_status(&mut t, m);
             }
         }
@@ -468,19 +467,26 @@ impl Store {
             return;
         };
         let mut t = t;
-        if t.last_resp == NONE {
+        if t.resp == NONE {
             t.resp = mi;
             if let Some(l) = m.latency_ns {
-                t.latency_ns = l;
+                t.set_latency(l);
             }
-        } else if let Some(prev) = self.msgs.get_mut(t.last_resp as usize) {
-            prev.next = mi;
+        } else {
+            // Append to the chain (answers per request are few: a multi-get's values).
+            let mut last = t.resp;
+            while let Some(next) = self.msgs.get(last as usize).map(|r| r.next).filter(|&n| n != NONE) {
+                last = next;
+            }
+            if let Some(prev) = self.msgs.get_mut(last as usize) {
+                prev.next = mi;
+            }
         }
-        t.last_resp = mi;
         t.nresp = t.nresp.saturating_add(1);
         t.resp_op = self.intern(m.op);
-        if !t.has(REQ_VALUE) {
-            // Gets and the like: the answers' value bytes.
+        // Gets and the like: the answers' value bytes (a binary error's body is its message,
+        // not a value).
+        if !t.has(REQ_VALUE) && matches!(m.status, None | Some(0)) {
             let add = m.value_len.unwrap_or(0).min(u64::from(u32::MAX)) as u32;
             t.size = t.size.saturating_add(add);
         }
@@ -562,31 +568,15 @@ impl Store {
                 if i == holder {
                     len += key_extra;
                 }
-                let bytes = self
-                    .chunks
-                    .get(m.chunk as usize)
-                    .and_then(|c| c.get(m.off as usize..m.off as usize + len))
-                    .unwrap_or(&[]);
-                if fresh
-                    .chunks
-                    .last()
-                    .is_none_or(|c| c.capacity() - c.len() < len)
-                {
-                    fresh.chunks.push(Vec::with_capacity(CHUNK.max(len)));
-                }
-                let ci = fresh.chunks.len() - 1;
-                let c = &mut fresh.chunks[ci];
-                let off = c.len() as u32;
-                c.extend_from_slice(bytes);
-                fresh.arena_bytes += len as u64;
+                let bytes = self.arena.get(i, m.off as usize, len);
+                let ni = fresh.msgs.len() as u32;
+                let off = fresh.arena.append(ni, &[bytes]);
                 fresh.msgs.push(MsgRec {
-                    chunk: ci as u32,
                     off,
                     len: m.len,
                     frame: m.frame,
                     next: NONE,
                 });
-                let ni = (fresh.msgs.len() - 1) as u32;
                 if let Some(e) = self.errors.get(&i) {
                     fresh.errors.insert(ni, e.clone());
                 }
@@ -607,7 +597,6 @@ impl Store {
                 prev = ni;
                 at = next;
             }
-            t.last_resp = prev;
             fresh.txns.push(t);
         }
         // Rows still waiting for answers keep their request numbers.
@@ -627,5 +616,38 @@ impl Store {
         fresh.txn_base += leading as u64;
         *self = fresh;
         drop
+    }
+}
+
+#[cfg(test)]
+mod packing_tests {
+    use super::*;
+
+    #[test]
+    fn latency_is_exact_to_two_seconds_then_microseconds() {
+        let mut t = Txn {
+            ts_ns: 0,
+            latency: u32::MAX,
+            req: NONE,
+            resp: NONE,
+            flow: 0,
+            size: 0,
+            key_off: 0,
+            key_len: 0,
+            op: 0,
+            resp_op: 0,
+            nresp: 0,
+            status: 0,
+            flags: 0,
+        };
+        assert_eq!(t.latency(), None);
+        for ns in [0, 1, 999, 2_147_483_647] {
+            t.set_latency(ns);
+            assert_eq!(t.latency(), Some(ns));
+        }
+        t.set_latency(3_000_000_123);
+        assert_eq!(t.latency(), Some(3_000_000_000));
+        t.set_latency(u64::MAX);
+        assert!(t.latency().is_some_and(|l| l > 2_000_000_000_000));
     }
 }

@@ -74,7 +74,7 @@ fn message(
     proto: crate::dissect::Proto,
 ) {
     let Some(m) = store.msg(mi) else { return };
-    let raw = store.bytes(m);
+    let raw = store.bytes(mi);
     out.push(DetailLine {
         depth: 0,
         name: title,

@@ -339,11 +339,11 @@ fn bytes_pane(
             0..0,
         ),
     };
-    let Some(rec) = app.store.msg(msg) else {
+    if app.store.msg(msg).is_none() {
         frame.render_widget(pane_block(" Bytes ".into(), focused), area);
         return;
     };
-    let raw = app.store.bytes(rec);
+    let raw = app.store.bytes(msg);
     let title = match sel {
         Some(d) if d.msg != NONE && !d.range.is_empty() => {
             format!(
