@@ -2,13 +2,13 @@
 //! percentiles, the get hit ratio, bytes each way, top keys and clients, errors and the damage
 //! a capture can have (gaps, malformed messages, unpaired messages, drops).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 
 use crate::dissect::{Kind, Message};
+use crate::hash::FxHashMap as HashMap;
 use crate::pipeline::PassStats;
 
 /// Distinct keys tracked for the top-keys tables; past this, new keys are counted together

@@ -25,7 +25,10 @@
 //! | `flow` | the connection number | `== != < <= > >=` |
 //!
 //! A field can have several values (a transaction's two ops, a multi-get's keys, two ports):
-//! a comparison holds when any value satisfies it, and `a != b` means `!(a == b)`.
+//! a comparison holds when any value satisfies it, and `a != b` when the field has values and
+//! none equals `b`. As in Wireshark, every comparison on a field with no value is false, `!=`
+//! included (a quiet request with no answer has no status: `status != 0` skips it, while
+//! `!(status == 0)` takes it).
 //!
 //! ```
 //! use memshark::filter::Filter;

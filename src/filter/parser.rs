@@ -251,10 +251,18 @@ fn rel(op: &str) -> Option<Rel> {
     })
 }
 
-/// `==` and friends on a number; `!=` becomes "no value equals".
+/// "The field has a value, and none equals": `!=` as Wireshark reads it.
+fn none_equal(field: Field, eq: Test) -> Expr {
+    Expr::And(
+        Box::new(Expr::Exists(field)),
+        Box::new(Expr::Not(Box::new(Expr::Any(field, eq)))),
+    )
+}
+
+/// `==` and friends on a number.
 fn numeric(field: Field, op: &str, n: u64) -> Expr {
     match rel(op) {
-        Some(Rel::Ne) => Expr::Not(Box::new(Expr::Any(field, Test::Num(Rel::Eq, n)))),
+        Some(Rel::Ne) => none_equal(field, Test::Num(Rel::Eq, n)),
         Some(r) => Expr::Any(field, Test::Num(r, n)),
         None => Expr::True,
     }
@@ -275,13 +283,13 @@ fn textual(
                 fold,
             },
         ),
-        "!=" => Expr::Not(Box::new(Expr::Any(
+        "!=" => none_equal(
             field,
             Test::Text {
                 lit: lit.into_bytes(),
                 fold,
             },
-        ))),
+        ),
         "contains" => Expr::Any(field, Test::Contains(lit.into_bytes())),
         "~" => {
             let pattern = if fold { format!("(?i){lit}") } else { lit };

@@ -133,10 +133,12 @@ fn several_values_any_matches_and_not_equal_means_none() {
     let mut r = msg(Direction::ToClient, Proto::Ascii, "END");
     r.request_op = Some("get");
     assert!(ok("op == get", &r) && ok("op == END", &r));
-    // A field with no value: comparisons false, != true.
+    // A field with no value: every comparison false, != too; its negation true.
     let req = msg(Direction::ToServer, Proto::Binary, "noop");
     assert!(!ok("latency > 0", &req));
-    assert!(ok("latency != 1ms", &req));
+    assert!(!ok("latency != 1ms", &req));
+    assert!(!ok("status != 0", &req));
+    assert!(ok("!(status == 0)", &req));
     assert!(!ok("latency", &req) && !ok("status", &req) && !ok("key", &req));
 }
 

@@ -49,7 +49,12 @@ impl Rates {
         }
         let slot = (sec % WINDOW as u64) as usize;
         self.total[slot] += 1;
-        match self.ops.iter_mut().find(|(op, _)| *op == m.op) {
+        let at = self
+            .ops
+            .iter()
+            .position(|(op, _)| std::ptr::eq(*op, m.op))
+            .or_else(|| self.ops.iter().position(|(op, _)| *op == m.op));
+        match at.and_then(|i| self.ops.get_mut(i)) {
             Some((_, ring)) => ring[slot] += 1,
             None => {
                 let mut ring = [0; WINDOW];

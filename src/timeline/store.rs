@@ -9,8 +9,8 @@
 
 use std::net::SocketAddr;
 
-use crate::dissect::{Kind, Message, Proto};
 use super::arena::Arena;
+use crate::dissect::{Kind, Message, Proto};
 use crate::filter::text_status;
 use crate::hash::FxHashMap;
 
@@ -293,10 +293,12 @@ impl Store {
     }
 
     fn intern(&mut self, op: &'static str) -> u8 {
+        // Ops are static strings: the pointer almost always finds it; the text is the fallback.
         if let Some(i) = self
             .ops
             .iter()
-            .position(|o| std::ptr::eq(*o, op) || *o == op)
+            .position(|o| std::ptr::eq(*o, op))
+            .or_else(|| self.ops.iter().position(|o| *o == op))
         {
             return i as u8;
         }
@@ -475,7 +477,12 @@ impl Store {
         } else {
             // Append to the chain (answers per request are few: a multi-get's values).
             let mut last = t.resp;
-            while let Some(next) = self.msgs.get(last as usize).map(|r| r.next).filter(|&n| n != NONE) {
+            while let Some(next) = self
+                .msgs
+                .get(last as usize)
+                .map(|r| r.next)
+                .filter(|&n| n != NONE)
+            {
                 last = next;
             }
             if let Some(prev) = self.msgs.get_mut(last as usize) {

@@ -26,7 +26,11 @@ impl Subject for TxnFields<'_> {
                     _ => false,
                 }
             }
-            Field::Key => s.keys(t).any(|k| visit(Value::Str(k))),
+            Field::Key if t.has(super::store::MULTIKEY) => s.keys(t).any(|k| visit(Value::Str(k))),
+            Field::Key => {
+                let k = s.key(t);
+                !k.is_empty() && visit(Value::Str(k))
+            }
             Field::Status => match (t.status(), s.status_name(t)) {
                 (Some(code), Some(name)) => visit(Value::Status(code, name)),
                 _ => false,
@@ -163,13 +167,17 @@ impl View {
             let base = self.tested;
             let filter = &self.filter;
             let test = |from: usize, part: &[Txn]| -> Vec<u32> {
+                // Each thread its own copy: a regex's scratch space is then never shared.
+                let filter = filter.clone();
                 part.iter()
                     .enumerate()
                     .filter(|(_, t)| filter.matches(&TxnFields { store, txn: t }))
                     .map(|(i, _)| (from + i) as u32)
                     .collect()
             };
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(8);
             if todo.len() < 50_000 || threads < 2 {
                 let found = test(base, todo);
                 self.rows.extend(found);

@@ -78,7 +78,12 @@ fn message(
     out.push(DetailLine {
         depth: 0,
         name: title,
-        value: format!("frame {}, {} bytes", u64::from(m.frame), raw.len()),
+        value: if m.frame == 0 {
+            // From the proxy tap: no capture frames.
+            format!("{} bytes", raw.len())
+        } else {
+            format!("frame {}, {} bytes", m.frame, raw.len())
+        },
         msg: mi,
         range: 0..raw.len(),
     });

@@ -182,12 +182,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::raw(format!(
-                "{} requests over {:.1} s",
+                "{} requests in {:.1} s",
                 short(requests),
                 snap.seconds
             )),
             Span::raw(format!(
-                "  ·  {} req/s in the last second",
+                "  ·  {} req/s last second",
                 app.rates.last_second()
             )),
             Span::styled(
@@ -199,7 +199,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
                 },
             ),
         ]))
-        .block(block("all traffic (the filter does not apply here)")),
+        .block(block(
+            "totals, all traffic (the filter does not apply here)",
+        )),
         totals_area,
     );
     // Rates with sparklines | latency table + histogram.
@@ -250,7 +252,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     let [lat_table, hist] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(9)]).areas(latency_area);
     let header = Row::new([
-        "op", "requests", "answered", "p50 µs", "p90", "p99", "p99.9", "max",
+        "op", "reqs", "answers", "p50 µs", "p90", "p99", "p99.9", "max",
     ])
     .style(Style::new().bold().fg(Color::Cyan));
     let rows: Vec<Row<'_>> = snap

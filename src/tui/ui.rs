@@ -187,7 +187,9 @@ fn list(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
             name.to_string()
         }
     };
-    let header = Row::new(vec![
+    // Narrow terminals drop the server column before the key gets squeezed.
+    let show_server = inner.width >= 140;
+    let mut header = vec![
         mark(SortKey::Arrival, "No."),
         format!("Time ({})", app.time_format.name()),
         mark(SortKey::Client, "Client"),
@@ -197,8 +199,11 @@ fn list(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
         mark(SortKey::Status, "Status"),
         mark(SortKey::Size, "Size"),
         mark(SortKey::Latency, "Latency"),
-    ])
-    .style(Style::new().add_modifier(Modifier::BOLD).fg(Color::Cyan));
+    ];
+    if !show_server {
+        header.remove(3);
+    }
+    let header = Row::new(header).style(Style::new().add_modifier(Modifier::BOLD).fg(Color::Cyan));
     let store = &app.store;
     let end = (app.offset + h).min(app.view.len());
     let rows: Vec<Row<'_>> = (app.offset..end)
@@ -224,7 +229,7 @@ fn list(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
                 _ => String::new(),
             };
             let lat = t.latency();
-            let mut r = Row::new(vec![
+            let mut cells = vec![
                 Cell::from((u64::from(row) + store.evicted + 1).to_string()),
                 Cell::from(time_cell(app, pos, t)),
                 Cell::from(flow.client.to_string()),
@@ -235,15 +240,18 @@ fn list(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
                 Cell::from(size_text(t.size)),
                 Cell::from(lat.map_or_else(String::new, duration))
                     .style(lat.map_or(Style::new(), latency_style)),
-            ])
-            .style(row_style(t));
+            ];
+            if !show_server {
+                cells.remove(3);
+            }
+            let mut r = Row::new(cells).style(row_style(t));
             if pos == app.selected {
                 r = r.style(row_style(t).add_modifier(Modifier::REVERSED));
             }
             Some(r)
         })
         .collect();
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(8),
         Constraint::Length(16),
         Constraint::Length(21),
@@ -254,6 +262,9 @@ fn list(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
         Constraint::Length(7),
         Constraint::Length(10),
     ];
+    if !show_server {
+        widths.remove(3);
+    }
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, inner);
     if app.view.is_empty() {
