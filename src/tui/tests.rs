@@ -308,3 +308,20 @@ fn tiny_and_huge_windows_draw_without_panicking() {
         app.help = false;
     }
 }
+
+#[test]
+fn a_file_loads_through_the_feed_with_and_without_play() {
+    let direct = app_with("fixtures/meta.pcap").store.len();
+    for play in [None, Some(50.0)] {
+        let mut app = App::new(SourceInfo::new("meta", play.is_some()));
+        let rx = super::feed::file("fixtures/meta.pcap".into(), vec![11211], play);
+        let started = std::time::Instant::now();
+        while !app.source.ended {
+            super::pump(&mut app, &rx, std::time::Duration::from_millis(10)).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            assert!(started.elapsed().as_secs() < 20, "the feed never ended");
+        }
+        assert_eq!(app.store.len(), direct, "{play:?}");
+        assert!(app.stats.pass.frames > 0);
+    }
+}
