@@ -35,6 +35,7 @@ pub mod load;
 pub mod pipeline;
 pub mod protocol;
 pub mod proxy;
+pub mod replay;
 pub mod server;
 pub mod summary;
 pub mod timeline;

@@ -10,6 +10,7 @@ mod dump;
 mod live;
 mod load;
 mod proxy;
+mod replay;
 mod serve;
 mod source;
 mod stats;
@@ -34,6 +35,7 @@ enum Command {
     Dump(dump::Args),
     Stats(stats::Args),
     Proxy(proxy::Args),
+    Replay(replay::Args),
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -65,6 +67,7 @@ pub fn run() -> ExitCode {
         Command::Dump(args) => dump::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Replay(args) => replay::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -80,6 +80,9 @@ struct Side {
 #[derive(Debug)]
 struct Pending {
     txn: u64,
+    /// Hash of the key of a binary request whose answer names it (GETK/GETKQ/GATK…), so that
+    /// quiet multi-gets that all use one opaque still pair each hit with its own request.
+    key_hash: Option<u64>,
     opaque: Option<u32>,
     op: &'static str,
     ts: Timestamp,
@@ -412,6 +415,9 @@ impl Dissector {
                 if expects_answer {
                     conn.pending.push_back(Pending {
                         txn: self.next_txn - 1,
+                        key_hash: (m.proto == Proto::Binary)
+                            .then(|| m.key.as_deref().map(key_hash))
+                            .flatten(),
                         opaque: m.opaque,
                         op: m.op,
                         ts: m.ts,
@@ -430,11 +436,22 @@ impl Dissector {
                 self.stats.responses += 1;
                 let found = match m.proto {
                     // memcached echoes opcode and opaque; match both, then opaque alone.
-                    Proto::Binary => conn
-                        .pending
-                        .iter()
-                        .position(|p| p.opaque == m.opaque && p.op == m.op)
-                        .or_else(|| conn.pending.iter().position(|p| p.opaque == m.opaque)),
+                    Proto::Binary => {
+                        let answer_key = m.key.as_deref().map(key_hash);
+                        let same_key = |p: &Pending| match (p.key_hash, answer_key) {
+                            (Some(a), Some(b)) => a == b,
+                            _ => true,
+                        };
+                        conn.pending
+                            .iter()
+                            .position(|p| p.opaque == m.opaque && p.op == m.op && same_key(p))
+                            .or_else(|| {
+                                conn.pending
+                                    .iter()
+                                    .position(|p| p.opaque == m.opaque && p.op == m.op)
+                            })
+                            .or_else(|| conn.pending.iter().position(|p| p.opaque == m.opaque))
+                    }
                     Proto::Ascii | Proto::Meta => {
                         // A quiet meta request is passed over (it was answered by silence) when
                         // this answer cannot be its own: an answer its quiet mode suppresses, an
@@ -492,6 +509,13 @@ impl Dissector {
             self.stats.unpaired_requests += conn.pending.iter().filter(|p| !p.quiet).count() as u64;
         }
     }
+}
+
+fn key_hash(key: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = crate::hash::FxHasher::default();
+    h.write(key);
+    h.finish()
 }
 
 /// Whether a meta command can produce this meta answer at all (`mg` never says `NF`, `md`

@@ -340,3 +340,28 @@ fn a_quiet_meta_request_is_not_given_another_commands_answer() {
     );
     assert_eq!((stats.unpaired_requests, stats.unpaired_responses), (0, 0));
 }
+
+#[test]
+fn quiet_gets_sharing_one_opaque_pair_by_key() {
+    // Load generators often leave every opaque at 0: the hit for "b" must not go to "a",
+    // whose miss was silent.
+    let mut reqs = Vec::new();
+    for k in [&b"a"[..], b"b"] {
+        reqs.extend_from_slice(&Request::get_with(Opcode::GetKQ, k).to_bytes());
+    }
+    reqs.extend_from_slice(&Request::noop().to_bytes());
+    let mut resps = Vec::new();
+    resps.extend_from_slice(
+        &Response::get_hit(Opcode::GetKQ, b"b", 0, Bytes::from_static(b"v")).to_bytes(),
+    );
+    resps.extend_from_slice(&Response::ok(Opcode::Noop).to_bytes());
+    let (msgs, _) = run(vec![
+        data(Direction::ToServer, 1, &reqs),
+        data(Direction::ToClient, 2, &resps),
+    ]);
+    let hit = msgs
+        .iter()
+        .find(|m| m.kind == crate::dissect::Kind::Response && m.key.is_some())
+        .unwrap();
+    assert_eq!(hit.txn, Some(1), "paired with the request for b");
+}

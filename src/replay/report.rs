@@ -1,0 +1,215 @@
+//! The replay's findings: counts, differences grouped by op and status change, latency of
+//! the new server against the captured one, and the differing transactions for `--diff`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use super::compare::{outcomes, summary, Outcome};
+use super::conn::Replayed;
+use super::plan::Exchange;
+
+/// One request whose answer changed.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    /// Captured connection.
+    pub conn: u64,
+    /// Position of the request on it.
+    pub index: usize,
+    /// The request's op.
+    pub op: &'static str,
+    /// Its key.
+    pub key: Option<Vec<u8>>,
+    /// What the capture had.
+    pub captured: Vec<Outcome>,
+    /// What the replay got.
+    pub replayed: Vec<Outcome>,
+}
+
+impl Difference {
+    /// One jsonl line for `--diff`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "conn": self.conn,
+            "index": self.index,
+            "op": self.op,
+            "key": self.key.as_ref().map(|k| String::from_utf8_lossy(k).into_owned()),
+            "captured": self.captured.iter().map(Outcome::to_json).collect::<Vec<_>>(),
+            "replayed": self.replayed.iter().map(Outcome::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).unwrap_or_else(|_| unreachable!("fixed bounds"))
+}
+
+/// What a replay found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Requests sent.
+    pub sent: u64,
+    /// Requests that got at least one answer.
+    pub answered: u64,
+    /// Requests that were answered in the capture but not in the replay.
+    pub unanswered: u64,
+    /// Requests whose answers compare equal (quiet ones answered by silence both times too).
+    pub identical: u64,
+    /// Requests whose answers differ.
+    pub different: u64,
+    /// Requests in the capture that were not replayed.
+    pub skipped: u64,
+    /// Differences counted by (op, captured summary, replayed summary).
+    pub changes: BTreeMap<(String, String, String), u64>,
+    /// Every differing request.
+    pub differences: Vec<Difference>,
+    /// Latency of the captured answers, µs.
+    pub captured_latency_us: Histogram<u64>,
+    /// Latency of the replayed answers, µs.
+    pub replayed_latency_us: Histogram<u64>,
+    /// How long the replay took.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// An empty report.
+    pub fn new(elapsed: Duration, skipped: u64) -> Report {
+        Report {
+            sent: 0,
+            answered: 0,
+            unanswered: 0,
+            identical: 0,
+            different: 0,
+            skipped,
+            changes: BTreeMap::new(),
+            differences: Vec::new(),
+            captured_latency_us: histogram(),
+            replayed_latency_us: histogram(),
+            elapsed,
+        }
+    }
+
+    /// Adds one request's outcome.
+    pub fn add(&mut self, conn: u64, index: usize, e: &Exchange, r: Option<&Replayed>) {
+        let Some(r) = r.filter(|r| r.sent) else {
+            return;
+        };
+        self.sent += 1;
+        if !r.answers.is_empty() {
+            self.answered += 1;
+        } else if !e.answers.is_empty() {
+            self.unanswered += 1;
+        }
+        if let Some(l) = e.answers.first().and_then(|a| a.latency_ns) {
+            let _ = self.captured_latency_us.record((l / 1000).max(1));
+        }
+        if let Some(l) = r.latency {
+            let _ = self
+                .replayed_latency_us
+                .record((l.as_micros() as u64).max(1));
+        }
+        let op = e.request.op;
+        let captured = outcomes(&e.answers, op);
+        let replayed = outcomes(&r.answers, op);
+        if captured == replayed {
+            self.identical += 1;
+            return;
+        }
+        self.different += 1;
+        *self
+            .changes
+            .entry((op.to_string(), summary(&captured), summary(&replayed)))
+            .or_default() += 1;
+        self.differences.push(Difference {
+            conn,
+            index,
+            op,
+            key: e.request.key.as_ref().map(|k| k.to_vec()),
+            captured,
+            replayed,
+        });
+    }
+
+    fn percentiles(h: &Histogram<u64>) -> String {
+        if h.is_empty() {
+            return "-".into();
+        }
+        format!(
+            "p50 {} µs, p90 {} µs, p99 {} µs, max {} µs",
+            h.value_at_quantile(0.5),
+            h.value_at_quantile(0.9),
+            h.value_at_quantile(0.99),
+            h.max()
+        )
+    }
+
+    /// The report for people.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} requests sent in {:.2} s, {} answered; {} identical, {} different{}{}",
+            self.sent,
+            self.elapsed.as_secs_f64(),
+            self.answered,
+            self.identical,
+            self.different,
+            if self.unanswered > 0 {
+                format!(
+                    " ({} answered in the capture got no answer)",
+                    self.unanswered
+                )
+            } else {
+                String::new()
+            },
+            if self.skipped > 0 {
+                format!("; {} captured requests not replayed", self.skipped)
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(
+            s,
+            "latency, captured: {}",
+            Self::percentiles(&self.captured_latency_us)
+        );
+        let _ = writeln!(
+            s,
+            "latency, replayed: {}",
+            Self::percentiles(&self.replayed_latency_us)
+        );
+        if !self.changes.is_empty() {
+            let _ = writeln!(s, "differences (op: captured → replayed):");
+            let mut v: Vec<_> = self.changes.iter().collect();
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for ((op, a, b), n) in v {
+                let _ = writeln!(s, "  {n:>8}  {op}: {a} → {b}");
+            }
+        }
+        s
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        let lat = |h: &Histogram<u64>| {
+            (!h.is_empty()).then(|| {
+                serde_json::json!({"p50": h.value_at_quantile(0.5), "p90": h.value_at_quantile(0.9),
+                    "p99": h.value_at_quantile(0.99), "max": h.max()})
+            })
+        };
+        serde_json::json!({
+            "sent": self.sent,
+            "answered": self.answered,
+            "unanswered": self.unanswered,
+            "identical": self.identical,
+            "different": self.different,
+            "skipped": self.skipped,
+            "seconds": self.elapsed.as_secs_f64(),
+            "changes": self.changes.iter().map(|((op, a, b), n)| serde_json::json!({"op": op, "captured": a, "replayed": b, "count": n})).collect::<Vec<_>>(),
+            "captured_latency_us": lat(&self.captured_latency_us),
+            "replayed_latency_us": lat(&self.replayed_latency_us),
+        })
+    }
+}
