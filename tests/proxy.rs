@@ -35,13 +35,20 @@ async fn start_proxy(backend: String, record: Option<std::path::PathBuf>) -> Run
 }
 
 async fn start_proxy_with(backend: String, record: Option<RecordConfig>) -> Running {
+    start_proxy_config(
+        ProxyConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            backend,
+            connect_timeout: Duration::from_millis(500),
+            ..ProxyConfig::default()
+        },
+        record,
+    )
+    .await
+}
+
+async fn start_proxy_config(config: ProxyConfig, record: Option<RecordConfig>) -> Running {
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
-    let config = ProxyConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        backend,
-        connect_timeout: Duration::from_millis(500),
-        ..ProxyConfig::default()
-    };
     let proxy = Proxy::bind(config, Some(tx)).await.unwrap();
     let addr = proxy.local_addr().unwrap();
     let counters = proxy.counters();
@@ -343,4 +350,59 @@ async fn redacted_recording_keeps_keys_but_not_values() {
             .any(|(k, v)| &k[..] == b"user:42:email" && *v == Some(2)),
         "{keys:?}"
     );
+}
+
+#[tokio::test]
+async fn max_connections_turns_the_extra_clients_away() {
+    let memcached = Memcached::start(&[]);
+    let proxy = start_proxy_config(
+        ProxyConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            backend: memcached.addr().to_string(),
+            max_connections: 2,
+            ..ProxyConfig::default()
+        },
+        None,
+    )
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut s, b"version\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 64];
+        let n = tokio::io::AsyncReadExt::read(&mut s, &mut buf)
+            .await
+            .unwrap();
+        assert!(buf[..n].starts_with(b"VERSION"));
+        held.push(s);
+    }
+    // The third is accepted by the kernel and closed at once by the proxy.
+    let mut third = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::io::AsyncReadExt::read(&mut third, &mut buf),
+    )
+    .await
+    .expect("closed, not left hanging")
+    .unwrap_or(0);
+    assert_eq!(n, 0);
+    assert_eq!(proxy.counters.rejected.load(Ordering::Relaxed), 1);
+    // A slot freed is a slot usable again.
+    drop(held.pop());
+    eventually("the slot to free", || {
+        proxy.counters.open.load(Ordering::Relaxed) == 1
+    })
+    .await;
+    let mut again = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut again, b"version\r\n")
+        .await
+        .unwrap();
+    let n = tokio::io::AsyncReadExt::read(&mut again, &mut buf)
+        .await
+        .unwrap();
+    assert!(buf[..n].starts_with(b"VERSION"));
+    let _ = proxy.stop().await;
 }

@@ -156,3 +156,39 @@ async fn load_generator_reports_what_it_did() {
         .unwrap();
     assert!(cmd_get > 3000);
 }
+
+#[tokio::test]
+async fn load_verify_catches_a_value_that_is_not_its_keys() {
+    let s = Embedded::start(ServerConfig::default());
+    let config = |mix: &str, prefill: bool| memshark::load::LoadConfig {
+        to: s.addr(),
+        connections: 2,
+        pipeline: 4,
+        mix: mix.parse().unwrap(),
+        keys: 3,
+        duration: None,
+        ops: Some(200),
+        prefill,
+        verify: true,
+        ..Default::default()
+    };
+    let clean = memshark::load::run(config("get=3,set=1,mget=1", true), Default::default())
+        .await
+        .unwrap();
+    assert!(
+        clean.verified > 100 && clean.wrong == 0,
+        "{}",
+        clean.to_table()
+    );
+    // Somebody else writes a value memshark:1 never holds.
+    support::exchange(s.addr(), b"set memshark:1 0 0 3\r\nzzz\r\n", b"STORED\r\n");
+    let caught = memshark::load::run(config("get=1", false), Default::default())
+        .await
+        .unwrap();
+    assert!(caught.wrong > 0, "{}", caught.to_table());
+    assert!(
+        memshark::load::run(config("get=1,incr=1", false), Default::default())
+            .await
+            .is_err()
+    );
+}

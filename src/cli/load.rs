@@ -53,6 +53,10 @@ pub struct Args {
     /// without it each connection sends as fast as it is answered.
     #[arg(long)]
     rate: Option<f64>,
+    /// Write values derived from their key and check every value read back (get, set, add,
+    /// replace, delete, touch, gat, mget, noop mixes): the report counts wrong values.
+    #[arg(long)]
+    verify: bool,
     /// Do not store every key before measuring.
     #[arg(long)]
     no_prefill: bool,
@@ -100,6 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         prefill: !args.no_prefill,
         mget_keys: args.mget_keys,
         rate: args.rate,
+        verify: args.verify,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(async {

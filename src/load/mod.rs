@@ -166,6 +166,9 @@ pub struct LoadConfig {
     /// Pace the run to about this many requests per second in all (spread over the
     /// connections); `None` runs closed-loop, as fast as the server answers.
     pub rate: Option<f64>,
+    /// Write values derived from their key and check every value read back against it
+    /// (stores, gets, deletes, touches only: appends and counters would change values).
+    pub verify: bool,
 }
 
 impl Default for LoadConfig {
@@ -185,6 +188,7 @@ impl Default for LoadConfig {
             prefill: true,
             mget_keys: 10,
             rate: None,
+            verify: false,
         }
     }
 }
@@ -200,6 +204,18 @@ pub struct Progress {
 
 /// Runs a workload to completion and reports.
 pub async fn run(config: LoadConfig, progress: Arc<Progress>) -> Result<Report, LoadError> {
+    if config.verify {
+        if let Some((op, _)) =
+            config.mix.0.iter().find(|(op, w)| {
+                *w > 0 && matches!(op, Op::Append | Op::Prepend | Op::Incr | Op::Decr)
+            })
+        {
+            return Err(LoadError::Config(format!(
+                "--verify cannot check values changed by {}: leave it out of the mix",
+                op.name()
+            )));
+        }
+    }
     if config.connections == 0 || config.pipeline == 0 {
         return Err(LoadError::Config(
             "connections and pipeline must be at least 1".into(),

@@ -57,6 +57,10 @@ pub struct Report {
     pub pipeline: usize,
     /// Protocol spoken.
     pub protocol: Protocol,
+    /// With `verify`: values read back and checked against what their key's writes hold.
+    pub verified: u64,
+    /// With `verify`: values that were not what any write of their key could have stored.
+    pub wrong: u64,
 }
 
 impl Default for Report {
@@ -67,6 +71,8 @@ impl Default for Report {
             connections: 0,
             pipeline: 0,
             protocol: Protocol::Binary,
+            verified: 0,
+            wrong: 0,
         }
     }
 }
@@ -74,6 +80,8 @@ impl Default for Report {
 impl Report {
     /// Adds another connection's counts.
     pub fn merge(&mut self, other: Report) {
+        self.verified += other.verified;
+        self.wrong += other.wrong;
         for (op, r) in other.ops {
             let mine = self.ops.entry(op).or_default();
             mine.count += r.count;
@@ -130,6 +138,12 @@ impl Report {
         }
         out.push_str(&Self::row("total", &self.total(), secs));
         out.push('\n');
+        if self.verified > 0 || self.wrong > 0 {
+            out.push_str(&format!(
+                "verified {} values read back: {} wrong\n",
+                self.verified, self.wrong
+            ));
+        }
         out
     }
 
@@ -162,6 +176,8 @@ impl Report {
             "seconds": secs,
             "ops_per_sec": self.ops_per_sec(),
             "total": op(&self.total()),
+            "verified_values": self.verified,
+            "wrong_values": self.wrong,
             "ops": ops,
         })
     }

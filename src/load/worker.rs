@@ -21,6 +21,43 @@ struct Expect {
     error: bool,
     /// Values seen (VALUE lines or GETKQ hits).
     hits: usize,
+    /// With verification: the keys asked for.
+    keys: Vec<Vec<u8>>,
+}
+
+/// The value verification writes for `key`: a stream of letters derived from the key, cut to
+/// `len`. Any prefix of it is right for the key.
+pub fn pattern(key: &[u8], len: usize, out: &mut Vec<u8>) {
+    let h = key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    out.clear();
+    out.extend((0..len as u64).map(|i| {
+        b'a' + ((h.wrapping_add(i).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) % 26) as u8
+    }));
+}
+
+fn verify_value(
+    key: &[u8],
+    value: &[u8],
+    scratch: &mut Vec<u8>,
+    verified: &mut u64,
+    wrong: &mut u64,
+) {
+    pattern(key, value.len(), scratch);
+    *verified += 1;
+    if value != &scratch[..] {
+        *wrong += 1;
+    }
+}
+
+/// Verification state of one connection.
+#[derive(Default)]
+struct Verify {
+    on: bool,
+    scratch: Vec<u8>,
+    verified: u64,
+    wrong: u64,
 }
 
 fn key(prefix: &str, n: u64) -> Vec<u8> {
@@ -130,6 +167,7 @@ fn consume(
     pending: &mut std::collections::VecDeque<Expect>,
     done: &mut Vec<Expect>,
     limits: &ParseLimits,
+    v: &mut Verify,
 ) -> Result<(), LoadError> {
     while let Some(front) = pending.front_mut() {
         match protocol {
@@ -142,6 +180,26 @@ fn consume(
                 };
                 let p = binary::Packet::new_unchecked(&buf[..len]);
                 let (opcode, status) = (p.opcode(), p.status());
+                if v.on
+                    && status == Status::NoError
+                    && matches!(
+                        opcode.to_loud(),
+                        Opcode::Get | Opcode::GetK | Opcode::Gat | Opcode::GatK
+                    )
+                {
+                    let key = if p.key().is_empty() {
+                        front.keys.first().map_or(&[][..], |k| &k[..])
+                    } else {
+                        p.key()
+                    };
+                    verify_value(
+                        key,
+                        p.value(),
+                        &mut v.scratch,
+                        &mut v.verified,
+                        &mut v.wrong,
+                    );
+                }
                 buf.advance(len);
                 if opcode == Opcode::GetKQ {
                     // A multi-get hit; the NOOP closes the request.
@@ -163,6 +221,9 @@ fn consume(
             Protocol::Ascii => {
                 let (word, is_final, len) = match TextResponse::parse(buf, limits) {
                     Ok(Parsed::Complete { message, len }) => {
+                        if let (true, TextResponse::Value { key, data, .. }) = (v.on, &message) {
+                            verify_value(key, data, &mut v.scratch, &mut v.verified, &mut v.wrong);
+                        }
                         (message.word(), message.is_final(), len)
                     }
                     Ok(Parsed::Incomplete { .. }) => return Ok(()),
@@ -200,8 +261,10 @@ pub async fn prefill(cfg: &LoadConfig) -> Result<(), LoadError> {
             source,
         })?;
     let scratch = vec![b'v'; cfg.value_size.1.max(1)];
+    let mut checked = Vec::new();
     let mut rng = Rng::new(0xfeed);
     let limits = ParseLimits::permissive();
+    let mut verify = Verify::default();
     let keys = cfg.keys.min(1_000_000);
     let mut n = 0;
     let mut buf = BytesMut::with_capacity(64 * 1024);
@@ -212,13 +275,19 @@ pub async fn prefill(cfg: &LoadConfig) -> Result<(), LoadError> {
         for i in n..n + batch {
             let k = vec![key(&cfg.key_prefix, i)];
             let v = value(&mut rng, cfg.value_size, &scratch);
-            encode(Op::Set, cfg, &k, v, &mut out);
+            if cfg.verify {
+                pattern(&k[0], v.len(), &mut checked);
+                encode(Op::Set, cfg, &k, &checked, &mut out);
+            } else {
+                encode(Op::Set, cfg, &k, v, &mut out);
+            }
             pending.push_back(Expect {
                 op: Op::Set,
                 remaining: 1,
                 miss: false,
                 error: false,
                 hits: 0,
+                keys: Vec::new(),
             });
         }
         stream
@@ -240,7 +309,14 @@ pub async fn prefill(cfg: &LoadConfig) -> Result<(), LoadError> {
             if read == 0 {
                 return Err(LoadError::Protocol("server closed during prefill".into()));
             }
-            consume(cfg.protocol, &mut buf, &mut pending, &mut done, &limits)?;
+            consume(
+                cfg.protocol,
+                &mut buf,
+                &mut pending,
+                &mut done,
+                &limits,
+                &mut verify,
+            )?;
         }
         n += batch;
     }
@@ -263,6 +339,11 @@ pub async fn run_connection(
         })?;
     let _ = stream.set_nodelay(true);
     let scratch = vec![b'v'; cfg.value_size.1.max(1)];
+    let mut checked = Vec::new();
+    let mut verify = Verify {
+        on: cfg.verify,
+        ..Verify::default()
+    };
     let mut rng = Rng::new(seed + 1);
     let limits = ParseLimits::permissive();
     let mut report = Report::default();
@@ -301,13 +382,19 @@ pub async fn run_connection(
                 .map(|_| key(&cfg.key_prefix, chooser.pick(&mut rng)))
                 .collect();
             let v = value(&mut rng, cfg.value_size, &scratch);
-            let remaining = encode(op, &cfg, &keys, v, &mut out);
+            let remaining = if cfg.verify {
+                pattern(&keys[0], v.len(), &mut checked);
+                encode(op, &cfg, &keys, &checked, &mut out)
+            } else {
+                encode(op, &cfg, &keys, v, &mut out)
+            };
             pending.push_back(Expect {
                 op,
                 remaining,
                 miss: false,
                 error: false,
                 hits: 0,
+                keys: if cfg.verify { keys } else { Vec::new() },
             });
         }
         let sent = Instant::now();
@@ -329,7 +416,14 @@ pub async fn run_connection(
             if read == 0 {
                 return Err(LoadError::Protocol("server closed the connection".into()));
             }
-            consume(cfg.protocol, &mut buf, &mut pending, &mut done, &limits)?;
+            consume(
+                cfg.protocol,
+                &mut buf,
+                &mut pending,
+                &mut done,
+                &limits,
+                &mut verify,
+            )?;
             let now = Instant::now();
             for e in done.drain(..) {
                 report
@@ -342,5 +436,7 @@ pub async fn run_connection(
         }
         progress.done.fetch_add(batch as u64, Ordering::Relaxed);
     }
+    report.verified = verify.verified;
+    report.wrong = verify.wrong;
     Ok(report)
 }
