@@ -3,11 +3,19 @@
 //! A memcached protocol toolkit and traffic analyser: Wireshark and termshark, narrowed to
 //! memcached and made fast.
 //!
-//! The crate is layered; each layer only depends on the ones above it in this list:
+//! The crate is layered; each layer only depends on the ones above it in this table:
 //!
 //! | module | what it holds |
 //! |---|---|
 //! | [`protocol`] | the wire formats: a zero-copy binary codec ([`protocol::binary`]), the classic ASCII text protocol ([`protocol::ascii`]) and the meta commands ([`protocol::meta`]) |
+//! | [`server`], [`client`], [`load`] | the reference server, an async pipelining client, the workload generator |
+//! | [`capture`] | pcap/pcapng reading and writing, link decode, TCP reassembly, live capture (feature `live`) |
+//! | [`dissect`], [`pipeline`] | stream bytes → paired, numbered messages; a capture file through both |
+//! | [`dump`], [`summary`] | jsonl/csv/text lines; the statistics behind `memshark stats` |
+//! | [`filter`] | the display-filter language shared by the TUI, `dump`, `stats` and `replay` |
+//! | [`proxy`] | the recording proxy and its tap |
+//! | [`replay`] | re-sending a capture to a server and comparing the answers |
+//! | [`timeline`], [`tui`] | the compact transaction store and the terminal UI over it |
 //!
 //! ```
 //! use memshark::protocol::binary::{Opcode, Packet, Request};

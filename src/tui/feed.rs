@@ -170,7 +170,7 @@ pub fn live(
                     }),
                     Ok(None) => {
                         going = out.flush();
-                        std::thread::sleep(Duration::from_millis(2));
+                        std::thread::sleep(Duration::from_micros(500));
                     }
                     Err(e) => {
                         out.flush();
