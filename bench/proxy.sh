@@ -6,7 +6,10 @@
 # twemproxy (Debian's nutcracker); then at half the direct load's concurrency for added latency.
 # Prints ops/s, p50 and p99 and the ratio to direct.
 #
-# Usage: bench/proxy.sh [SECONDS]   (needs memcached, nutcracker, python3)
+# Then the same three paths under memaslap (binary, 16 connections), the yardstick DESIGN.md
+# names.
+#
+# Usage: bench/proxy.sh [SECONDS]   (needs memcached, nutcracker, libmemcached-tools, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-8}
@@ -57,4 +60,16 @@ for conns in 16 8; do
     [ $proto = ascii ] && [ $have_tw = 1 ] && run $proto $conns twemproxy "$tw"
   done
 done
+# The issue's own yardstick: memaslap (libmemcached's load tool), binary, 16 connections.
+if command -v memcaslap > /dev/null; then
+  echo "memaslap -B -c 16 -T 2 -X 100, ${secs}s per run:"
+  printf '%-16s %10s %7s\n' path tps ratio
+  direct_tps=
+  for target in direct:$mc proxy:$px proxy+record:$pr; do
+    name=${target%%:*}; port=${target##*:}
+    tps=$(memcaslap -s "127.0.0.1:$port" -T 2 -c 16 -t "${secs}s" -B -X 100 2>&1 | sed -n 's/.*TPS: \([0-9]*\).*/\1/p' | tail -1)
+    [ -z "$direct_tps" ] && direct_tps=$tps
+    python3 -c "import sys; print(f'{sys.argv[1]:<16} {int(sys.argv[2]):>10} {int(sys.argv[2])/int(sys.argv[3]):>6.2f}x')" "$name" "${tps:-0}" "${direct_tps:-1}"
+  done
+fi
 echo "recording: $(stat -c %s "$tmp/rec.pcap") bytes"

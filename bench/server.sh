@@ -5,6 +5,8 @@
 # 100-byte values, against memcached and against memshark serve (each on a free loopback
 # port), then prints ops/s and p99 for both and the ratio.
 #
+# Then both under memaslap (libmemcached-tools), binary and ascii.
+#
 # Usage: bench/server.sh [SECONDS]   (default 10; needs Debian's memcached and python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,3 +48,13 @@ ms = json.load(open(f"/tmp/memshark-bench-{p}-memshark.json"))
 print(f"{p:<8} ratio      {ms['ops_per_sec']/mc['ops_per_sec']:>11.2f}x p99 {ms['total']['p99_us']} vs {mc['total']['p99_us']} us")
 PY
 done
+# The same comparison under memaslap (libmemcached's load tool, its own client code).
+if command -v memcaslap > /dev/null; then
+  echo "memaslap -c 16 -T 2 -X 100, ${secs}s each:"
+  for flag in -B ""; do
+    proto=ascii; [ -n "$flag" ] && proto=binary
+    mc_tps=$(memcaslap -s "127.0.0.1:$mc_port" -T 2 -c 16 -t "${secs}s" -X 100 $flag 2>&1 | sed -n 's/.*TPS: \([0-9]*\).*/\1/p' | tail -1)
+    ms_tps=$(memcaslap -s "127.0.0.1:$ms_port" -T 2 -c 16 -t "${secs}s" -X 100 $flag 2>&1 | sed -n 's/.*TPS: \([0-9]*\).*/\1/p' | tail -1)
+    python3 -c "import sys; print(f'{sys.argv[1]:<8} memcached {int(sys.argv[2]):>8} tps, memshark {int(sys.argv[3]):>8} tps, ratio {int(sys.argv[3])/max(1,int(sys.argv[2])):.2f}x')" "$proto" "${mc_tps:-0}" "${ms_tps:-0}"
+  done
+fi
