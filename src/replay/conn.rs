@@ -62,7 +62,8 @@ pub async fn replay_conn(
     let mut settled = 0; // one past the last request answered
     let mut marked = 0; // requests whose answer rank is marked in `order`
     let mut waiting_since: Option<Instant> = None;
-    let mut last_answer = Instant::now();
+    // Last send or answer: the answer timeout runs from whichever came later.
+    let mut last_activity = Instant::now();
     let mut buf = vec![0u8; 256 * 1024];
     let mut batch = Vec::new();
     loop {
@@ -109,9 +110,10 @@ pub async fn replay_conn(
                 .write_all(&batch)
                 .await
                 .map_err(|e| ReplayError::Io(cfg.to, e.to_string()))?;
+            last_activity = Instant::now();
         }
         let all_sent = next == n;
-        let idle = last_answer.elapsed();
+        let idle = last_activity.elapsed();
         if all_sent && (answered_all(&out, plan) || idle >= cfg.answer_timeout) {
             break;
         }
@@ -132,7 +134,7 @@ pub async fn replay_conn(
             Ok(Err(e)) => return Err(ReplayError::Io(cfg.to, e.to_string())),
             Ok(Ok(k)) => {
                 let at = Instant::now();
-                last_answer = at;
+                last_activity = at;
                 let data = Bytes::copy_from_slice(&buf[..k]);
                 dissector.push(
                     event(Direction::ToClient, local, cfg.to, data),
