@@ -227,6 +227,18 @@ fn timeline_screen_shows_columns_rows_and_status_bar() {
 }
 
 #[test]
+fn the_server_column_shows_on_a_140_column_terminal_and_goes_on_narrower_ones() {
+    let mut app = app_with("fixtures/binary.pcap");
+    let wide = render_to_string(&mut app, 140, 12);
+    assert!(wide.contains("Server") && wide.contains(":11211"), "{wide}");
+    let narrow = render_to_string(&mut app, 100, 12);
+    assert!(
+        !narrow.contains("Server") && narrow.contains("Key"),
+        "{narrow}"
+    );
+}
+
+#[test]
 fn details_and_bytes_panes_show_fields_and_hex() {
     let mut app = app_with("fixtures/binary.pcap");
     key(&mut app, KeyCode::Enter);

@@ -187,8 +187,9 @@ fn list(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
             name.to_string()
         }
     };
-    // Narrow terminals drop the server column before the key gets squeezed.
-    let show_server = inner.width >= 140;
+    // Narrow terminals drop the server column before the key gets squeezed below 16 columns
+    // (the fixed columns and their spacing take 116).
+    let show_server = inner.width >= 116 + 16;
     let mut header = vec![
         mark(SortKey::Arrival, "No."),
         format!("Time ({})", app.time_format.name()),
