@@ -54,6 +54,31 @@ impl std::fmt::Write for FmtVec<'_> {
     }
 }
 
+/// Appends an integer in decimal (`itoa`: no `fmt` machinery on the hot path).
+fn num(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Appends `,"name":v`; `name_part` is the `,"name":` text.
+fn num_field(out: &mut Vec<u8>, name_part: &[u8], v: Option<impl itoa::Integer>) {
+    if let Some(v) = v {
+        out.extend_from_slice(name_part);
+        num(out, v);
+    }
+}
+
+/// Appends a capture time as `SECS.MICROS` with six digits after the point.
+fn seconds(out: &mut Vec<u8>, secs: u64, micros: u32) {
+    num(out, secs);
+    let mut frac = *b".000000";
+    let mut m = micros.min(999_999);
+    for d in frac[1..].iter_mut().rev() {
+        *d = b'0' + (m % 10) as u8;
+        m /= 10;
+    }
+    out.extend_from_slice(&frac);
+}
+
 fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
@@ -65,11 +90,13 @@ fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 fn key_field(out: &mut Vec<u8>, name: &str, key: &[u8]) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
     if std::str::from_utf8(key).is_ok() {
-        let _ = write!(FmtVec(out), ",\"{name}\":");
+        out.extend_from_slice(b"\":");
         json_str(out, key);
     } else {
-        let _ = write!(FmtVec(out), ",\"{name}_hex\":");
+        out.extend_from_slice(b"_hex\":");
         hex(out, key);
     }
 }
@@ -94,11 +121,11 @@ impl JsonlWriter {
     /// Appends one jsonl line (schema v1) for `m`.
     pub fn write(&mut self, out: &mut Vec<u8>, m: &Message) {
         let (secs, micros) = m.ts.secs_micros();
-        let _ = write!(
-            FmtVec(out),
-            "{{\"frame\":{},\"ts\":{secs}.{micros:06},\"src\":\"",
-            m.frame
-        );
+        out.extend_from_slice(b"{\"frame\":");
+        num(out, m.frame);
+        out.extend_from_slice(b",\"ts\":");
+        seconds(out, secs, micros);
+        out.extend_from_slice(b",\"src\":\"");
         out.extend_from_slice(self.addr(m.src()).as_bytes());
         out.extend_from_slice(b"\",\"dst\":\"");
         out.extend_from_slice(self.addr(m.dst()).as_bytes());
@@ -118,10 +145,7 @@ pub fn jsonl(out: &mut Vec<u8>, m: &Message) {
 
 fn jsonl_rest(out: &mut Vec<u8>, m: &Message) {
     json_str(out, m.op.as_bytes());
-    let mut w = FmtVec(out);
-    if let Some(o) = m.opcode {
-        let _ = write!(w, ",\"opcode\":{o}");
-    }
+    num_field(out, b",\"opcode\":", m.opcode);
     if m.keys.len() > 1 {
         out.extend_from_slice(b",\"keys\":[");
         for (i, k) in m.keys.iter().enumerate() {
@@ -138,34 +162,18 @@ fn jsonl_rest(out: &mut Vec<u8>, m: &Message) {
     } else if let Some(k) = &m.key {
         key_field(out, "key", k);
     }
-    let mut w = FmtVec(out);
-    if let Some(s) = m.status {
-        let _ = write!(w, ",\"status\":{s}");
-    }
+    num_field(out, b",\"status\":", m.status);
     if let Some(s) = m.status_name {
-        let _ = write!(w, ",\"status_name\":\"{s}\"");
+        out.extend_from_slice(b",\"status_name\":");
+        json_str(out, s.as_bytes());
     }
-    if let Some(v) = m.opaque {
-        let _ = write!(w, ",\"opaque\":{v}");
-    }
-    if let Some(v) = m.cas {
-        let _ = write!(w, ",\"cas\":{v}");
-    }
-    if let Some(v) = m.flags {
-        let _ = write!(w, ",\"flags\":{v}");
-    }
-    if let Some(v) = m.exptime {
-        let _ = write!(w, ",\"exptime\":{v}");
-    }
-    if let Some(v) = m.extras_len {
-        let _ = write!(w, ",\"extras_len\":{v}");
-    }
-    if let Some(v) = m.value_len {
-        let _ = write!(w, ",\"value_len\":{v}");
-    }
-    if let Some(v) = m.latency_ns {
-        let _ = write!(w, ",\"latency_us\":{}", v / 1000);
-    }
+    num_field(out, b",\"opaque\":", m.opaque);
+    num_field(out, b",\"cas\":", m.cas);
+    num_field(out, b",\"flags\":", m.flags);
+    num_field(out, b",\"exptime\":", m.exptime);
+    num_field(out, b",\"extras_len\":", m.extras_len);
+    num_field(out, b",\"value_len\":", m.value_len);
+    num_field(out, b",\"latency_us\":", m.latency_ns.map(|v| v / 1000));
     if let Some(e) = &m.error {
         out.extend_from_slice(b",\"error\":");
         json_str(out, e.as_bytes());
