@@ -16,6 +16,7 @@
 //! | [`proxy`] | the recording proxy and its tap |
 //! | [`replay`] | re-sending a capture to a server and comparing the answers |
 //! | [`timeline`], [`tui`] | the compact transaction store and the terminal UI over it |
+//! | [`fuzzing`] | the fuzz targets' bodies, shared with the tests that replay their crashes |
 //!
 //! ```
 //! use memshark::protocol::binary::{Opcode, Packet, Request};
@@ -38,6 +39,7 @@ pub mod client;
 pub mod dissect;
 pub mod dump;
 pub mod filter;
+pub mod fuzzing;
 pub mod hash;
 pub mod load;
 pub mod pipeline;

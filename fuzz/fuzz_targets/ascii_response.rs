@@ -1,31 +1,8 @@
-//! Parses arbitrary bytes as a stream of text/meta responses, skipping what is malformed the
-//! way the server and dissector do. Must never panic and must always make progress.
+//! Text/meta responses: no panic, every step makes progress.
+//! The body is [`memshark::fuzzing::ascii_response`], which `tests/fuzz_regressions.rs` also runs on
+//! every input kept under `fuzz/regressions/`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use memshark::protocol::ascii::{ParseLimits, Parsed, Response};
 
-fuzz_target!(|data: &[u8]| {
-    let limits = ParseLimits {
-        max_line: 256,
-        max_key: 250,
-        max_value: 4096,
-    };
-    let mut at = 0;
-    while at < data.len() {
-        match Response::parse(&data[at..], &limits) {
-            Ok(Parsed::Complete { message, len }) => {
-                assert!(len > 0);
-                let _ = message.to_string();
-                let mut out = bytes::BytesMut::new();
-                message.encode(&mut out);
-                at += len;
-            }
-            Ok(Parsed::Incomplete { .. }) => break,
-            Err(e) => {
-                assert!(e.skip > 0);
-                at += e.skip;
-            }
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| memshark::fuzzing::ascii_response(data));

@@ -282,31 +282,13 @@ fn gap_after_close_does_not_overflow() {
     ]);
 }
 
-/// The fuzz target's crashing input, replayed the way the target feeds it.
+/// The fuzz target's crashing input (kept in `fuzz/regressions/`, where
+/// `tests/fuzz_regressions.rs` replays it with the rest), through the target's body.
 #[test]
 fn fuzz_regression_dissector_gap_after_close() {
-    let input: &[u8] = include_bytes!("../../fuzz/regressions/dissector-gap-after-close.bin");
-    let mut events = Vec::new();
-    let mut rest = input;
-    let mut frame = 0;
-    while let Some((&ctl, tail)) = rest.split_first() {
-        let len = usize::from(ctl & 0x3f).min(tail.len());
-        let (chunk, after) = tail.split_at(len);
-        rest = after;
-        frame += 1;
-        let dir = if ctl & 0x40 == 0 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        let kind = match (ctl & 0x80 != 0, len) {
-            (true, 0) => StreamEventKind::Closed { reset: false },
-            (true, n) => StreamEventKind::Gap(n as u64),
-            (false, _) => StreamEventKind::Data(Bytes::copy_from_slice(chunk)),
-        };
-        events.push(ev(dir, frame, kind));
-    }
-    let _ = run(events);
+    crate::fuzzing::dissector(include_bytes!(
+        "../../fuzz/regressions/dissector-gap-after-close.bin"
+    ));
 }
 
 #[test]
