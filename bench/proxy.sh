@@ -85,6 +85,13 @@ if command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then
   taskset -c 1 "$bin" proxy --listen "127.0.0.1:$px" --backend "127.0.0.1:$mc" --headless 2>/dev/null & pids+=($!)
   taskset -c 1 "$bin" proxy --listen "127.0.0.1:$pr" --backend "127.0.0.1:$mc" --headless --record "$tmp/rec-pinned.pcap" 2>/dev/null & pids+=($!)
   wait_port "$mc"; wait_port "$px"; wait_port "$pr"
+  if [ $have_tw = 1 ]; then
+    tw=$(free_port)
+    sed -e "s/listen: .*/listen: 127.0.0.1:$tw/" -e "s/- 127.0.0.1:[0-9]*:1/- 127.0.0.1:$mc:1/" \
+      "$tmp/nutcracker.yml" > "$tmp/nutcracker-pinned.yml"
+    taskset -c 1 nutcracker -c "$tmp/nutcracker-pinned.yml" -o "$tmp/nutcracker-pinned.log" & pids+=($!)
+    wait_port "$tw"
+  fi
   echo "pinned: memcached -t 1 and load on core 0, proxy on core 1; ${secs}s per run"
   printf '%-7s %-5s %-16s %10s %7s %7s %7s\n' proto conns path ops/s p50_us p99_us ratio
   pinned_run() { # proto conns label port
@@ -100,6 +107,7 @@ PY
     pinned_run $proto 16 direct "$mc"
     pinned_run $proto 16 proxy "$px"
     pinned_run $proto 16 proxy+record "$pr"
+    [ $proto = ascii ] && [ $have_tw = 1 ] && pinned_run $proto 16 twemproxy "$tw"
   done
   echo "recording (pinned): $(stat -c %s "$tmp/rec-pinned.pcap") bytes"
 fi
