@@ -27,6 +27,10 @@ pub struct Exchange {
     pub answered_anywhere_before: usize,
     /// This exchange's place among all answered exchanges, by time of first answer.
     pub answer_rank: Option<usize>,
+    /// Whether, in the capture, another connection changed one of its keys while it (or an
+    /// earlier request on that key) was in flight: which came first at the server cannot be
+    /// known from the capture, so a replay may rightly get another answer.
+    pub raced: bool,
 }
 
 impl Exchange {
@@ -123,6 +127,7 @@ impl Plan {
                         settled_before: 0,
                         answered_anywhere_before: 0,
                         answer_rank: None,
+                        raced: false,
                     });
                 }
                 Kind::Response => {
@@ -142,6 +147,7 @@ impl Plan {
         }
         conns.retain(|c| !c.exchanges.is_empty());
         cross_connection_order(&mut conns);
+        mark_races(&mut conns);
         let start_ns = conns
             .iter()
             .filter_map(|c| c.exchanges.first())
@@ -176,6 +182,83 @@ fn cross_connection_order(conns: &mut [ConnPlan]) {
             let sent = e.request.ts.as_nanos();
             e.answered_anywhere_before = answered.partition_point(|&(t, _, _)| t <= sent);
         }
+    }
+}
+
+/// Whether a request only reads its keys (a race between two reads changes nothing).
+fn only_reads(op: &str) -> bool {
+    matches!(
+        op,
+        "get"
+            | "gets"
+            | "getq"
+            | "getk"
+            | "getkq"
+            | "mg"
+            | "stat"
+            | "stats"
+            | "noop"
+            | "mn"
+            | "version"
+            | "me"
+    )
+}
+
+/// Marks the exchanges whose answers the capture cannot fix (see [`Exchange::raced`]).
+///
+/// A request is in flight from its send until its first answer (a quiet request without one:
+/// until the next answer on its connection). Two requests on one key from different
+/// connections whose flights overlap, one of them a write, raced; from the earlier of the two
+/// sends on, every request on that key is marked (the value the race left lives on).
+fn mark_races(conns: &mut [ConnPlan]) {
+    // (key, send, end, connection slot, index, writes)
+    let mut flights: Vec<(&[u8], u64, u64, usize, usize, bool)> = Vec::new();
+    for (c, conn) in conns.iter().enumerate() {
+        let mut next_answer = u64::MAX;
+        let mut ends = vec![0u64; conn.exchanges.len()];
+        for (i, e) in conn.exchanges.iter().enumerate().rev() {
+            let sent = e.request.ts.as_nanos();
+            ends[i] = e.first_answer_ns().unwrap_or(next_answer).max(sent);
+            if let Some(t) = e.first_answer_ns() {
+                next_answer = t;
+            }
+        }
+        for (i, e) in conn.exchanges.iter().enumerate() {
+            let writes = !only_reads(e.request.op);
+            let keys = if e.request.keys.is_empty() {
+                e.request.key.as_slice()
+            } else {
+                e.request.keys.as_slice()
+            };
+            for k in keys {
+                flights.push((&k[..], e.request.ts.as_nanos(), ends[i], c, i, writes));
+            }
+        }
+    }
+    flights.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    let mut marks = Vec::new();
+    for same_key in flights.chunk_by(|a, b| a.0 == b.0) {
+        // Flights still in the air: (send, end, connection, writes).
+        let mut open: Vec<(u64, u64, usize, bool)> = Vec::new();
+        let mut race_began = None;
+        for &(_, sent, end, c, _, writes) in same_key {
+            open.retain(|o| o.1 > sent);
+            race_began = open
+                .iter()
+                .filter(|o| o.2 != c && (o.3 || writes))
+                .map(|o| o.0)
+                .min();
+            if race_began.is_some() {
+                break;
+            }
+            open.push((sent, end, c, writes));
+        }
+        if let Some(began) = race_began {
+            marks.extend(same_key.iter().filter(|f| f.2 >= began).map(|f| (f.3, f.4)));
+        }
+    }
+    for (c, i) in marks {
+        conns[c].exchanges[i].raced = true;
     }
 }
 

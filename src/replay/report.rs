@@ -25,6 +25,8 @@ pub struct Difference {
     pub captured: Vec<Outcome>,
     /// What the replay got.
     pub replayed: Vec<Outcome>,
+    /// Whether the capture shows a race on its key (see [`super::plan::Exchange::raced`]).
+    pub raced: bool,
 }
 
 impl Difference {
@@ -37,6 +39,7 @@ impl Difference {
             "key": self.key.as_ref().map(|k| String::from_utf8_lossy(k).into_owned()),
             "captured": self.captured.iter().map(Outcome::to_json).collect::<Vec<_>>(),
             "replayed": self.replayed.iter().map(Outcome::to_json).collect::<Vec<_>>(),
+            "raced": self.raced,
         })
     }
 }
@@ -58,6 +61,8 @@ pub struct Report {
     pub identical: u64,
     /// Requests whose answers differ.
     pub different: u64,
+    /// How many of the differences are on keys the capture shows clients racing on.
+    pub raced: u64,
     /// Requests in the capture that were not replayed.
     pub skipped: u64,
     /// Differences counted by (op, captured summary, replayed summary).
@@ -81,6 +86,7 @@ impl Report {
             unanswered: 0,
             identical: 0,
             different: 0,
+            raced: 0,
             skipped,
             changes: BTreeMap::new(),
             differences: Vec::new(),
@@ -128,7 +134,11 @@ impl Report {
             key: e.request.key.as_ref().map(|k| k.to_vec()),
             captured,
             replayed,
+            raced: e.raced,
         });
+        if e.raced {
+            self.raced += 1;
+        }
     }
 
     fn percentiles(h: &Histogram<u64>) -> String {
@@ -180,6 +190,15 @@ impl Report {
             "latency, replayed: {}",
             Self::percentiles(&self.replayed_latency_us)
         );
+        if self.raced > 0 {
+            let _ = writeln!(
+                s,
+                "{} of the differences are on keys that another connection changed while the \
+                 request was in flight in the capture: which came first there cannot be known, \
+                 so the new server may rightly answer otherwise (`raced` in --diff)",
+                self.raced
+            );
+        }
         if !self.changes.is_empty() {
             let _ = writeln!(s, "differences (op: captured → replayed):");
             let mut v: Vec<_> = self.changes.iter().collect();
@@ -205,6 +224,7 @@ impl Report {
             "unanswered": self.unanswered,
             "identical": self.identical,
             "different": self.different,
+            "raced": self.raced,
             "skipped": self.skipped,
             "seconds": self.elapsed.as_secs_f64(),
             "changes": self.changes.iter().map(|((op, a, b), n)| serde_json::json!({"op": op, "captured": a, "replayed": b, "count": n})).collect::<Vec<_>>(),

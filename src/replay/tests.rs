@@ -64,6 +64,57 @@ fn the_plan_keeps_pipelining_and_cross_connection_order() {
     assert_eq!((only_conn2.requests(), only_conn2.skipped), (1, 1));
 }
 
+fn keyed(conn: u64, kind: Kind, txn: u64, ms: u64, op: &'static str, key: &'static str) -> Message {
+    let mut m = msg(conn, kind, txn, ms);
+    m.op = op;
+    m.key = Some(bytes::Bytes::from_static(key.as_bytes()));
+    m
+}
+
+#[test]
+fn overlapping_writes_from_two_connections_mark_their_key_raced() {
+    use Kind::*;
+    let msgs = vec![
+        keyed(1, Request, 0, 0, "set", "k"), // in flight 0–2 ms
+        keyed(2, Request, 1, 1, "get", "k"), // 1–3 ms: overlaps the set
+        keyed(3, Request, 2, 1, "get", "m"), // two reads of m overlap: no race
+        keyed(4, Request, 3, 1, "get", "m"),
+        keyed(1, Response, 0, 2, "set", "k"),
+        keyed(2, Response, 1, 3, "get", "k"),
+        keyed(3, Response, 2, 3, "get", "m"),
+        keyed(4, Response, 3, 3, "get", "m"),
+        keyed(2, Request, 4, 5, "get", "j"), // alone on j
+        keyed(2, Response, 4, 6, "get", "j"),
+        keyed(1, Request, 5, 10, "get", "k"), // after the race: k's value is the race's
+        keyed(1, Response, 5, 11, "get", "k"),
+    ];
+    let plan = Plan::from_messages(msgs, &Filter::all());
+    let raced: Vec<(u64, &[u8], bool)> = plan
+        .conns
+        .iter()
+        .flat_map(|c| {
+            c.exchanges.iter().map(move |e| {
+                (
+                    c.conn,
+                    e.request.key.as_deref().unwrap_or_default(),
+                    e.raced,
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        raced,
+        [
+            (1, &b"k"[..], true),
+            (1, &b"k"[..], true),
+            (2, &b"k"[..], true),
+            (2, &b"j"[..], false),
+            (3, &b"m"[..], false),
+            (4, &b"m"[..], false),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn pacing_follows_the_capture_scaled_by_speed() {
     use Kind::*;
