@@ -211,8 +211,9 @@ fn only_reads(op: &str) -> bool {
 /// connections whose flights overlap, one of them a write, raced; from the earlier of the two
 /// sends on, every request on that key is marked (the value the race left lives on).
 fn mark_races(conns: &mut [ConnPlan]) {
-    // (key, send, end, connection slot, index, writes)
-    let mut flights: Vec<(&[u8], u64, u64, usize, usize, bool)> = Vec::new();
+    /// One request on one of its keys: (key, send, end, connection slot, index, writes).
+    type Flight<'a> = (&'a [u8], u64, u64, usize, usize, bool);
+    let mut flights: Vec<Flight<'_>> = Vec::new();
     for (c, conn) in conns.iter().enumerate() {
         let mut next_answer = u64::MAX;
         let mut ends = vec![0u64; conn.exchanges.len()];
