@@ -1,7 +1,10 @@
 //! Live capture from a network interface through libpcap (cargo feature `live`).
 //!
-//! Opened in immediate mode (packets are delivered as they arrive, not in buffer-sized
-//! batches), not promiscuous, with a BPF filter built from the memcached ports unless one is
+//! Opened in libpcap's buffered mode with a 20 ms timeout: on Linux that is TPACKET_V3, whose
+//! ring packs packets by their length, so the 16 MiB buffer holds tens of thousands of them
+//! (immediate mode falls back to TPACKET_V2, whose fixed snaplen-sized slots gave a ring of 64
+//! packets and kernel drops at a few thousand requests a second). Packets reach the UI within
+//! the 20 ms. Not promiscuous, with a BPF filter built from the memcached ports unless one is
 //! given. The kernel's received/dropped counters are available through [`LiveCapture::stats`].
 
 use super::{Frame, Timestamp};
@@ -99,10 +102,10 @@ impl LiveCapture {
         let inactive =
             pcap::Capture::from_device(iface).map_err(|e| LiveError::Pcap(e.to_string()))?;
         let mut cap = inactive
-            .immediate_mode(true)
+            .immediate_mode(false)
             .promisc(false)
             .snaplen(snaplen)
-            .timeout(100)
+            .timeout(20)
             .buffer_size(16 * 1024 * 1024)
             .open()
             .map_err(|e| {
@@ -127,8 +130,8 @@ impl LiveCapture {
                 filter: filter.clone(),
                 detail: e.to_string(),
             })?;
-        // Non-blocking, so a quiet interface never keeps a caller from noticing a stop request
-        // (immediate mode on Linux ignores the read timeout).
+        // Non-blocking, so a quiet interface never keeps a caller from noticing a stop request;
+        // the kernel hands over a partly filled block after the 20 ms timeout.
         let cap = cap
             .setnonblock()
             .map_err(|e| LiveError::Pcap(e.to_string()))?;
