@@ -3,7 +3,8 @@
 # bench/last-run.txt (and the terminal). Run it on an otherwise idle machine: the figures of
 # bench/RESULTS.md come from it.
 #
-# Usage: bench/all.sh   (needs memcached, tshark, nutcracker, libmemcached-tools, python3)
+# Usage: bench/all.sh   (needs memcached, tshark, nutcracker, libmemcached-tools, python3, tmux;
+#                        bench/live.sh runs when root)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=bench/last-run.txt
@@ -19,4 +20,5 @@ log=bench/last-run.txt
   echo; echo "## bench/dump.sh 500 1 300"; bench/dump.sh 500 1 300
   echo; echo "## bench/proxy.sh 5"; bench/proxy.sh 5
   echo; echo "## bench/tui.sh 300"; bench/tui.sh 300
+  if [ "$(id -u)" = 0 ]; then echo; echo "## bench/live.sh 10 50000 100000 150000"; bench/live.sh 10 50000 100000 150000; fi
 } 2>&1 | tee "$log"
