@@ -15,6 +15,72 @@ use crate::pipeline::PassStats;
 /// as "other" so memory stays bounded on captures with millions of keys.
 pub const MAX_TRACKED_KEYS: usize = 1_000_000;
 
+/// A key as the statistics hold it: up to 30 bytes inline in the table slot itself (a
+/// lookup compares it without following a pointer), longer ones on the heap. Hashes and
+/// compares as its bytes, so the table is searched with a plain `&[u8]`.
+#[derive(Clone)]
+pub enum KeyName {
+    /// A key of at most 30 bytes.
+    Inline {
+        /// Its length.
+        len: u8,
+        /// Its bytes, then zeros.
+        bytes: [u8; 30],
+    },
+    /// A longer key.
+    Heap(Box<[u8]>),
+}
+
+impl KeyName {
+    /// Copies `key`.
+    pub fn new(key: &[u8]) -> KeyName {
+        if key.len() <= 30 {
+            let mut bytes = [0; 30];
+            bytes[..key.len()].copy_from_slice(key);
+            KeyName::Inline {
+                len: key.len() as u8,
+                bytes,
+            }
+        } else {
+            KeyName::Heap(key.into())
+        }
+    }
+
+    /// The key's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            KeyName::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            KeyName::Heap(b) => b,
+        }
+    }
+}
+
+impl std::fmt::Debug for KeyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+impl PartialEq for KeyName {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for KeyName {}
+
+impl std::hash::Hash for KeyName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for KeyName {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 /// Per-op figures.
 #[derive(Debug, Clone)]
 pub struct OpStats {
@@ -47,7 +113,7 @@ pub struct TrafficStats {
     /// Lookups that hit.
     pub hits: u64,
     /// Per key: (requests, value bytes).
-    pub keys: HashMap<Bytes, (u64, u64)>,
+    pub keys: HashMap<KeyName, (u64, u64)>,
     /// Keys not tracked because of [`MAX_TRACKED_KEYS`].
     pub untracked_key_requests: u64,
     /// Requests per client address.
@@ -131,7 +197,7 @@ impl TrafficStats {
                         if hit {
                             self.hits += 1;
                             if let Some(k) = &m.key {
-                                if let Some(e) = self.keys.get_mut(k) {
+                                if let Some(e) = self.keys.get_mut(&k[..]) {
                                     e.1 += m.value_len.unwrap_or(0);
                                 }
                             }
@@ -147,12 +213,12 @@ impl TrafficStats {
     }
 
     fn count_key(&mut self, k: &Bytes, bytes: u64) {
-        if let Some(e) = self.keys.get_mut(k) {
+        if let Some(e) = self.keys.get_mut(&k[..]) {
             e.0 += 1;
             e.1 += bytes;
         } else if self.keys.len() < MAX_TRACKED_KEYS {
             // Copy the key: holding a slice would keep its whole capture chunk alive.
-            self.keys.insert(Bytes::copy_from_slice(k), (1, bytes));
+            self.keys.insert(KeyName::new(k), (1, bytes));
         } else {
             self.untracked_key_requests += 1;
         }
@@ -184,6 +250,9 @@ impl TrafficStats {
         } else {
             Self::top(&self.keys, n, |v| v.0)
         }
+        .into_iter()
+        .map(|(k, v)| (Bytes::copy_from_slice(k.as_bytes()), v))
+        .collect()
     }
 
     /// The `n` clients sending the most requests.
@@ -227,7 +296,7 @@ impl TrafficStats {
                 }))
             })
             .collect();
-        let key_name = |k: &Bytes| String::from_utf8_lossy(k).into_owned();
+        let key_name = |k: &KeyName| String::from_utf8_lossy(k.as_bytes()).into_owned();
         let d = &self.pass.dissect;
         let r = &self.pass.reassembly;
         json!({
@@ -338,7 +407,7 @@ impl TrafficStats {
                 "  {:>8}  {:>10} B  {}",
                 v.0,
                 v.1,
-                String::from_utf8_lossy(&k)
+                String::from_utf8_lossy(k.as_bytes())
             );
         }
         let _ = writeln!(s, "top keys by bytes:");
@@ -348,7 +417,7 @@ impl TrafficStats {
                 "  {:>8}  {:>10} B  {}",
                 v.0,
                 v.1,
-                String::from_utf8_lossy(&k)
+                String::from_utf8_lossy(k.as_bytes())
             );
         }
         let _ = writeln!(s, "top clients:");
@@ -371,5 +440,32 @@ impl TrafficStats {
             let _ = writeln!(s, "capture: {received} packets received, {dropped} dropped by the kernel, {if_dropped} by the interface");
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_inline_and_on_the_heap_are_found_by_their_bytes() {
+        let mut map: HashMap<KeyName, u32> = HashMap::default();
+        let short = b"user:42".as_slice();
+        let edge = [b'a'; 30];
+        let long = [b'b'; 31];
+        for (i, k) in [short, &edge[..], &long[..]].into_iter().enumerate() {
+            map.insert(KeyName::new(k), i as u32);
+        }
+        assert!(matches!(
+            KeyName::new(&edge),
+            KeyName::Inline { len: 30, .. }
+        ));
+        assert!(matches!(KeyName::new(&long), KeyName::Heap(_)));
+        assert_eq!(map.get(short), Some(&0));
+        assert_eq!(map.get(&edge[..]), Some(&1));
+        assert_eq!(map.get(&long[..]), Some(&2));
+        assert_eq!(map.get(&b"user:4"[..]), None);
+        assert_eq!(map.get(&edge[..29]), None);
+        assert_eq!(KeyName::new(b"").as_bytes(), b"");
     }
 }
