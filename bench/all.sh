@@ -19,6 +19,7 @@ log=bench/last-run.txt
   echo; echo "## bench/dump.sh 600"; bench/dump.sh 600
   echo; echo "## bench/dump.sh 500 1 300"; bench/dump.sh 500 1 300
   echo; echo "## bench/proxy.sh 5"; bench/proxy.sh 5
+  echo; echo "## bench/proxy-cpu.sh 300000 30000"; bench/proxy-cpu.sh 300000 30000
   echo; echo "## bench/tui.sh 300"; bench/tui.sh 300
   if [ "$(id -u)" = 0 ]; then echo; echo "## bench/live.sh 10 50000 100000 150000"; bench/live.sh 10 50000 100000 150000; fi
 } 2>&1 | tee "$log"
