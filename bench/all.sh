@@ -12,9 +12,9 @@ log=bench/last-run.txt
   echo "# bench/all.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB; $(rustc --version)"
   echo; echo "## cargo bench --bench codec"
-  cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3 2>&1 | grep -E '^[a-z_/]+ +time:|^[a-z_]+$|time:' 
+  cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3 2>&1 | grep -E '^codec/|time:'
   echo; echo "## cargo bench --bench dissect"
-  cargo bench --bench dissect -- --warm-up-time 1 --measurement-time 4 2>&1 | grep -E 'time:|thrpt:|^dissect'
+  cargo bench --bench dissect -- --warm-up-time 1 --measurement-time 4 2>&1 | grep -E '^dissect/|time:|thrpt:'
   echo; echo "## bench/server.sh 6"; bench/server.sh 6
   echo; echo "## bench/dump.sh 600"; bench/dump.sh 600
   echo; echo "## bench/dump.sh 500 1 300"; bench/dump.sh 500 1 300
