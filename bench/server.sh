@@ -5,7 +5,8 @@
 # 100-byte values, against memcached and against memshark serve (each on a free loopback
 # port), then prints ops/s and p99 for both and the ratio.
 #
-# Then both under memaslap (libmemcached-tools), binary and ascii.
+# Then both under memaslap (libmemcached-tools), binary and ascii; then both loads again with
+# each server alone on core 1 and the load generator on core 0 (when taskset is there).
 #
 # Usage: bench/server.sh [SECONDS]   (default 10; needs Debian's memcached and python3)
 set -euo pipefail
@@ -56,5 +57,40 @@ if command -v memcaslap > /dev/null; then
     mc_tps=$(memcaslap -s "127.0.0.1:$mc_port" -T 2 -c 16 -t "${secs}s" -X 100 $flag 2>&1 | sed -n 's/.*TPS: \([0-9]*\).*/\1/p' | tail -1)
     ms_tps=$(memcaslap -s "127.0.0.1:$ms_port" -T 2 -c 16 -t "${secs}s" -X 100 $flag 2>&1 | sed -n 's/.*TPS: \([0-9]*\).*/\1/p' | tail -1)
     python3 -c "import sys; print(f'{sys.argv[1]:<8} memcached {int(sys.argv[2]):>8} tps, memshark {int(sys.argv[3]):>8} tps, ratio {int(sys.argv[3])/max(1,int(sys.argv[2])):.2f}x')" "$proto" "${mc_tps:-0}" "${ms_tps:-0}"
+  done
+fi
+
+# Pinned: each server alone on core 1 (memcached with one thread; memshark serve with one
+# runtime worker), the load generator alone on core 0, so neither server's figure depends on how
+# it shares a core with the client.
+if command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then
+  kill $mc_pid $ms_pid 2>/dev/null; wait $mc_pid $ms_pid 2>/dev/null
+  mc_port=$(free_port); ms_port=$(free_port)
+  taskset -c 1 memcached -l 127.0.0.1 -p "$mc_port" -U 0 -m 64 -t 1 -c 4096 "${user_flag[@]}" &
+  mc_pid=$!
+  TOKIO_WORKER_THREADS=1 taskset -c 1 "$bin" serve --listen "127.0.0.1:$ms_port" --memory 64m 2>/dev/null &
+  ms_pid=$!
+  wait_port "$mc_port"; wait_port "$ms_port"
+  echo "pinned: each server on core 1 (one thread), the load generator on core 0; ${secs}s each"
+  printf '%-8s %-10s %12s %8s   %s\n' protocol load memcached memshark ratio
+  for proto in binary ascii; do
+    for target in memcached:$mc_port memshark:$ms_port; do
+      name=${target%%:*}; port=${target##*:}
+      taskset -c 0 "$bin" load --to "127.0.0.1:$port" --protocol "$proto" --connections 16 --mix get=90,set=10 \
+        --value-size 100 --keys 10000 --duration "$secs" --json > "/tmp/memshark-bench-pinned-$proto-$name.json"
+    done
+    python3 - "$proto" <<'PY'
+import json, sys
+p = sys.argv[1]
+mc = json.load(open(f"/tmp/memshark-bench-pinned-{p}-memcached.json"))
+ms = json.load(open(f"/tmp/memshark-bench-pinned-{p}-memshark.json"))
+print(f"{p:<8} {'memshark':<10} {mc['ops_per_sec']:>12.0f} {ms['ops_per_sec']:>8.0f}   {ms['ops_per_sec']/mc['ops_per_sec']:.2f}x  p99 {ms['total']['p99_us']} vs {mc['total']['p99_us']} us")
+PY
+    if command -v memcaslap > /dev/null; then
+      flag=""; [ "$proto" = binary ] && flag=-B
+      mc_tps=$(taskset -c 0 memcaslap -s "127.0.0.1:$mc_port" -T 1 -c 16 -t "${secs}s" -X 100 $flag 2>&1 | sed -n 's/.*TPS: \([0-9]*\).*/\1/p' | tail -1)
+      ms_tps=$(taskset -c 0 memcaslap -s "127.0.0.1:$ms_port" -T 1 -c 16 -t "${secs}s" -X 100 $flag 2>&1 | sed -n 's/.*TPS: \([0-9]*\).*/\1/p' | tail -1)
+      python3 -c "import sys; print(f'{sys.argv[1]:<8} {\"memaslap\":<10} {int(sys.argv[2]):>12} {int(sys.argv[3]):>8}   {int(sys.argv[3])/max(1,int(sys.argv[2])):.2f}x')" "$proto" "${mc_tps:-0}" "${ms_tps:-0}"
+    fi
   done
 fi
