@@ -473,6 +473,40 @@ impl App {
                 }
                 return;
             }
+            // Readline's line-editing keys; other Ctrl/Alt chords are not text.
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                let at = byte_at(&bar.text, bar.cursor);
+                bar.text.replace_range(..at, "");
+                bar.cursor = 0;
+            }
+            KeyCode::Char('w') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                let before: Vec<char> = bar.text.chars().take(bar.cursor).collect();
+                let spaces = before
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.is_whitespace())
+                    .count();
+                let word = before[..before.len() - spaces]
+                    .iter()
+                    .rev()
+                    .take_while(|c| !c.is_whitespace())
+                    .count();
+                let start = bar.cursor - spaces - word;
+                let (from, to) = (byte_at(&bar.text, start), byte_at(&bar.text, bar.cursor));
+                bar.text.replace_range(from..to, "");
+                bar.cursor = start;
+            }
+            KeyCode::Char('a') if key.modifiers.contains(KeyModifiers::CONTROL) => bar.cursor = 0,
+            KeyCode::Char('e') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                bar.cursor = bar.text.chars().count()
+            }
+            KeyCode::Char(_)
+                if key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                return
+            }
             KeyCode::Char(c) => {
                 let at = byte_at(&bar.text, bar.cursor);
                 bar.text.insert(at, c);

@@ -84,6 +84,40 @@ fn enter_opens_details_tab_cycles_panes_esc_closes() {
 }
 
 #[test]
+fn the_filter_line_edits_like_readline_and_ctrl_chords_are_not_text() {
+    let mut app = app_with("fixtures/binary.pcap");
+    let ctrl = |app: &mut App, c: char| {
+        app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    };
+    let text = |app: &App| app.input.as_ref().map(|b| (b.text.clone(), b.cursor));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "status == 1 && op");
+    ctrl(&mut app, 'w');
+    assert_eq!(text(&app), Some(("status == 1 && ".to_string(), 15)));
+    ctrl(&mut app, 'w');
+    assert_eq!(text(&app), Some(("status == 1 ".to_string(), 12)));
+    ctrl(&mut app, 'a');
+    typed(&mut app, "!");
+    assert_eq!(text(&app), Some(("!status == 1 ".to_string(), 1)));
+    ctrl(&mut app, 'e');
+    assert_eq!(text(&app).map(|t| t.1), Some(13));
+    // A chord that is not an editing key leaves the text alone.
+    ctrl(&mut app, 'x');
+    app.on_key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::ALT));
+    assert_eq!(text(&app), Some(("!status == 1 ".to_string(), 13)));
+    // Ctrl-U clears what is before the cursor, as when replacing the filter in force.
+    key(&mut app, KeyCode::Left);
+    ctrl(&mut app, 'u');
+    assert_eq!(text(&app), Some((" ".to_string(), 0)));
+    key(&mut app, KeyCode::End);
+    ctrl(&mut app, 'u');
+    typed(&mut app, "op == \"get\"");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.input.is_none());
+    assert_eq!(app.view.filter().source(), "op == \"get\"");
+}
+
+#[test]
 fn a_bad_filter_shows_its_error_and_keeps_the_old_one() {
     let mut app = app_with("fixtures/binary.pcap");
     let all = app.view.len();

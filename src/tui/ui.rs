@@ -32,6 +32,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("Esc", "close the details, the stats or the input line"),
     ("/", "display filter: only matching rows are shown"),
+    (
+        "Ctrl-U/W/A/E",
+        "in the input line: clear to start, delete word, start, end",
+    ),
     (":", "search: n / N jump to the next / previous match"),
     ("n / N", "next / previous search match"),
     ("f", "follow the newest row"),
