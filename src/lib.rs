@@ -1,22 +1,21 @@
 //! # memshark
 //!
 //! A memcached protocol toolkit and traffic analyser: Wireshark and termshark, narrowed to
-//! memcached and made fast.
+//! memcached and made fast. This crate is the `memshark` command; its library part gathers the
+//! workspace's crates under one name, so that `memshark::protocol`, `memshark::dissect` and the
+//! rest read the same from the tests, the benchmarks and the examples.
 //!
-//! The crate is layered; each layer only depends on the ones above it in this table:
+//! The crates are layered; each depends only on the ones above it in this table:
 //!
-//! | module | what it holds |
-//! |---|---|
-//! | [`protocol`] | the wire formats: a zero-copy binary codec ([`protocol::binary`]), the classic ASCII text protocol ([`protocol::ascii`]) and the meta commands ([`protocol::meta`]) |
-//! | [`server`], [`client`], [`load`] | the reference server, an async pipelining client, the workload generator |
-//! | [`capture`] | pcap/pcapng reading and writing, link decode, TCP reassembly, live capture (feature `live`) |
-//! | [`dissect`], [`pipeline`] | stream bytes → paired, numbered messages; a capture file through both |
-//! | [`dump`], [`summary`] | jsonl/csv/text lines; the statistics behind `memshark stats` |
-//! | [`filter`] | the display-filter language shared by the TUI, `dump`, `stats` and `replay` |
-//! | [`proxy`] | the recording proxy and its tap |
-//! | [`replay`] | re-sending a capture to a server and comparing the answers |
-//! | [`timeline`], [`tui`] | the compact transaction store and the terminal UI over it |
-//! | [`fuzzing`] | the fuzz targets' bodies, shared with the tests that replay their crashes |
+//! | crate | modules here | what it holds |
+//! |---|---|---|
+//! | [`memshark_protocol`] | [`protocol`], [`client`] | the wire formats, sans I/O: binary, text and meta codecs; the async client (feature `client`) |
+//! | [`memshark_traffic`] | [`capture`], [`dissect`], [`pipeline`], [`filter`], [`dump`], [`summary`] | frames to transactions: pcap, reassembly, the dissector, the filter language, jsonl and stats |
+//! | [`memshark_server`] | [`server`] | the reference server |
+//! | [`memshark_load`] | [`load`] | the workload generator |
+//! | [`memshark_proxy`] | [`proxy`] | the recording proxy and its tap |
+//! | [`memshark_replay`] | [`replay`] | re-sending a capture to a server and comparing the answers |
+//! | [`memshark_tui`] | [`timeline`], [`tui`] | the compact transaction store and the terminal UI over it |
 //!
 //! ```
 //! use memshark::protocol::binary::{Opcode, Packet, Request};
@@ -30,26 +29,22 @@
 //! ```
 //!
 //! Every source of traffic (a capture file, a live interface, the proxy's tap) ends in the same
-//! stream → dissector path, so there is exactly one decoder for each protocol.
+//! stream → dissector path, so there is exactly one decoder for each protocol. ARCHITECTURE.md
+//! in the repository walks through the layers.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod capture;
-pub mod client;
-pub mod dissect;
-pub mod dump;
-pub mod filter;
-pub mod fuzzing;
-pub mod hash;
-pub mod load;
-pub mod pipeline;
-pub mod protocol;
-pub mod proxy;
-pub mod replay;
-pub mod server;
-pub mod summary;
-pub mod timeline;
-pub mod tui;
+pub use memshark_load as load;
+pub use memshark_protocol as protocol;
+pub use memshark_protocol::client;
+pub use memshark_proxy as proxy;
+pub use memshark_replay as replay;
+pub use memshark_server as server;
+#[doc(hidden)]
+pub use memshark_traffic::fuzzing;
+pub use memshark_traffic::{capture, dissect, dump, filter, pipeline, summary};
+pub use memshark_tui as tui;
+pub use memshark_tui::timeline;
 
 /// The README's examples, compiled and run by `cargo test`.
 #[cfg(doctest)]

@@ -1,0 +1,22 @@
+//! # memshark-protocol
+//!
+//! The memcached wire protocols.
+//!
+//! * [`binary`]: the binary protocol (magic `0x80`/`0x81`), as zero-copy views over received
+//!   bytes and as messages built once in their wire layout.
+//! * [`ascii`]: the classic text protocol (`get`, `set`, `VALUE`, `STORED`, …).
+//! * [`meta`]: the meta commands (`mg`, `ms`, `md`, `ma`, `mn`, `me`) and their responses.
+
+//! * [`client`] (feature `client`): an async pipelining binary-protocol client on tokio.
+//!
+//! The crate is sans-IO: parsing and encoding work on byte slices and [`bytes`] buffers, with
+//! no runtime. The feature `codec` adds [`binary::BinaryCodec`], a `tokio_util` codec, and
+//! `client` adds the client.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod ascii;
+pub mod binary;
+#[cfg(feature = "client")]
+pub mod client;
+pub mod meta;

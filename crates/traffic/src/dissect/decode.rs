@@ -1,0 +1,215 @@
+//! Turning one direction's bytes into messages: binary frames or text/meta lines.
+
+use bytes::{Bytes, BytesMut};
+
+use super::message::{Message, Proto};
+use crate::capture::Direction;
+use memshark_protocol::ascii::{self, ParseLimits, Parsed};
+use memshark_protocol::binary::{self, Extras, FrameCheck, Packet};
+use memshark_protocol::meta;
+
+/// Largest binary body accepted before a header is called malformed.
+pub const MAX_BODY: u32 = 64 * 1024 * 1024;
+
+/// What the front of a buffer held.
+pub enum Step {
+    /// A message, and the bytes it used.
+    Message(Box<Message>, usize),
+    /// Malformed: the flagged message covering the bad bytes, and how many bytes to drop.
+    Malformed(Box<Message>, usize),
+    /// More bytes needed (at least this many, when known).
+    Incomplete(usize),
+}
+
+fn sub(raw: &Bytes, part: &[u8]) -> Option<Bytes> {
+    (!part.is_empty()).then(|| raw.slice_ref(part))
+}
+
+/// Decodes a binary frame.
+pub fn binary(buf: &Bytes, template: &Message) -> Step {
+    match binary::check(buf, MAX_BODY) {
+        Ok(FrameCheck::Complete(len)) => {
+            let raw = buf.slice(..len);
+            let p = Packet::new_unchecked(&raw[..]);
+            let mut m = template.clone();
+            let op = p.opcode();
+            m.op = op.name();
+            m.opcode = Some(u8::from(op));
+            m.key = sub(&raw, p.key());
+            m.opaque = Some(p.opaque());
+            m.cas = Some(p.cas());
+            m.extras_len = Some(p.extras_len() as u8);
+            m.value_len = Some(p.value().len() as u64);
+            m.quiet = op.is_quiet();
+            if p.magic().is_response() {
+                m.status = Some(p.vbucket_or_status());
+                m.status_name = Some(p.status().name());
+            }
+            match p.typed_extras() {
+                Extras::Store(s) => {
+                    m.flags = Some(s.flags);
+                    m.exptime = Some(i64::from(s.exptime));
+                }
+                Extras::Flags(f) => m.flags = Some(f),
+                Extras::Expiry(e) => m.exptime = Some(i64::from(e)),
+                Extras::Counter(c) => m.exptime = Some(i64::from(c.exptime)),
+                _ => {}
+            }
+            let expected_request = template.dir == Direction::ToServer;
+            if p.magic().is_request() != expected_request {
+                m.error = Some(format!(
+                    "{} magic in the {} direction",
+                    if p.magic().is_request() {
+                        "request"
+                    } else {
+                        "response"
+                    },
+                    if expected_request {
+                        "client-to-server"
+                    } else {
+                        "server-to-client"
+                    }
+                ));
+            }
+            m.raw = raw;
+            Step::Message(Box::new(m), len)
+        }
+        Ok(FrameCheck::Incomplete { needed }) => Step::Incomplete(needed),
+        Err(e) => {
+            let skip = binary::find_next_header(buf, MAX_BODY);
+            let mut m = template.clone();
+            m.op = "malformed";
+            m.error = Some(format!(
+                "malformed binary header ({e}); skipped {skip} bytes"
+            ));
+            m.raw = buf.slice(..skip);
+            Step::Malformed(Box::new(m), skip)
+        }
+    }
+}
+
+fn meta_fields(m: &mut Message, flags: meta::Flags<'_>) {
+    m.opaque = flags
+        .opaque()
+        .and_then(|o| std::str::from_utf8(o).ok())
+        .and_then(|o| o.parse().ok());
+    m.quiet = flags.is_quiet();
+    let num = |f: u8| {
+        flags
+            .get(f)
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .and_then(|t| t.parse::<i64>().ok())
+    };
+    if let Some(f) = num(b'F').or(num(b'f')) {
+        m.flags = u32::try_from(f).ok();
+    }
+    if let Some(t) = num(b'T') {
+        m.exptime = Some(t);
+    }
+    if let Some(c) = num(b'C').or(num(b'c')) {
+        m.cas = u64::try_from(c).ok();
+    }
+}
+
+/// Decodes a text or meta message.
+pub fn text(buf: &Bytes, template: &Message, limits: &ParseLimits) -> Step {
+    let mut m = template.clone();
+    let parsed = if template.dir == Direction::ToServer {
+        match ascii::Request::parse(buf, limits) {
+            Ok(Parsed::Complete { message, len }) => {
+                let raw = buf.slice(..len);
+                m.op = message.command_name();
+                m.key = message.key().and_then(|k| sub(&raw, k));
+                m.quiet = message.is_noreply();
+                match &message {
+                    ascii::Request::Store {
+                        flags,
+                        exptime,
+                        cas,
+                        data,
+                        ..
+                    } => {
+                        m.flags = Some(*flags);
+                        m.exptime = Some(*exptime);
+                        m.cas = *cas;
+                        m.value_len = Some(data.len() as u64);
+                    }
+                    ascii::Request::Get { keys, exptime, .. } => {
+                        if keys.len() > 1 {
+                            m.keys = keys.iter().filter_map(|k| sub(&raw, k)).collect();
+                        }
+                        m.exptime = *exptime;
+                    }
+                    ascii::Request::Touch { exptime, .. } => m.exptime = Some(*exptime),
+                    ascii::Request::Meta(r) => {
+                        m.proto = Proto::Meta;
+                        meta_fields(&mut m, r.flags);
+                        m.value_len = r.data.map(|d| d.len() as u64);
+                    }
+                    _ => {}
+                }
+                Ok((raw, len))
+            }
+            Ok(Parsed::Incomplete { needed }) => return Step::Incomplete(needed.unwrap_or(1)),
+            Err(e) => Err(e),
+        }
+    } else {
+        match ascii::Response::parse(buf, limits) {
+            Ok(Parsed::Complete { message, len }) => {
+                let raw = buf.slice(..len);
+                m.op = message.word();
+                match &message {
+                    ascii::Response::Value {
+                        key,
+                        flags,
+                        cas,
+                        data,
+                    } => {
+                        m.key = sub(&raw, key);
+                        m.flags = Some(*flags);
+                        m.cas = *cas;
+                        m.value_len = Some(data.len() as u64);
+                    }
+                    ascii::Response::Meta(r) => {
+                        m.proto = Proto::Meta;
+                        meta_fields(&mut m, r.flags);
+                        m.quiet = false;
+                        m.value_len = r.data.map(|d| d.len() as u64);
+                    }
+                    _ => {}
+                }
+                Ok((raw, len))
+            }
+            Ok(Parsed::Incomplete { needed }) => return Step::Incomplete(needed.unwrap_or(1)),
+            Err(e) => Err(e),
+        }
+    };
+    match parsed {
+        Ok((raw, len)) => {
+            m.raw = raw;
+            Step::Message(Box::new(m), len)
+        }
+        Err(e) => {
+            let skip = e.skip.min(buf.len()).max(1);
+            m.op = "malformed";
+            m.error = Some(format!(
+                "malformed text message ({}); skipped {skip} bytes",
+                e.kind.reply()
+            ));
+            m.raw = buf.slice(..skip);
+            Step::Malformed(Box::new(m), skip)
+        }
+    }
+}
+
+/// Where a partial message sits when a gap arrives: for a binary frame whose header is in hand,
+/// how many bytes the frame still needs (so a gap inside its value keeps the stream in sync).
+pub fn binary_remaining(buf: &BytesMut) -> Option<usize> {
+    if buf.len() < binary::HEADER_LEN {
+        return None;
+    }
+    match binary::check(buf, MAX_BODY) {
+        Ok(FrameCheck::Incomplete { needed }) => Some(needed),
+        _ => None,
+    }
+}

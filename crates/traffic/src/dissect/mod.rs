@@ -1,0 +1,564 @@
+//! From byte streams to memcached messages and request/response pairs.
+//!
+//! [`Dissector::push`] takes the [`StreamEvent`]s of the reassembler (or of the proxy's tap) and
+//! emits [`Message`]s: each connection's protocol is sniffed from its first byte (binary magics
+//! `0x80`/`0x81` and Couchbase's `0x08`/`0x18`, else text/meta), both directions are decoded, and
+//! every response is paired with its request:
+//!
+//! * binary by opaque — the first outstanding request with that opaque, so clients that reuse
+//!   opaques still pair in order; quiet requests passed over by a later answer are settled as
+//!   silent (a GETQ miss has no answer); STAT stays open until its empty terminator;
+//! * text in order — `VALUE` and `STAT` lines belong to the request before them and `END`
+//!   closes it; `noreply` requests expect nothing; meta quiet (`q`) requests are settled by the
+//!   next answer that is not theirs (`mn`'s `MN` at the latest).
+//!
+//! After a gap or garbage the message is flagged (`error`) and decoding resyncs at the next
+//! plausible header (binary: known magic and opcode, sane lengths) or line. A gap that falls
+//! inside a binary value of known length keeps the stream in sync. Unpaired requests and
+//! responses are counted in [`DissectStats`], never dropped.
+
+mod decode;
+mod message;
+
+use std::collections::VecDeque;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+pub use message::{Kind, Message, Proto};
+
+use crate::capture::{Direction, StreamEvent, StreamEventKind, Timestamp};
+use decode::Step;
+use memshark_protocol::ascii::ParseLimits;
+use rustc_hash::FxHashMap;
+
+/// Counters of what the dissector saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DissectStats {
+    /// Messages emitted.
+    pub messages: u64,
+    /// Requests.
+    pub requests: u64,
+    /// Responses.
+    pub responses: u64,
+    /// Responses paired with a request.
+    pub paired: u64,
+    /// Responses with no outstanding request.
+    pub unpaired_responses: u64,
+    /// Requests still waiting when their connection ended.
+    pub unpaired_requests: u64,
+    /// Malformed messages (flagged and skipped).
+    pub malformed: u64,
+    /// Gaps reported by the reassembler.
+    pub gaps: u64,
+    /// Bytes client → server.
+    pub bytes_to_server: u64,
+    /// Bytes server → client.
+    pub bytes_to_client: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    Binary,
+    Text,
+}
+
+#[derive(Debug, Default)]
+struct Side {
+    buf: BytesMut,
+    /// Stream offset of `buf[0]`.
+    offset: u64,
+    /// (stream offset, frame, time) of each chunk still (partly) in `buf`.
+    marks: VecDeque<(u64, u64, Timestamp)>,
+    /// Bytes to drop as they arrive (the rest of a message cut by a gap).
+    swallow: u64,
+    /// `buf` must hold this many bytes before decoding is worth trying again.
+    need: usize,
+    /// The direction has ended (FIN/RST or end of capture).
+    done: bool,
+}
+
+#[derive(Debug)]
+struct Pending {
+    txn: u64,
+    /// Hash of the key of a binary request whose answer names it (GETK/GETKQ/GATK…), so that
+    /// quiet multi-gets that all use one opaque still pair each hit with its own request.
+    key_hash: Option<u64>,
+    opaque: Option<u32>,
+    op: &'static str,
+    ts: Timestamp,
+    quiet: bool,
+    /// STAT and text gets: answers keep coming until a terminator.
+    multi: bool,
+    noop: bool,
+}
+
+#[derive(Debug)]
+struct Conn {
+    wire: Option<Wire>,
+    to_server: Side,
+    to_client: Side,
+    pending: VecDeque<Pending>,
+}
+
+/// Per-connection decoders and pairing state.
+#[derive(Debug)]
+pub struct Dissector {
+    conns: FxHashMap<u64, Conn>,
+    limits: ParseLimits,
+    stats: DissectStats,
+    next_txn: u64,
+}
+
+impl Default for Dissector {
+    fn default() -> Self {
+        Dissector::new()
+    }
+}
+
+impl Dissector {
+    /// A dissector with no connections.
+    pub fn new() -> Dissector {
+        Dissector {
+            conns: FxHashMap::default(),
+            limits: ParseLimits::permissive(),
+            stats: DissectStats::default(),
+            next_txn: 0,
+        }
+    }
+
+    /// What has been seen so far.
+    pub fn stats(&self) -> DissectStats {
+        self.stats
+    }
+
+    /// Feeds one stream event; messages go to `sink` as they complete.
+    pub fn push(&mut self, mut ev: StreamEvent, sink: &mut impl FnMut(Message)) {
+        let kind = std::mem::replace(&mut ev.kind, StreamEventKind::Gap(0));
+        match kind {
+            StreamEventKind::Datagram(d) => self.datagram(&ev, d, sink),
+            StreamEventKind::Data(data) => {
+                match ev.dir {
+                    Direction::ToServer => self.stats.bytes_to_server += data.len() as u64,
+                    Direction::ToClient => self.stats.bytes_to_client += data.len() as u64,
+                }
+                let conn = self.conns.entry(ev.conn).or_insert_with(|| Conn {
+                    wire: None,
+                    to_server: Side::default(),
+                    to_client: Side::default(),
+                    pending: VecDeque::new(),
+                });
+                let side = match ev.dir {
+                    Direction::ToServer => &mut conn.to_server,
+                    Direction::ToClient => &mut conn.to_client,
+                };
+                let mut data = data;
+                if side.swallow > 0 {
+                    let n = side.swallow.min(data.len() as u64);
+                    side.swallow -= n;
+                    side.offset = side.offset.saturating_add(n);
+                    data.advance(n as usize);
+                }
+                if data.is_empty() {
+                    return;
+                }
+                if conn.wire.is_none() {
+                    conn.wire = Some(match data[0] {
+                        0x80 | 0x81 | 0x08 | 0x18 => Wire::Binary,
+                        _ => Wire::Text,
+                    });
+                }
+                let end = side.offset + side.buf.len() as u64;
+                side.marks.push_back((end, ev.frame, ev.ts));
+                if side.buf.is_empty() {
+                    // The common case: messages start at this chunk; decode straight from it.
+                    self.drain(&ev, Some(data), sink);
+                } else {
+                    side.buf.extend_from_slice(&data);
+                    if side.buf.len() >= side.need {
+                        self.drain(&ev, None, sink);
+                    }
+                }
+            }
+            StreamEventKind::Gap(n) => {
+                self.stats.gaps += 1;
+                let Some(conn) = self.conns.get_mut(&ev.conn) else {
+                    return;
+                };
+                let wire = conn.wire;
+                let side = match ev.dir {
+                    Direction::ToServer => &mut conn.to_server,
+                    Direction::ToClient => &mut conn.to_client,
+                };
+                side.need = 0;
+                if side.swallow > 0 {
+                    let k = side.swallow.min(n);
+                    side.swallow -= k;
+                    side.offset = side.offset.saturating_add(k);
+                    if k == n {
+                        return;
+                    }
+                }
+                // A gap inside a binary value of known length: report the message and stay in
+                // step by swallowing the rest of it.
+                let remaining = (wire == Some(Wire::Binary))
+                    .then(|| decode::binary_remaining(&side.buf))
+                    .flatten();
+                let mut m = Message::new(ev.conn, ev.client, ev.server, ev.dir, Proto::Binary);
+                if wire == Some(Wire::Text) {
+                    m.proto = Proto::Ascii;
+                }
+                let (frame, ts) = side
+                    .marks
+                    .front()
+                    .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
+                m.frame = frame;
+                m.ts = ts;
+                m.op = "gap";
+                match remaining {
+                    Some(needed) if (needed as u64) >= n => {
+                        if let Step::Message(mut full, _) =
+                            decode::binary(&Bytes::from(header_with_body(&side.buf)), &m)
+                        {
+                            full.frame = frame;
+                            full.ts = ts;
+                            full.raw = side.buf.split().freeze();
+                            full.error =
+                                Some(format!("{n} bytes missing inside the value (capture gap)"));
+                            side.swallow = needed as u64 - n;
+                            side.offset = side
+                                .offset
+                                .saturating_add(full.raw.len() as u64)
+                                .saturating_add(n);
+                            side.marks.clear();
+                            self.emit(ev.conn, *full, sink);
+                            return;
+                        }
+                    }
+                    _ => {}
+                }
+                m.error = Some(format!("{n} bytes missing (capture gap)"));
+                m.raw = side.buf.split().freeze();
+                side.offset = side
+                    .offset
+                    .saturating_add(m.raw.len() as u64)
+                    .saturating_add(n);
+                side.marks.clear();
+                self.stats.malformed += u64::from(!m.raw.is_empty());
+                self.emit(ev.conn, m, sink);
+            }
+            StreamEventKind::Closed { .. } => {
+                let Some(conn) = self.conns.get_mut(&ev.conn) else {
+                    return;
+                };
+                let side = match ev.dir {
+                    Direction::ToServer => &mut conn.to_server,
+                    Direction::ToClient => &mut conn.to_client,
+                };
+                if !side.buf.is_empty() {
+                    let mut m = Message::new(ev.conn, ev.client, ev.server, ev.dir, Proto::Ascii);
+                    if conn.wire == Some(Wire::Binary) {
+                        m.proto = Proto::Binary;
+                    }
+                    let (frame, ts) = side
+                        .marks
+                        .front()
+                        .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
+                    m.frame = frame;
+                    m.ts = ts;
+                    m.op = "truncated";
+                    m.error = Some("stream ended inside a message".into());
+                    m.raw = side.buf.split().freeze();
+                    self.stats.malformed += 1;
+                    self.emit(ev.conn, m, sink);
+                }
+                let both_done = {
+                    let Some(conn) = self.conns.get_mut(&ev.conn) else {
+                        return;
+                    };
+                    match ev.dir {
+                        Direction::ToServer => conn.to_server.done = true,
+                        Direction::ToClient => conn.to_client.done = true,
+                    }
+                    conn.to_server.done && conn.to_client.done
+                };
+                if both_done {
+                    if let Some(conn) = self.conns.remove(&ev.conn) {
+                        self.stats.unpaired_requests +=
+                            conn.pending.iter().filter(|p| !p.quiet).count() as u64;
+                    }
+                }
+            }
+        }
+    }
+
+    fn drain(&mut self, ev: &StreamEvent, incoming: Option<Bytes>, sink: &mut impl FnMut(Message)) {
+        let Some(conn) = self.conns.get_mut(&ev.conn) else {
+            return;
+        };
+        let wire = conn.wire.unwrap_or(Wire::Text);
+        let side = match ev.dir {
+            Direction::ToServer => &mut conn.to_server,
+            Direction::ToClient => &mut conn.to_client,
+        };
+        // Freeze what is buffered once; every message is a slice of it (zero-copy). Only an
+        // incomplete tail is copied back.
+        let view = match incoming {
+            Some(data) => data,
+            None => side.buf.split().freeze(),
+        };
+        let mut template = Message::new(ev.conn, ev.client, ev.server, ev.dir, Proto::Ascii);
+        if wire == Wire::Binary {
+            template.proto = Proto::Binary;
+        }
+        let mut out = Vec::new();
+        let mut pos = 0;
+        side.need = 0;
+        while pos < view.len() {
+            let at = side.offset;
+            while side.marks.len() > 1 && side.marks.get(1).is_some_and(|&(o, _, _)| o <= at) {
+                side.marks.pop_front();
+            }
+            let (frame, ts) = side
+                .marks
+                .front()
+                .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
+            template.frame = frame;
+            template.ts = ts;
+            let rest = view.slice(pos..);
+            let step = match wire {
+                Wire::Binary => decode::binary(&rest, &template),
+                Wire::Text => decode::text(&rest, &template, &self.limits),
+            };
+            match step {
+                Step::Incomplete(needed) => {
+                    side.need = rest.len() + needed;
+                    break;
+                }
+                Step::Message(m, used) | Step::Malformed(m, used) => {
+                    let used = used.clamp(1, rest.len());
+                    pos += used;
+                    side.offset = side.offset.saturating_add(used as u64);
+                    out.push(m);
+                }
+            }
+        }
+        side.buf.extend_from_slice(&view[pos..]);
+        for m in out {
+            if m.error.is_some() {
+                self.stats.malformed += 1;
+            }
+            self.emit(ev.conn, *m, sink);
+        }
+    }
+
+    fn datagram(&mut self, ev: &StreamEvent, d: Bytes, sink: &mut impl FnMut(Message)) {
+        // memcached's UDP frame header: request id, sequence, datagram count, reserved.
+        let mut template = Message::new(0, ev.client, ev.server, ev.dir, Proto::Ascii);
+        template.frame = ev.frame;
+        template.ts = ev.ts;
+        if d.len() < 8 {
+            template.op = "malformed";
+            template.error =
+                Some("UDP datagram shorter than memcached's 8-byte frame header".into());
+            template.raw = d;
+            self.stats.malformed += 1;
+            self.emit(0, template, sink);
+            return;
+        }
+        let seq = u16::from_be_bytes([d[2], d[3]]);
+        let body = d.slice(8..);
+        if seq != 0 {
+            // A continuation datagram of a multi-datagram answer: no message starts here.
+            return;
+        }
+        let mut at = 0;
+        while at < body.len() {
+            let view = body.slice(at..);
+            match decode::text(&view, &template, &self.limits) {
+                Step::Message(m, used) | Step::Malformed(m, used) => {
+                    at += used.max(1);
+                    if m.error.is_some() {
+                        self.stats.malformed += 1;
+                    }
+                    self.emit(0, *m, sink);
+                }
+                Step::Incomplete(_) => break,
+            }
+        }
+    }
+
+    /// Pairs and emits a message.
+    fn emit(&mut self, conn_id: u64, mut m: Message, sink: &mut impl FnMut(Message)) {
+        self.stats.messages += 1;
+        // Gaps and cut-off tails are nobody's request or answer; malformed messages are paired
+        // like any other (memcached answers a bad command line with ERROR or CLIENT_ERROR).
+        if m.op == "gap" || m.op == "truncated" {
+            sink(m);
+            return;
+        }
+        if m.kind == Kind::Request {
+            m.txn = Some(self.next_txn);
+            self.next_txn += 1;
+        }
+        let Some(conn) = self.conns.get_mut(&conn_id) else {
+            match m.kind {
+                Kind::Request => self.stats.requests += 1,
+                Kind::Response => self.stats.responses += 1,
+            }
+            sink(m);
+            return;
+        };
+        match m.kind {
+            Kind::Request => {
+                self.stats.requests += 1;
+                let expects_answer = !(m.quiet && m.proto == Proto::Ascii);
+                if expects_answer {
+                    conn.pending.push_back(Pending {
+                        txn: self.next_txn - 1,
+                        key_hash: (m.proto == Proto::Binary)
+                            .then(|| m.key.as_deref().map(key_hash))
+                            .flatten(),
+                        opaque: m.opaque,
+                        op: m.op,
+                        ts: m.ts,
+                        quiet: m.quiet,
+                        multi: matches!(m.op, "stat" | "stats" | "get" | "gets" | "gat" | "gats"),
+                        noop: matches!(m.op, "noop" | "mn"),
+                    });
+                    // Bound the table: a client that never gets answers must not grow it forever.
+                    if conn.pending.len() > 65_536 {
+                        conn.pending.pop_front();
+                        self.stats.unpaired_requests += 1;
+                    }
+                }
+            }
+            Kind::Response => {
+                self.stats.responses += 1;
+                let found = match m.proto {
+                    // memcached echoes opcode and opaque; match both, then opaque alone.
+                    Proto::Binary => {
+                        let answer_key = m.key.as_deref().map(key_hash);
+                        let same_key = |p: &Pending| match (p.key_hash, answer_key) {
+                            (Some(a), Some(b)) => a == b,
+                            _ => true,
+                        };
+                        conn.pending
+                            .iter()
+                            .position(|p| p.opaque == m.opaque && p.op == m.op && same_key(p))
+                            .or_else(|| {
+                                conn.pending
+                                    .iter()
+                                    .position(|p| p.opaque == m.opaque && p.op == m.op)
+                            })
+                            .or_else(|| conn.pending.iter().position(|p| p.opaque == m.opaque))
+                    }
+                    Proto::Ascii | Proto::Meta => {
+                        // A quiet meta request is passed over (it was answered by silence) when
+                        // this answer cannot be its own: an answer its quiet mode suppresses, an
+                        // answer carrying another opaque, `MN`, or a classic text answer.
+                        let answer = m.op;
+                        let meta = m.proto == Proto::Meta;
+                        conn.pending.iter().position(|p| {
+                            !p.quiet
+                                || (meta
+                                    && answer != "MN"
+                                    && meta_can_answer(p.op, answer)
+                                    && !quiet_suppresses(p.op, answer)
+                                    && (m.opaque.is_none() || p.opaque == m.opaque))
+                        })
+                    }
+                };
+                match found {
+                    Some(i) => {
+                        // Quiet requests before the answered one got no answer: settled.
+                        for _ in 0..i {
+                            if let Some(p) = conn.pending.pop_front() {
+                                if !p.quiet {
+                                    self.stats.unpaired_requests += 1;
+                                }
+                            }
+                        }
+                        let finished = match conn.pending.front() {
+                            Some(p) if p.multi => match m.proto {
+                                Proto::Binary => m.key.is_none() || m.status != Some(0),
+                                _ => !matches!(m.op, "VALUE" | "STAT"),
+                            },
+                            _ => true,
+                        };
+                        if let Some(p) = conn.pending.front() {
+                            m.latency_ns = Some(m.ts.as_nanos().saturating_sub(p.ts.as_nanos()));
+                            m.request_op = Some(p.op);
+                            m.txn = Some(p.txn);
+                            let _ = p.noop;
+                        }
+                        self.stats.paired += 1;
+                        if finished {
+                            conn.pending.pop_front();
+                        }
+                    }
+                    None => self.stats.unpaired_responses += 1,
+                }
+            }
+        }
+        sink(m);
+    }
+
+    /// Ends every connection still open (end of input): counts what is left unanswered.
+    pub fn finish(&mut self) {
+        for (_, conn) in self.conns.drain() {
+            self.stats.unpaired_requests += conn.pending.iter().filter(|p| !p.quiet).count() as u64;
+        }
+    }
+}
+
+fn key_hash(key: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(key);
+    h.finish()
+}
+
+/// Whether a meta command can produce this meta answer at all (`mg` never says `NF`, `md`
+/// never says `VA`), so that a quiet request is not paired with another command's answer.
+fn meta_can_answer(command: &str, answer: &str) -> bool {
+    match command {
+        "mg" => matches!(answer, "VA" | "HD" | "EN"),
+        "ms" => matches!(answer, "HD" | "NS" | "EX" | "NF"),
+        "md" => matches!(answer, "HD" | "NF" | "EX"),
+        "ma" => matches!(answer, "HD" | "VA" | "NF" | "NS" | "EX"),
+        "mn" => answer == "MN",
+        "me" => matches!(answer, "ME" | "EN"),
+        _ => true,
+    }
+}
+
+/// Whether meta quiet mode (`q`) suppresses this answer to this command, so that the answer
+/// cannot belong to a quiet request of that command.
+fn quiet_suppresses(command: &str, answer: &str) -> bool {
+    matches!(
+        (command, answer),
+        ("mg", "EN") | ("ms", "HD") | ("md", "HD" | "NF") | ("ma", "HD" | "NF")
+    )
+}
+
+/// The buffered bytes of a binary message whose body is cut by a gap, with the header's body
+/// length left as declared: decoding it yields the header fields (key and extras if present).
+fn header_with_body(buf: &BytesMut) -> Vec<u8> {
+    let mut v = buf.to_vec();
+    if v.len() >= 24 {
+        let have = (v.len() - 24) as u32;
+        v[8..12].copy_from_slice(&have.to_be_bytes());
+        // Keep key and extras only if they are whole.
+        let key_len = u32::from(u16::from_be_bytes([v[2], v[3]]));
+        let extras = u32::from(v[4]);
+        if key_len + extras > have {
+            v[2] = 0;
+            v[3] = 0;
+            v[4] = 0;
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,471 @@
+//! `memshark stats`: what a capture's traffic amounts to — per-op counts and latency
+//! percentiles, the get hit ratio, bytes each way, top keys and clients, errors and the damage
+//! a capture can have (gaps, malformed messages, unpaired messages, drops).
+
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+
+use crate::dissect::{Kind, Message};
+use crate::pipeline::PassStats;
+use rustc_hash::FxHashMap as HashMap;
+
+/// Distinct keys tracked for the top-keys tables; past this, new keys are counted together
+/// as "other" so memory stays bounded on captures with millions of keys.
+pub const MAX_TRACKED_KEYS: usize = 1_000_000;
+
+/// A key as the statistics hold it: up to 30 bytes inline in the table slot itself (a
+/// lookup compares it without following a pointer), longer ones on the heap. Hashes and
+/// compares as its bytes, so the table is searched with a plain `&[u8]`.
+#[derive(Clone)]
+pub enum KeyName {
+    /// A key of at most 30 bytes.
+    Inline {
+        /// Its length.
+        len: u8,
+        /// Its bytes, then zeros.
+        bytes: [u8; 30],
+    },
+    /// A longer key.
+    Heap(Box<[u8]>),
+}
+
+impl KeyName {
+    /// Copies `key`.
+    pub fn new(key: &[u8]) -> KeyName {
+        if key.len() <= 30 {
+            let mut bytes = [0; 30];
+            bytes[..key.len()].copy_from_slice(key);
+            KeyName::Inline {
+                len: key.len() as u8,
+                bytes,
+            }
+        } else {
+            KeyName::Heap(key.into())
+        }
+    }
+
+    /// The key's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            KeyName::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            KeyName::Heap(b) => b,
+        }
+    }
+}
+
+impl std::fmt::Debug for KeyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+impl PartialEq for KeyName {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for KeyName {}
+
+impl std::hash::Hash for KeyName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for KeyName {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+/// Per-op figures.
+#[derive(Debug, Clone)]
+pub struct OpStats {
+    /// Requests seen.
+    pub requests: u64,
+    /// Answers paired with a request of this op.
+    pub answered: u64,
+    /// Latency of paired answers, in microseconds.
+    pub latency_us: Histogram<u64>,
+}
+
+impl Default for OpStats {
+    fn default() -> Self {
+        OpStats {
+            requests: 0,
+            answered: 0,
+            latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3)
+                .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
+        }
+    }
+}
+
+/// The accumulated statistics of a capture.
+#[derive(Debug, Default)]
+pub struct TrafficStats {
+    /// Per request op.
+    pub ops: HashMap<&'static str, OpStats>,
+    /// Key lookups by get-family requests.
+    pub lookups: u64,
+    /// Lookups that hit.
+    pub hits: u64,
+    /// Per key: (requests, value bytes).
+    pub keys: HashMap<KeyName, (u64, u64)>,
+    /// Keys not tracked because of [`MAX_TRACKED_KEYS`].
+    pub untracked_key_requests: u64,
+    /// Requests per client address.
+    pub clients: HashMap<IpAddr, u64>,
+    /// Error answers by status or word.
+    pub errors: HashMap<&'static str, u64>,
+    /// Malformed or gap-flagged messages.
+    pub flagged: u64,
+    /// First and last message time (ns).
+    pub span: Option<(u64, u64)>,
+    /// Capture and decoder counters, once the pass is over.
+    pub pass: PassStats,
+    /// Live captures: the kernel's (received, dropped, interface-dropped) packet counts.
+    pub kernel: Option<(u32, u32, u32)>,
+}
+
+fn is_get(op: &str) -> bool {
+    matches!(
+        op,
+        "get"
+            | "getq"
+            | "getk"
+            | "getkq"
+            | "gat"
+            | "gatq"
+            | "gatk"
+            | "gatkq"
+            | "gets"
+            | "gats"
+            | "mg"
+    )
+}
+
+impl TrafficStats {
+    /// Adds one message.
+    pub fn add(&mut self, m: &Message) {
+        let t = m.ts.as_nanos();
+        self.span = Some(match self.span {
+            None => (t, t),
+            Some((a, b)) => (a.min(t), b.max(t)),
+        });
+        if m.error.is_some() {
+            self.flagged += 1;
+        }
+        match m.kind {
+            Kind::Request => {
+                if m.error.is_some() {
+                    return;
+                }
+                self.ops.entry(m.op).or_default().requests += 1;
+                *self.clients.entry(m.client.ip()).or_default() += 1;
+                let keys: Vec<&Bytes> = if m.keys.is_empty() {
+                    m.key.iter().collect()
+                } else {
+                    m.keys.iter().collect()
+                };
+                if is_get(m.op) {
+                    self.lookups += keys.len() as u64;
+                }
+                for k in keys {
+                    self.count_key(k, m.value_len.unwrap_or(0));
+                }
+            }
+            Kind::Response => {
+                if let Some(req) = m.request_op {
+                    let op = self.ops.entry(req).or_default();
+                    let is_final =
+                        !(matches!(m.op, "VALUE" | "STAT") || (m.op == "stat" && m.key.is_some()));
+                    if is_final {
+                        op.answered += 1;
+                        if let Some(l) = m.latency_ns {
+                            let _ = op.latency_us.record((l / 1000).max(1));
+                        }
+                    }
+                    if is_get(req) {
+                        let hit = match m.op {
+                            "VALUE" => true,
+                            "VA" | "HD" => req == "mg",
+                            _ => m.status == Some(0) && m.opcode.is_some(),
+                        };
+                        if hit {
+                            self.hits += 1;
+                            if let Some(k) = &m.key {
+                                if let Some(e) = self.keys.get_mut(&k[..]) {
+                                    e.1 += m.value_len.unwrap_or(0);
+                                }
+                            }
+                        }
+                    }
+                }
+                if m.is_error() && m.error.is_none() {
+                    let name = m.status_name.unwrap_or(m.op);
+                    *self.errors.entry(name).or_default() += 1;
+                }
+            }
+        }
+    }
+
+    fn count_key(&mut self, k: &Bytes, bytes: u64) {
+        if let Some(e) = self.keys.get_mut(&k[..]) {
+            e.0 += 1;
+            e.1 += bytes;
+        } else if self.keys.len() < MAX_TRACKED_KEYS {
+            // Copy the key: holding a slice would keep its whole capture chunk alive.
+            self.keys.insert(KeyName::new(k), (1, bytes));
+        } else {
+            self.untracked_key_requests += 1;
+        }
+    }
+
+    fn top<K: Clone + Eq + std::hash::Hash, V: Copy>(
+        map: &HashMap<K, V>,
+        n: usize,
+        by: impl Fn(&V) -> u64,
+    ) -> Vec<(K, V)> {
+        // Pick the top n without sorting everything: a million keys stay cheap.
+        let mut v: Vec<(&K, u64)> = map.iter().map(|(k, v)| (k, by(v))).collect();
+        if n == 0 {
+            return Vec::new();
+        }
+        if v.len() > n {
+            v.select_nth_unstable_by_key(n - 1, |e| std::cmp::Reverse(e.1));
+            v.truncate(n);
+        }
+        v.sort_by_key(|e| std::cmp::Reverse(e.1));
+        v.into_iter().map(|(k, _)| (k.clone(), map[k])).collect()
+    }
+
+    /// The `n` keys requested most (`by_bytes`: moving the most value bytes), with their
+    /// (requests, bytes).
+    pub fn top_keys(&self, n: usize, by_bytes: bool) -> Vec<(Bytes, (u64, u64))> {
+        if by_bytes {
+            Self::top(&self.keys, n, |v| v.1)
+        } else {
+            Self::top(&self.keys, n, |v| v.0)
+        }
+        .into_iter()
+        .map(|(k, v)| (Bytes::copy_from_slice(k.as_bytes()), v))
+        .collect()
+    }
+
+    /// The `n` clients sending the most requests.
+    pub fn top_clients(&self, n: usize) -> Vec<(IpAddr, u64)> {
+        Self::top(&self.clients, n, |v| *v)
+    }
+
+    /// The `n` most frequent error answers.
+    pub fn top_errors(&self, n: usize) -> Vec<(&'static str, u64)> {
+        Self::top(&self.errors, n, |v| *v)
+    }
+
+    fn seconds(&self) -> f64 {
+        self.span.map_or(0.0, |(a, b)| (b - a) as f64 / 1e9)
+    }
+
+    /// The hit ratio of get-family lookups.
+    pub fn hit_ratio(&self) -> Option<f64> {
+        (self.lookups > 0).then(|| self.hits as f64 / self.lookups as f64)
+    }
+
+    /// A JSON report.
+    pub fn to_json(&self, top: usize) -> serde_json::Value {
+        use serde_json::json;
+        let secs = self.seconds();
+        let mut ops: Vec<_> = self.ops.iter().collect();
+        ops.sort_by_key(|e| std::cmp::Reverse(e.1.requests));
+        let ops: serde_json::Map<_, _> = ops
+            .into_iter()
+            .map(|(name, o)| {
+                let h = &o.latency_us;
+                let lat = (!h.is_empty()).then(|| {
+                    json!({"p50": h.value_at_quantile(0.5), "p90": h.value_at_quantile(0.9),
+                        "p99": h.value_at_quantile(0.99), "p99_9": h.value_at_quantile(0.999), "max": h.max()})
+                });
+                (name.to_string(), json!({
+                    "requests": o.requests,
+                    "answered": o.answered,
+                    "rate_per_sec": if secs > 0.0 { o.requests as f64 / secs } else { 0.0 },
+                    "latency_us": lat,
+                }))
+            })
+            .collect();
+        let key_name = |k: &KeyName| String::from_utf8_lossy(k.as_bytes()).into_owned();
+        let d = &self.pass.dissect;
+        let r = &self.pass.reassembly;
+        json!({
+            "seconds": secs,
+            "ops": ops,
+            "get_lookups": self.lookups,
+            "get_hits": self.hits,
+            "hit_ratio": self.hit_ratio(),
+            "bytes_to_server": d.bytes_to_server,
+            "bytes_to_client": d.bytes_to_client,
+            "top_keys_by_count": Self::top(&self.keys, top, |v| v.0).iter().map(|(k, v)| json!({"key": key_name(k), "count": v.0, "bytes": v.1})).collect::<Vec<_>>(),
+            "top_keys_by_bytes": Self::top(&self.keys, top, |v| v.1).iter().map(|(k, v)| json!({"key": key_name(k), "count": v.0, "bytes": v.1})).collect::<Vec<_>>(),
+            "top_clients": Self::top(&self.clients, top, |v| *v).iter().map(|(k, v)| json!({"client": k.to_string(), "requests": v})).collect::<Vec<_>>(),
+            "errors": self.errors,
+            "messages": d.messages,
+            "requests": d.requests,
+            "responses": d.responses,
+            "unpaired_requests": d.unpaired_requests,
+            "unpaired_responses": d.unpaired_responses,
+            "malformed": d.malformed,
+            "gaps": d.gaps,
+            "gap_bytes": r.gap_bytes,
+            "frames": self.pass.frames,
+            "skipped_frames": self.pass.skipped_frames,
+            "connections": r.connections,
+            "retransmitted_bytes": r.retransmitted_bytes,
+            "reassembly_dropped_bytes": r.dropped_for_memory,
+            "truncated_file": self.pass.truncated_file,
+            "capture_received": self.kernel.map(|k| k.0),
+            "capture_dropped": self.kernel.map(|k| k.1 + k.2),
+        })
+    }
+
+    /// A report for people.
+    pub fn to_text(&self, top: usize) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let secs = self.seconds();
+        let d = &self.pass.dissect;
+        let r = &self.pass.reassembly;
+        if self.pass.frames > 0 {
+            let _ = writeln!(
+                s,
+                "{} frames, {} connections, {} messages over {secs:.3} s",
+                self.pass.frames, r.connections, d.messages
+            );
+        } else {
+            let requests: u64 = self.ops.values().map(|o| o.requests).sum();
+            let _ = writeln!(s, "{requests} requests over {secs:.3} s");
+        }
+        if self.pass.frames > 0 {
+            let _ = writeln!(
+                s,
+                "bytes: {} to servers, {} to clients",
+                d.bytes_to_server, d.bytes_to_client
+            );
+        }
+        if let Some(h) = self.hit_ratio() {
+            let _ = writeln!(
+                s,
+                "get hit ratio: {:.1}% ({} of {} lookups)",
+                h * 100.0,
+                self.hits,
+                self.lookups
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<14} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8} {:>8} {:>9}",
+            "op", "requests", "answered", "rate/s", "p50_us", "p90_us", "p99_us", "p99.9", "max_us"
+        );
+        let mut ops: Vec<_> = self.ops.iter().collect();
+        ops.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then(a.0.cmp(b.0)));
+        for (name, o) in ops {
+            let h = &o.latency_us;
+            let q = |x: f64| {
+                if h.is_empty() {
+                    "-".to_string()
+                } else {
+                    h.value_at_quantile(x).to_string()
+                }
+            };
+            let rate = if secs > 0.0 {
+                o.requests as f64 / secs
+            } else {
+                0.0
+            };
+            let max = if h.is_empty() {
+                "-".to_string()
+            } else {
+                h.max().to_string()
+            };
+            let _ = writeln!(
+                s,
+                "{name:<14} {:>10} {:>10} {rate:>10.1} {:>8} {:>8} {:>8} {:>8} {max:>9}",
+                o.requests,
+                o.answered,
+                q(0.5),
+                q(0.9),
+                q(0.99),
+                q(0.999)
+            );
+        }
+        let _ = writeln!(s, "\ntop keys by count:");
+        for (k, v) in Self::top(&self.keys, top, |v| v.0) {
+            let _ = writeln!(
+                s,
+                "  {:>8}  {:>10} B  {}",
+                v.0,
+                v.1,
+                String::from_utf8_lossy(k.as_bytes())
+            );
+        }
+        let _ = writeln!(s, "top keys by bytes:");
+        for (k, v) in Self::top(&self.keys, top, |v| v.1) {
+            let _ = writeln!(
+                s,
+                "  {:>8}  {:>10} B  {}",
+                v.0,
+                v.1,
+                String::from_utf8_lossy(k.as_bytes())
+            );
+        }
+        let _ = writeln!(s, "top clients:");
+        for (c, n) in Self::top(&self.clients, top, |v| *v) {
+            let _ = writeln!(s, "  {n:>8}  {c}");
+        }
+        if !self.errors.is_empty() {
+            let _ = writeln!(s, "errors:");
+            for (e, n) in Self::top(&self.errors, top, |v| *v) {
+                let _ = writeln!(s, "  {n:>8}  {e}");
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\nunpaired: {} requests, {} responses; malformed: {}; gaps: {} ({} bytes); retransmitted: {} bytes; dropped by reassembly caps: {} bytes; skipped frames: {}{}",
+            d.unpaired_requests, d.unpaired_responses, d.malformed, d.gaps, r.gap_bytes, r.retransmitted_bytes, r.dropped_for_memory, self.pass.skipped_frames,
+            if self.pass.truncated_file { "; the file ends inside a record" } else { "" }
+        );
+        if let Some((received, dropped, if_dropped)) = self.kernel {
+            let _ = writeln!(s, "capture: {received} packets received, {dropped} dropped by the kernel, {if_dropped} by the interface");
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_inline_and_on_the_heap_are_found_by_their_bytes() {
+        let mut map: HashMap<KeyName, u32> = HashMap::default();
+        let short = b"user:42".as_slice();
+        let edge = [b'a'; 30];
+        let long = [b'b'; 31];
+        for (i, k) in [short, &edge[..], &long[..]].into_iter().enumerate() {
+            map.insert(KeyName::new(k), i as u32);
+        }
+        assert!(matches!(
+            KeyName::new(&edge),
+            KeyName::Inline { len: 30, .. }
+        ));
+        assert!(matches!(KeyName::new(&long), KeyName::Heap(_)));
+        assert_eq!(map.get(short), Some(&0));
+        assert_eq!(map.get(&edge[..]), Some(&1));
+        assert_eq!(map.get(&long[..]), Some(&2));
+        assert_eq!(map.get(&b"user:4"[..]), None);
+        assert_eq!(map.get(&edge[..29]), None);
+        assert_eq!(KeyName::new(b"").as_bytes(), b"");
+    }
+}

@@ -1,0 +1,373 @@
+//! The UI's state machine driven by keys, and each screen drawn into a `TestBackend`.
+
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::app::{App, InputKind, Pane, Screen, SourceInfo, TimeFormat};
+use super::render_to_string;
+use crate::timeline::SortKey;
+
+fn app_with(path: &str) -> App {
+    let mut app = App::new(SourceInfo::new(path, false));
+    memshark_traffic::pipeline::dissect_file(Path::new(path), &[11211], &mut |_| {}, &mut |m| {
+        app.ingest(&m);
+        true
+    })
+    .unwrap();
+    app.source.ended = true;
+    app.refresh();
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn movement_keys_move_the_selection_within_bounds() {
+    let mut app = app_with("../../fixtures/ascii.pcap");
+    let n = app.view.len();
+    assert!(n > 50);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.selected, 2);
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.selected, 1);
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.selected, n - 1);
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.selected, n - 1, "no further than the last row");
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.selected, 0);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.selected, 0);
+    app.list_height = 20;
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.selected, 19);
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(app.selected, 0);
+    app.on_mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 0,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.selected, 3);
+}
+
+#[test]
+fn enter_opens_details_tab_cycles_panes_esc_closes() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.details_open);
+    assert_eq!(app.pane, Pane::Details);
+    let before = app.selected;
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.selected, before, "j moves within the details pane now");
+    assert_eq!(app.detail_selected, 1);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.pane, Pane::Bytes);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.pane, Pane::List);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.pane, Pane::Bytes);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.details_open);
+    assert_eq!(app.pane, Pane::List);
+}
+
+#[test]
+fn the_filter_line_edits_like_readline_and_ctrl_chords_are_not_text() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    let ctrl = |app: &mut App, c: char| {
+        app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    };
+    let text = |app: &App| app.input.as_ref().map(|b| (b.text.clone(), b.cursor));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "status == 1 && op");
+    ctrl(&mut app, 'w');
+    assert_eq!(text(&app), Some(("status == 1 && ".to_string(), 15)));
+    ctrl(&mut app, 'w');
+    assert_eq!(text(&app), Some(("status == 1 ".to_string(), 12)));
+    ctrl(&mut app, 'a');
+    typed(&mut app, "!");
+    assert_eq!(text(&app), Some(("!status == 1 ".to_string(), 1)));
+    ctrl(&mut app, 'e');
+    assert_eq!(text(&app).map(|t| t.1), Some(13));
+    // A chord that is not an editing key leaves the text alone.
+    ctrl(&mut app, 'x');
+    app.on_key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::ALT));
+    assert_eq!(text(&app), Some(("!status == 1 ".to_string(), 13)));
+    // Ctrl-U clears what is before the cursor, as when replacing the filter in force.
+    key(&mut app, KeyCode::Left);
+    ctrl(&mut app, 'u');
+    assert_eq!(text(&app), Some((" ".to_string(), 0)));
+    key(&mut app, KeyCode::End);
+    ctrl(&mut app, 'u');
+    typed(&mut app, "op == \"get\"");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.input.is_none());
+    assert_eq!(app.view.filter().source(), "op == \"get\"");
+}
+
+#[test]
+fn a_bad_filter_shows_its_error_and_keeps_the_old_one() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    let all = app.view.len();
+    key(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.input.as_ref().map(|b| b.kind), Some(InputKind::Filter));
+    typed(&mut app, "status == 1");
+    assert!(app.input.as_ref().unwrap().error.is_none());
+    key(&mut app, KeyCode::Enter);
+    assert!(app.input.is_none());
+    let misses = app.view.len();
+    assert!(misses > 0 && misses < all);
+    assert_eq!(app.view.filter().source(), "status == 1");
+    // A syntax error: shown with its position, the filter in force stays.
+    key(&mut app, KeyCode::Char('/'));
+    for _ in 0.."status == 1".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "latency > > 1ms");
+    let err = app.input.as_ref().unwrap().error.clone().expect("an error");
+    assert_eq!(err.pos, 10);
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.input.is_some(),
+        "Enter on an error keeps the input open"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(app.input.is_none());
+    assert_eq!(app.view.len(), misses);
+    assert_eq!(app.view.filter().source(), "status == 1");
+    let screen = render_to_string(&mut app, 150, 30);
+    assert!(screen.contains("filter: status == 1"), "{screen}");
+}
+
+#[test]
+fn search_jumps_between_matches_with_n_and_shift_n() {
+    let mut app = app_with("../../fixtures/ascii.pcap");
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "op == delete");
+    key(&mut app, KeyCode::Enter);
+    let first = app.selected;
+    let is_delete = |app: &App| {
+        let t = app.store.txn(app.selected_row().unwrap()).unwrap();
+        app.store.op(t) == "delete"
+    };
+    assert!(is_delete(&app) && first > 0);
+    key(&mut app, KeyCode::Char('n'));
+    assert!(is_delete(&app) && app.selected > first);
+    key(&mut app, KeyCode::Char('N'));
+    assert_eq!(app.selected, first);
+    assert_eq!(app.view.len(), app.store.len(), "a search hides nothing");
+}
+
+#[test]
+fn follow_pause_stats_time_sort_help_and_quit() {
+    let mut app = app_with("../../fixtures/ascii.pcap");
+    key(&mut app, KeyCode::Char('f'));
+    assert!(app.follow);
+    assert_eq!(app.selected, app.view.len() - 1);
+    key(&mut app, KeyCode::Char('k'));
+    assert!(!app.follow, "moving up stops following");
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.paused);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(!app.paused);
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.screen, Screen::Stats);
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.screen, Screen::Timeline);
+    key(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.time_format, TimeFormat::Absolute);
+    key(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.time_format, TimeFormat::Delta);
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.view.sort(), (SortKey::Latency, false));
+    key(&mut app, KeyCode::Char('O'));
+    assert_eq!(app.view.sort(), (SortKey::Latency, true));
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.help);
+    key(&mut app, KeyCode::Char('x'));
+    assert!(!app.help && !app.quit, "any key closes the help");
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+    let mut app = app_with("../../fixtures/meta.pcap");
+    app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(app.quit);
+}
+
+#[test]
+fn paused_rows_are_kept_and_shown_on_resume() {
+    let mut app = App::new(SourceInfo::new("test", true));
+    let mut msgs = Vec::new();
+    memshark_traffic::pipeline::dissect_file(
+        Path::new("../../fixtures/binary.pcap"),
+        &[11211],
+        &mut |_| {},
+        &mut |m| {
+            msgs.push(m);
+            true
+        },
+    )
+    .unwrap();
+    let (a, b) = msgs.split_at(msgs.len() / 2);
+    for m in a {
+        app.ingest(m);
+    }
+    app.refresh();
+    let shown = app.view.len();
+    key(&mut app, KeyCode::Char(' '));
+    for m in b {
+        app.ingest(m);
+    }
+    app.refresh();
+    assert_eq!(app.view.len(), shown, "paused: the view stands still");
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.view.len(), app.store.len());
+    assert!(app.follow, "live sources follow");
+    assert_eq!(app.selected, app.view.len() - 1);
+}
+
+#[test]
+fn timeline_screen_shows_columns_rows_and_status_bar() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    let s = render_to_string(&mut app, 150, 20);
+    for want in [
+        "No.",
+        "Time (relative)",
+        "Client",
+        "Op",
+        "Key",
+        "Status",
+        "Latency",
+        "../../fixtures/binary.pcap",
+        "txns",
+        "? help",
+    ] {
+        assert!(s.contains(want), "missing {want:?} in\n{s}");
+    }
+    assert!(s.contains("KEY_ENOENT") || s.contains("SUCCESS"), "{s}");
+    // Only the rows on screen are drawn: 20 lines at any store size.
+    assert_eq!(s.lines().count(), 20);
+}
+
+#[test]
+fn the_server_column_shows_on_a_140_column_terminal_and_goes_on_narrower_ones() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    let wide = render_to_string(&mut app, 140, 12);
+    assert!(wide.contains("Server") && wide.contains(":11211"), "{wide}");
+    let narrow = render_to_string(&mut app, 100, 12);
+    assert!(
+        !narrow.contains("Server") && narrow.contains("Key"),
+        "{narrow}"
+    );
+}
+
+#[test]
+fn details_and_bytes_panes_show_fields_and_hex() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..9 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let s = render_to_string(&mut app, 150, 70);
+    for want in [
+        "Details",
+        "Transaction",
+        "Request",
+        "magic",
+        "opcode",
+        "opaque",
+        "cas",
+        "Bytes",
+        "000000  80",
+    ] {
+        assert!(s.contains(want), "missing {want:?} in\n{s}");
+    }
+}
+
+#[test]
+fn stats_screen_shows_rates_hit_ratio_latency_and_top_keys() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    key(&mut app, KeyCode::Char('s'));
+    let s = render_to_string(&mut app, 160, 48);
+    for want in [
+        "get hit ratio",
+        "requests/s per op",
+        "latency by op",
+        "latency histogram",
+        "top keys by calls",
+        "top keys by bytes",
+        "top clients",
+        "errors",
+        "p99",
+    ] {
+        assert!(s.contains(want), "missing {want:?} in\n{s}");
+    }
+}
+
+#[test]
+fn help_overlay_lists_every_key() {
+    let mut app = app_with("../../fixtures/meta.pcap");
+    key(&mut app, KeyCode::Char('?'));
+    let s = render_to_string(&mut app, 120, 40);
+    for (k, _) in super::ui::KEYS {
+        assert!(s.contains(k), "missing {k:?} in\n{s}");
+    }
+}
+
+#[test]
+fn filter_error_is_drawn_under_the_input_with_a_caret() {
+    let mut app = app_with("../../fixtures/meta.pcap");
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "size > 2ms");
+    let s = render_to_string(&mut app, 120, 20);
+    let lines: Vec<&str> = s.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("filter / size > 2ms"))
+        .expect(&s);
+    let caret = lines[at + 1];
+    assert_eq!(caret.find('^'), Some("filter / size > ".len()), "{s}");
+}
+
+#[test]
+fn tiny_and_huge_windows_draw_without_panicking() {
+    let mut app = app_with("../../fixtures/ascii.pcap");
+    key(&mut app, KeyCode::Enter);
+    for (w, h) in [(1, 1), (10, 4), (40, 10), (300, 100)] {
+        render_to_string(&mut app, w, h);
+        app.screen = Screen::Stats;
+        render_to_string(&mut app, w, h);
+        app.screen = Screen::Timeline;
+        app.help = true;
+        render_to_string(&mut app, w, h);
+        app.help = false;
+    }
+}
+
+#[test]
+fn a_file_loads_through_the_feed_with_and_without_play() {
+    let direct = app_with("../../fixtures/meta.pcap").store.len();
+    for play in [None, Some(50.0)] {
+        let mut app = App::new(SourceInfo::new("meta", play.is_some()));
+        let rx = super::feed::file("../../fixtures/meta.pcap".into(), vec![11211], play);
+        let started = std::time::Instant::now();
+        while !app.source.ended {
+            super::pump(&mut app, &rx, std::time::Duration::from_millis(10)).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            assert!(started.elapsed().as_secs() < 20, "the feed never ended");
+        }
+        assert_eq!(app.store.len(), direct, "{play:?}");
+        assert!(app.stats.pass.frames > 0);
+    }
+}
