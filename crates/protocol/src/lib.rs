@@ -7,6 +7,7 @@
 //! * [`ascii`]: the classic text protocol (`get`, `set`, `VALUE`, `STORED`, …).
 //! * [`meta`]: the meta commands (`mg`, `ms`, `md`, `ma`, `mn`, `me`) and their responses.
 
+//! * [`limits`]: memcached's limits (key and line length, item size), stated once.
 //! * [`client`] (feature `client`): an async pipelining binary-protocol client on tokio.
 //!
 //! The crate is sans-IO: parsing and encoding work on byte slices and [`bytes`] buffers, with
@@ -19,4 +20,5 @@ pub mod ascii;
 pub mod binary;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod limits;
 pub mod meta;

@@ -6,9 +6,7 @@ use bytes::{Bytes, BytesMut};
 use super::storage::{CounterOutcome, DeleteOutcome, StoreMode, StoreOutcome};
 use super::{Session, Shared};
 use memshark_protocol::binary::{CounterExtras, Extras, Opcode, Packet, Response, Status};
-
-/// Longest key memcached accepts.
-const MAX_KEY: usize = 250;
+use memshark_protocol::limits::KEY_MAX_LEN;
 
 /// What the connection does after a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +82,7 @@ pub fn handle(
         error(out, op, Status::AuthError, opaque);
         return After::Close;
     }
-    if p.key_len() > MAX_KEY || !shape_ok(&p) {
+    if p.key_len() > KEY_MAX_LEN || !shape_ok(&p) {
         // memcached answers a malformed request and closes the connection.
         error(out, op, Status::InvalidArguments, opaque);
         return After::Close;

@@ -44,7 +44,7 @@ pub fn target_for(file_name: &str) -> Option<Target> {
 
 const LIMITS: ParseLimits = ParseLimits {
     max_line: 256,
-    max_key: 250,
+    max_key: memshark_protocol::limits::KEY_MAX_LEN,
     max_value: 4096,
 };
 

@@ -1,6 +1,8 @@
 //! What the text protocols share: finding a line, splitting it into tokens, reading numbers,
 //! the three outcomes of a parse, and the limits that keep buffering bounded.
 
+use crate::limits::{CAPTURED_VALUE_MAX, ITEM_SIZE_MAX_DEFAULT, KEY_MAX_LEN, LINE_MAX_LEN};
+
 /// Bounds on what a parser accepts. Past them input is an error, never unbounded buffering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
@@ -15,9 +17,9 @@ pub struct ParseLimits {
 impl Default for ParseLimits {
     fn default() -> Self {
         ParseLimits {
-            max_line: 2048,
-            max_key: 250,
-            max_value: 1024 * 1024,
+            max_line: LINE_MAX_LEN,
+            max_key: KEY_MAX_LEN,
+            max_value: ITEM_SIZE_MAX_DEFAULT,
         }
     }
 }
@@ -27,7 +29,7 @@ impl ParseLimits {
     /// up to 64 MiB (anything a real server could have been configured to accept).
     pub fn permissive() -> ParseLimits {
         ParseLimits {
-            max_value: 64 * 1024 * 1024,
+            max_value: CAPTURED_VALUE_MAX,
             ..ParseLimits::default()
         }
     }
