@@ -141,7 +141,7 @@ async fn load_generator_reports_what_it_did() {
         let total = report.total();
         assert_eq!(total.count, 4000, "{protocol:?}");
         assert!(report.ops.len() == 5, "{:?}", report.ops.keys());
-        assert!(total.latency_us.len() == 4000);
+        assert!(total.latency.len() == 4000);
         // incr on the prefilled non-numeric values is an error; nothing else is.
         let incr = &report.ops[&memshark::load::Op::Incr];
         assert_eq!(total.errors, incr.errors);

@@ -141,8 +141,8 @@ impl LatencyHistogram {
 }
 
 /// The percentiles of a [`LatencyHistogram`], in microseconds, named as every JSON report
-/// names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// names them. The default is all zeros: what a report shows for an op nothing answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Percentiles {
     /// Median.
     pub p50_us: u64,

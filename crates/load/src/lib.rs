@@ -2,7 +2,7 @@
 //!
 //! Each connection runs a closed loop: it writes a batch of `pipeline` requests drawn from the
 //! op mix, reads exactly their answers, and records each request's latency (from the batch's
-//! write to its answer) in a per-op [`hdrhistogram`]. Keys are `PREFIX:N` with `N` drawn
+//! write to its answer) in a per-op [`memshark_latency::LatencyHistogram`]. Keys are `PREFIX:N` with `N` drawn
 //! uniformly or from a Zipf distribution; values are random-sized within a range.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

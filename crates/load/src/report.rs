@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
+use memshark_latency::LatencyHistogram;
 
 use super::{Op, Protocol};
 
@@ -16,8 +16,8 @@ pub struct OpReport {
     pub misses: u64,
     /// Answers that were errors (any other failure status).
     pub errors: u64,
-    /// Latency in microseconds.
-    pub latency_us: Histogram<u64>,
+    /// Latency.
+    pub latency: LatencyHistogram,
 }
 
 impl Default for OpReport {
@@ -26,9 +26,7 @@ impl Default for OpReport {
             count: 0,
             misses: 0,
             errors: 0,
-            // 1 µs to 60 s at 3 significant figures: about 30 KiB per histogram.
-            latency_us: Histogram::new_with_bounds(1, 60_000_000, 3)
-                .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
+            latency: LatencyHistogram::new(),
         }
     }
 }
@@ -39,8 +37,7 @@ impl OpReport {
         self.count += 1;
         self.misses += u64::from(miss);
         self.errors += u64::from(error);
-        let us = (latency.as_micros() as u64).clamp(1, 60_000_000);
-        let _ = self.latency_us.record(us);
+        self.latency.record(latency);
     }
 }
 
@@ -87,7 +84,7 @@ impl Report {
             mine.count += r.count;
             mine.misses += r.misses;
             mine.errors += r.errors;
-            let _ = mine.latency_us.add(&r.latency_us);
+            mine.latency.merge(&r.latency);
         }
     }
 
@@ -98,7 +95,7 @@ impl Report {
             all.count += r.count;
             all.misses += r.misses;
             all.errors += r.errors;
-            let _ = all.latency_us.add(&r.latency_us);
+            all.latency.merge(&r.latency);
         }
         all
     }
@@ -109,7 +106,7 @@ impl Report {
     }
 
     fn row(name: &str, r: &OpReport, secs: f64) -> String {
-        let h = &r.latency_us;
+        let h = &r.latency;
         format!(
             "{name:<8} {:>10} {:>11.0} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>9}",
             r.count,
@@ -120,7 +117,7 @@ impl Report {
             h.value_at_quantile(0.9),
             h.value_at_quantile(0.99),
             h.value_at_quantile(0.999),
-            h.max()
+            h.max_us()
         )
     }
 
@@ -151,18 +148,20 @@ impl Report {
     pub fn to_json(&self) -> serde_json::Value {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         let op = |r: &OpReport| {
-            let h = &r.latency_us;
-            serde_json::json!({
+            let mut json = serde_json::json!({
                 "count": r.count,
                 "ops_per_sec": r.count as f64 / secs,
                 "misses": r.misses,
                 "errors": r.errors,
-                "p50_us": h.value_at_quantile(0.5),
-                "p90_us": h.value_at_quantile(0.9),
-                "p99_us": h.value_at_quantile(0.99),
-                "p999_us": h.value_at_quantile(0.999),
-                "max_us": h.max(),
-            })
+            });
+            // The percentiles under the names every report uses (0 when nothing was answered).
+            let percentiles = r.latency.percentiles().unwrap_or_default();
+            if let (Some(o), serde_json::Value::Object(p)) =
+                (json.as_object_mut(), percentiles.to_json())
+            {
+                o.extend(p);
+            }
+            json
         };
         let ops: serde_json::Map<String, serde_json::Value> = self
             .ops
