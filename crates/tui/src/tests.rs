@@ -4,7 +4,11 @@ use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
+use ratatui::layout::Rect;
+
 use super::app::{App, InputKind, Pane, Screen, SourceInfo, TimeFormat};
+use super::details::DetailKind;
+use super::pane::BytesScroll;
 use super::render_to_string;
 use crate::timeline::SortKey;
 
@@ -301,6 +305,41 @@ fn details_and_bytes_panes_show_fields_and_hex() {
     ] {
         assert!(s.contains(want), "missing {want:?} in\n{s}");
     }
+    let lines = app.detail_lines();
+    let sections: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.kind == DetailKind::Section)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(sections, ["Transaction", "Request", "Response"]);
+    assert!(lines.iter().any(|l| l.kind == DetailKind::Field && l.name == "magic"));
+}
+
+#[test]
+fn panes_take_their_size_from_the_frame_before_it_is_drawn() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    // 12 rows: the status bar, the list's border and header leave 8 transactions.
+    app.prepare(Rect::new(0, 0, 150, 12));
+    assert_eq!(app.timeline.height(), 8);
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!((app.timeline.selected(), app.timeline.offset()), (7, 0));
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!((app.timeline.selected(), app.timeline.offset()), (14, 7));
+    // A bigger frame keeps the offset; a smaller one scrolls the selection into sight.
+    app.prepare(Rect::new(0, 0, 150, 40));
+    assert_eq!((app.timeline.height(), app.timeline.offset()), (36, 7));
+    app.prepare(Rect::new(0, 0, 150, 8));
+    assert_eq!((app.timeline.height(), app.timeline.offset()), (4, 11));
+    // Moving in the details scrolls the hex dump to the field once the frame's size is known.
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..12 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(app.bytes.scroll(), BytesScroll::ToField);
+    app.prepare(Rect::new(0, 0, 150, 30));
+    assert!(matches!(app.bytes.scroll(), BytesScroll::Line(_)));
+    let drawn = render_to_string(&mut app, 150, 30);
+    assert!(drawn.contains("Bytes —"), "{drawn}");
 }
 
 #[test]

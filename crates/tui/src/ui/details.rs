@@ -1,23 +1,22 @@
 //! The details pane: the selected transaction's field tree.
 
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::pane_block;
 use crate::app::{App, Pane};
-use crate::details::DetailLine;
+use crate::details::{DetailKind, DetailLine};
 use crate::theme::Theme;
 
-/// The style of a field's name: sections, the malformed note, other fields.
-fn name_style(d: &DetailLine, theme: &Theme) -> ratatui::style::Style {
-    if d.depth == 0 {
-        theme.details.section
-    } else if d.name == "flagged" {
-        theme.details.flagged
-    } else {
-        theme.details.field
+/// The style of a line's name.
+fn name_style(d: &DetailLine, theme: &Theme) -> Style {
+    match d.kind {
+        DetailKind::Section => theme.details.section,
+        DetailKind::Flagged => theme.details.flagged,
+        DetailKind::Field => theme.details.field,
     }
 }
 

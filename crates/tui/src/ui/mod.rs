@@ -5,7 +5,7 @@
 
 mod bytes;
 mod details;
-pub mod format;
+pub(crate) mod format;
 mod help;
 mod input;
 mod status;
@@ -15,7 +15,6 @@ use ratatui::widgets::Block;
 use ratatui::Frame;
 
 pub use help::KEYS;
-pub use timeline::row_kind;
 
 use crate::app::{App, Screen};
 use crate::layout::FrameLayout;
