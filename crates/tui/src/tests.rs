@@ -312,7 +312,9 @@ fn details_and_bytes_panes_show_fields_and_hex() {
         .map(|l| l.name.as_str())
         .collect();
     assert_eq!(sections, ["Transaction", "Request", "Response"]);
-    assert!(lines.iter().any(|l| l.kind == DetailKind::Field && l.name == "magic"));
+    assert!(lines
+        .iter()
+        .any(|l| l.kind == DetailKind::Field && l.name == "magic"));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! [`App`], and tests drive an `App` with keys and look at the state.
 //!
 //! The app holds the data (store, view, totals, source) and a small state struct per pane
-//! ([`crate::pane`]); what each key does is in [`keys`], filters and searches in [`search`].
+//! ([`crate::pane`]); what each key does is in `keys.rs`, filters and searches in `search.rs`.
 
 mod keys;
 mod search;
