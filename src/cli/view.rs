@@ -45,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     need_terminal("memshark view")?;
     let label = args.file.display().to_string();
     let mut app = App::new(SourceInfo::new(label, args.play.is_some()));
-    app.follow = args.play.is_some();
+    app.timeline.follow = args.play.is_some();
     app.source.progress = Some(0.0);
     if let Some(f) = args.filter {
         app.view.set_filter(f, &app.store);

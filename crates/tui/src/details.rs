@@ -6,9 +6,22 @@ use std::ops::Range;
 use crate::timeline::fields::{describe, FieldNode};
 use crate::timeline::store::{Store, NONE};
 
+/// What a line of the details pane is, for its style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailKind {
+    /// A heading: the transaction, the request, a response.
+    Section,
+    /// The note on a malformed message.
+    Flagged,
+    /// A field, or a line of the transaction's summary.
+    Field,
+}
+
 /// One line of the details pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetailLine {
+    /// What it is.
+    pub kind: DetailKind,
     /// Indentation level.
     pub depth: u8,
     /// Field name.
@@ -58,6 +71,11 @@ pub fn wall_clock(ns: u64) -> String {
 
 fn summary(depth: u8, name: &str, value: impl Into<String>) -> DetailLine {
     DetailLine {
+        kind: if depth == 0 {
+            DetailKind::Section
+        } else {
+            DetailKind::Field
+        },
         depth,
         name: name.into(),
         value: value.into(),
@@ -76,6 +94,7 @@ fn message(
     let Some(m) = store.msg(mi) else { return };
     let raw = store.bytes(mi);
     out.push(DetailLine {
+        kind: DetailKind::Section,
         depth: 0,
         name: title,
         value: if m.frame == 0 {
@@ -89,6 +108,7 @@ fn message(
     });
     if let Some(e) = store.error(mi) {
         out.push(DetailLine {
+            kind: DetailKind::Flagged,
             depth: 1,
             name: "flagged".into(),
             value: e.to_string(),
@@ -104,6 +124,7 @@ fn message(
              range,
          }| {
             DetailLine {
+                kind: DetailKind::Field,
                 depth,
                 name,
                 value,

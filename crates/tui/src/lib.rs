@@ -1,16 +1,21 @@
 //! The terminal UI: `memshark view`, `live`, `proxy` and `demo` all end here.
 //!
-//! State and key handling ([`app`]) are kept apart from drawing ([`ui`], [`stats_view`]) and
-//! from the sources ([`feed`]): a source thread sends batches of dissected messages over a
-//! bounded channel, the UI thread takes them into the [`crate::timeline`] store between
-//! frames, and draws only what is on screen.
+//! State and key handling ([`app`], with a state struct per pane in [`pane`]) are kept apart
+//! from drawing ([`ui`], [`stats_view`], in the colours of a [`Theme`]) and from the sources
+//! ([`feed`]): a source thread sends batches of dissected messages over a bounded channel, the
+//! UI thread takes them into the [`crate::timeline`] store between frames, and draws only what
+//! is on screen. Before each frame [`App::prepare`] fits the panes to its [`layout`]; drawing
+//! then only reads the app.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod app;
 pub mod details;
 pub mod feed;
+pub mod layout;
+pub mod pane;
 pub mod stats_view;
+pub mod theme;
 pub mod timeline;
 pub mod ui;
 
@@ -25,6 +30,7 @@ use ratatui::Terminal;
 
 pub use app::{App, SourceInfo};
 pub use feed::FeedEvent;
+pub use theme::Theme;
 
 /// Errors of the terminal UI.
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +112,7 @@ where
             dirty = true;
         }
         if dirty && last_draw.elapsed() >= Duration::from_millis(50) {
-            terminal.draw(|f| ui::draw(f, app))?;
+            draw(terminal, app)?;
             last_draw = Instant::now();
             dirty = false;
         }
@@ -127,7 +133,7 @@ where
             }
             // Answer keys at once.
             if !app.quit {
-                terminal.draw(|f| ui::draw(f, app))?;
+                draw(terminal, app)?;
                 last_draw = Instant::now();
                 dirty = false;
             }
@@ -140,6 +146,15 @@ where
             dirty = true;
         }
     }
+    Ok(())
+}
+
+/// Draws one frame: the app takes the frame's size, then is drawn.
+fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error> {
+    terminal.draw(|f| {
+        app.prepare(f.area());
+        ui::draw(f, app);
+    })?;
     Ok(())
 }
 
@@ -168,7 +183,7 @@ pub fn render_to_string(app: &mut App, width: u16, height: u16) -> String {
         Ok(t) => t,
         Err(e) => match e {},
     };
-    if let Err(e) = terminal.draw(|f| ui::draw(f, app)) {
+    if let Err(e) = draw(&mut terminal, app) {
         match e {}
     }
     let buf = terminal.backend().buffer();

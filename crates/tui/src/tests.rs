@@ -4,7 +4,11 @@ use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
+use ratatui::layout::Rect;
+
 use super::app::{App, InputKind, Pane, Screen, SourceInfo, TimeFormat};
+use super::details::DetailKind;
+use super::pane::BytesScroll;
 use super::render_to_string;
 use crate::timeline::SortKey;
 
@@ -37,29 +41,33 @@ fn movement_keys_move_the_selection_within_bounds() {
     assert!(n > 50);
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.selected, 2);
+    assert_eq!(app.timeline.selected(), 2);
     key(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.timeline.selected(), 1);
     key(&mut app, KeyCode::Char('G'));
-    assert_eq!(app.selected, n - 1);
+    assert_eq!(app.timeline.selected(), n - 1);
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.selected, n - 1, "no further than the last row");
+    assert_eq!(
+        app.timeline.selected(),
+        n - 1,
+        "no further than the last row"
+    );
     key(&mut app, KeyCode::Char('g'));
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.timeline.selected(), 0);
     key(&mut app, KeyCode::Up);
-    assert_eq!(app.selected, 0);
-    app.list_height = 20;
+    assert_eq!(app.timeline.selected(), 0);
+    app.timeline.fit(20);
     key(&mut app, KeyCode::PageDown);
-    assert_eq!(app.selected, 19);
+    assert_eq!(app.timeline.selected(), 19);
     key(&mut app, KeyCode::PageUp);
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.timeline.selected(), 0);
     app.on_mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
         column: 0,
         row: 0,
         modifiers: KeyModifiers::NONE,
     });
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.timeline.selected(), 3);
 }
 
 #[test]
@@ -67,20 +75,24 @@ fn enter_opens_details_tab_cycles_panes_esc_closes() {
     let mut app = app_with("../../fixtures/binary.pcap");
     key(&mut app, KeyCode::Enter);
     assert!(app.details_open);
-    assert_eq!(app.pane, Pane::Details);
-    let before = app.selected;
+    assert_eq!(app.focus, Pane::Details);
+    let before = app.timeline.selected();
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.selected, before, "j moves within the details pane now");
-    assert_eq!(app.detail_selected, 1);
+    assert_eq!(
+        app.timeline.selected(),
+        before,
+        "j moves within the details pane now"
+    );
+    assert_eq!(app.details.selected(), 1);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.pane, Pane::Bytes);
+    assert_eq!(app.focus, Pane::Bytes);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.focus, Pane::List);
     key(&mut app, KeyCode::BackTab);
-    assert_eq!(app.pane, Pane::Bytes);
+    assert_eq!(app.focus, Pane::Bytes);
     key(&mut app, KeyCode::Esc);
     assert!(!app.details_open);
-    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.focus, Pane::List);
 }
 
 #[test]
@@ -157,16 +169,16 @@ fn search_jumps_between_matches_with_n_and_shift_n() {
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, "op == delete");
     key(&mut app, KeyCode::Enter);
-    let first = app.selected;
+    let first = app.timeline.selected();
     let is_delete = |app: &App| {
         let t = app.store.txn(app.selected_row().unwrap()).unwrap();
         app.store.op(t) == "delete"
     };
     assert!(is_delete(&app) && first > 0);
     key(&mut app, KeyCode::Char('n'));
-    assert!(is_delete(&app) && app.selected > first);
+    assert!(is_delete(&app) && app.timeline.selected() > first);
     key(&mut app, KeyCode::Char('N'));
-    assert_eq!(app.selected, first);
+    assert_eq!(app.timeline.selected(), first);
     assert_eq!(app.view.len(), app.store.len(), "a search hides nothing");
 }
 
@@ -174,10 +186,10 @@ fn search_jumps_between_matches_with_n_and_shift_n() {
 fn follow_pause_stats_time_sort_help_and_quit() {
     let mut app = app_with("../../fixtures/ascii.pcap");
     key(&mut app, KeyCode::Char('f'));
-    assert!(app.follow);
-    assert_eq!(app.selected, app.view.len() - 1);
+    assert!(app.timeline.follow);
+    assert_eq!(app.timeline.selected(), app.view.len() - 1);
     key(&mut app, KeyCode::Char('k'));
-    assert!(!app.follow, "moving up stops following");
+    assert!(!app.timeline.follow, "moving up stops following");
     key(&mut app, KeyCode::Char(' '));
     assert!(app.paused);
     key(&mut app, KeyCode::Char(' '));
@@ -187,9 +199,9 @@ fn follow_pause_stats_time_sort_help_and_quit() {
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(app.screen, Screen::Timeline);
     key(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.time_format, TimeFormat::Absolute);
+    assert_eq!(app.timeline.time_format, TimeFormat::Absolute);
     key(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.time_format, TimeFormat::Delta);
+    assert_eq!(app.timeline.time_format, TimeFormat::Delta);
     key(&mut app, KeyCode::Char('o'));
     assert_eq!(app.view.sort(), (SortKey::Latency, false));
     key(&mut app, KeyCode::Char('O'));
@@ -233,8 +245,8 @@ fn paused_rows_are_kept_and_shown_on_resume() {
     assert_eq!(app.view.len(), shown, "paused: the view stands still");
     key(&mut app, KeyCode::Char(' '));
     assert_eq!(app.view.len(), app.store.len());
-    assert!(app.follow, "live sources follow");
-    assert_eq!(app.selected, app.view.len() - 1);
+    assert!(app.timeline.follow, "live sources follow");
+    assert_eq!(app.timeline.selected(), app.view.len() - 1);
 }
 
 #[test]
@@ -293,6 +305,43 @@ fn details_and_bytes_panes_show_fields_and_hex() {
     ] {
         assert!(s.contains(want), "missing {want:?} in\n{s}");
     }
+    let lines = app.detail_lines();
+    let sections: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.kind == DetailKind::Section)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(sections, ["Transaction", "Request", "Response"]);
+    assert!(lines
+        .iter()
+        .any(|l| l.kind == DetailKind::Field && l.name == "magic"));
+}
+
+#[test]
+fn panes_take_their_size_from_the_frame_before_it_is_drawn() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    // 12 rows: the status bar, the list's border and header leave 8 transactions.
+    app.prepare(Rect::new(0, 0, 150, 12));
+    assert_eq!(app.timeline.height(), 8);
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!((app.timeline.selected(), app.timeline.offset()), (7, 0));
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!((app.timeline.selected(), app.timeline.offset()), (14, 7));
+    // A bigger frame keeps the offset; a smaller one scrolls the selection into sight.
+    app.prepare(Rect::new(0, 0, 150, 40));
+    assert_eq!((app.timeline.height(), app.timeline.offset()), (36, 7));
+    app.prepare(Rect::new(0, 0, 150, 8));
+    assert_eq!((app.timeline.height(), app.timeline.offset()), (4, 11));
+    // Moving in the details scrolls the hex dump to the field once the frame's size is known.
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..12 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(app.bytes.scroll(), BytesScroll::ToField);
+    app.prepare(Rect::new(0, 0, 150, 30));
+    assert!(matches!(app.bytes.scroll(), BytesScroll::Line(_)));
+    let drawn = render_to_string(&mut app, 150, 30);
+    assert!(drawn.contains("Bytes —"), "{drawn}");
 }
 
 #[test]

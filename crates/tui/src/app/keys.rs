@@ -1,0 +1,178 @@
+//! What each key and the mouse wheel do to the app.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::{App, Pane, Screen};
+use crate::pane::{HexDump, InputKind, InputOutcome};
+
+impl App {
+    /// Handles one key.
+    pub fn on_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && matches!(key.code, KeyCode::Char('c')) {
+            self.quit = true;
+            return;
+        }
+        if self.input.is_some() {
+            self.on_input_key(key);
+            return;
+        }
+        if self.help {
+            // Any key closes the help; q still quits.
+            self.help = false;
+            if key.code == KeyCode::Char('q') {
+                self.quit = true;
+            }
+            return;
+        }
+        self.note = None;
+        let page = self.timeline.page();
+        match key.code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('j') | KeyCode::Down => self.move_by(1),
+            KeyCode::Char('k') | KeyCode::Up => self.move_by(-1),
+            KeyCode::Char('d') if ctrl => self.move_by(page / 2),
+            KeyCode::Char('u') if ctrl => self.move_by(-page / 2),
+            KeyCode::PageDown => self.move_by(page),
+            KeyCode::Char('f') if ctrl => self.move_by(page),
+            KeyCode::PageUp => self.move_by(-page),
+            KeyCode::Char('b') if ctrl => self.move_by(-page),
+            KeyCode::Char('g') | KeyCode::Home => {
+                self.timeline.follow = false;
+                self.go_to(0);
+            }
+            KeyCode::Char('G') | KeyCode::End => self.go_to(usize::MAX),
+            KeyCode::Enter => self.enter(),
+            KeyCode::Esc => {
+                if self.details_open {
+                    self.details_open = false;
+                    self.focus = Pane::List;
+                } else if self.screen == Screen::Stats {
+                    self.screen = Screen::Timeline;
+                }
+            }
+            KeyCode::Tab => self.cycle_focus(false),
+            KeyCode::BackTab => self.cycle_focus(true),
+            KeyCode::Char('/') => self.open_input(InputKind::Filter),
+            KeyCode::Char(':') => self.open_input(InputKind::Find),
+            KeyCode::Char('n') => self.find_next(true),
+            KeyCode::Char('N') => self.find_next(false),
+            KeyCode::Char('f') => {
+                self.timeline.follow = !self.timeline.follow;
+                if self.timeline.follow {
+                    self.go_to(usize::MAX);
+                }
+            }
+            KeyCode::Char(' ') => {
+                self.paused = !self.paused;
+                if !self.paused {
+                    self.refresh();
+                }
+            }
+            KeyCode::Char('s') => {
+                self.screen = match self.screen {
+                    Screen::Timeline => Screen::Stats,
+                    Screen::Stats => Screen::Timeline,
+                }
+            }
+            KeyCode::Char('t') => self.timeline.time_format = self.timeline.time_format.next(),
+            KeyCode::Char('o') => {
+                let (k, desc) = self.view.sort();
+                self.resort(k.next(), desc);
+            }
+            KeyCode::Char('O') => {
+                let (k, desc) = self.view.sort();
+                self.resort(k, !desc);
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles the mouse: the wheel scrolls the pane under the keys.
+    pub fn on_mouse(&mut self, ev: MouseEvent) {
+        match ev.kind {
+            MouseEventKind::ScrollDown => self.move_by(3),
+            MouseEventKind::ScrollUp => self.move_by(-3),
+            _ => {}
+        }
+    }
+
+    fn on_input_key(&mut self, key: KeyEvent) {
+        let Some(bar) = self.input.as_mut() else {
+            return;
+        };
+        match bar.on_key(key) {
+            InputOutcome::Editing => {}
+            InputOutcome::Cancelled => self.input = None,
+            InputOutcome::Submitted(kind, f) => {
+                self.input = None;
+                self.apply(kind, f);
+            }
+        }
+    }
+
+    /// Enter: opens the details (from the stats too), or gives the keys back to the list.
+    fn enter(&mut self) {
+        if self.screen == Screen::Stats {
+            self.screen = Screen::Timeline;
+        }
+        if self.details_open && self.focus != Pane::List {
+            self.focus = Pane::List;
+        } else {
+            self.details_open = true;
+            self.focus = Pane::Details;
+            self.details.reset();
+        }
+    }
+
+    /// Tab and Shift-Tab: the next or previous pane, opening the details.
+    fn cycle_focus(&mut self, back: bool) {
+        self.details_open = true;
+        self.focus = match (self.focus, back) {
+            (Pane::List, false) | (Pane::Bytes, true) => Pane::Details,
+            (Pane::Details, false) | (Pane::List, true) => Pane::Bytes,
+            (Pane::Bytes, false) | (Pane::Details, true) => Pane::List,
+        };
+    }
+
+    /// Moves within the pane with the keys: rows of the list (also under the stats screen),
+    /// fields of the details, lines of the hex dump.
+    fn move_by(&mut self, delta: isize) {
+        match (self.screen, self.focus) {
+            (Screen::Timeline, Pane::List) | (Screen::Stats, _) => {
+                if self.timeline.move_by(delta, self.view.len()) {
+                    self.details.reset();
+                    self.bytes.reset();
+                }
+            }
+            (Screen::Timeline, Pane::Details) => {
+                self.details.move_by(delta, self.detail_lines().len());
+                self.bytes.show_field();
+            }
+            (Screen::Timeline, Pane::Bytes) => {
+                let lines = self.detail_lines();
+                let selected = self.details.selected_in(lines.len()).unwrap_or(0);
+                if let Some(dump) = HexDump::of(&self.store, &lines, selected) {
+                    self.bytes.scroll_by(delta, &dump);
+                }
+            }
+        }
+    }
+
+    /// Selects view position `pos` (the last row if beyond), its details from the top.
+    pub(super) fn go_to(&mut self, pos: usize) {
+        if self.timeline.go_to(pos, self.view.len()) {
+            self.details.reset();
+            self.bytes.reset();
+        }
+    }
+
+    /// Sorts the view by `key`, keeping the selected row selected.
+    fn resort(&mut self, key: crate::timeline::SortKey, desc: bool) {
+        let row = self.selected_row();
+        self.view.set_sort(key, desc, &self.store);
+        let pos = row.and_then(|r| self.view.position_of(r));
+        self.timeline.center_on(pos, self.view.len());
+    }
+}
