@@ -179,6 +179,7 @@ impl<S: Sink> Driver<S> {
     }
 
     /// Notes the final kernel counters without telling the sink.
+    #[cfg(feature = "live")]
     pub(crate) fn set_kernel(&mut self, counters: Option<LiveStats>) {
         if counters.is_some() {
             self.kernel = counters;

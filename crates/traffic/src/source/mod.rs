@@ -56,6 +56,7 @@ pub use sink::{from_fn, Filtered, FnSink, Progress, Sink};
 
 /// Why a source could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SourceError {
     /// A capture file could not be opened or read.
     #[error("reading {}: {error}", path.display())]
