@@ -2,8 +2,8 @@
 //! tap) per-connection stream events → dissector → messages.
 //!
 //! [`Pass`] holds the state and knows nothing of where frames come from or whether the
-//! consumer wants more; [`crate::source`] drives it from a [`Source`](crate::source::Source)
-//! into a [`Sink`](crate::source::Sink) with the stop semantics written down there.
+//! consumer wants more; [`crate::source`] drives it from a [`Source`] into a
+//! [`Sink`](source::Sink), with the stop semantics written down there.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

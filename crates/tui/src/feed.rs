@@ -205,8 +205,9 @@ pub fn file(path: PathBuf, ports: Vec<u16>, play: Option<f64>) -> Receiver<FeedE
     rx
 }
 
-/// A live capture on its own thread (cargo feature `live`), opened here so that its errors
-/// come before the UI starts. The UI never blocks it: batches that find the channel full are
+/// A live capture on its own thread (cargo feature `live`), opened by
+/// [`source::LiveSource::open`] on the calling thread so that its errors come before the UI
+/// starts. The UI never blocks it: batches that find the channel full are
 /// dropped and counted in `dropped`. It stops once `stop` is set.
 #[cfg(feature = "live")]
 pub fn live(

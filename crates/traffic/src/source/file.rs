@@ -36,7 +36,7 @@ pub(crate) fn read<S: Sink>(paths: &[PathBuf], driver: &mut Driver<S>) -> Result
                 number: frames_before + frame.number,
                 ..frame
             };
-            let answer = if frame.number % PROGRESS_EVERY == 0 {
+            let answer = if frame.number.is_multiple_of(PROGRESS_EVERY) {
                 driver.progress(progress).and_then(|going| {
                     if going {
                         driver.frame(&frame)

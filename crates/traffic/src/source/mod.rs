@@ -58,8 +58,8 @@ pub use sink::{from_fn, Filtered, FnSink, Progress, Sink};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SourceError {
-    /// A capture file could not be opened or read.
-    #[error("reading {}: {error}", path.display())]
+    /// A capture file could not be opened or read (the cause is the error's source).
+    #[error("reading {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
