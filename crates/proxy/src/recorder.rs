@@ -236,10 +236,11 @@ impl TapConsumer {
         Ok(())
     }
 
-    fn flush(&mut self, context: &str) {
+    /// Flushes the recording, saying so when that fails.
+    fn flush(&mut self) {
         if let Some(r) = &mut self.recorder {
             if let Err(e) = r.flush() {
-                eprintln!("memshark proxy: {context} failed: {e}");
+                eprintln!("memshark proxy: flushing the recording failed: {e}");
             }
         }
     }
@@ -259,13 +260,13 @@ impl TapConsumer {
                 ev = rx.recv() => match ev {
                     Some(ev) => {
                         if let Err(e) = self.handle(ev, &mut driver) {
-                            self.flush("flushing the recording");
+                            self.flush();
                             return Err(e);
                         }
                     }
                     None => break,
                 },
-                _ = tick.tick() => self.flush("flushing the recording"),
+                _ = tick.tick() => self.flush(),
             }
         }
         if let Some(r) = &mut self.recorder {
