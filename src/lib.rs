@@ -10,7 +10,7 @@
 //! | crate | modules here | what it holds |
 //! |---|---|---|
 //! | [`memshark_protocol`] | [`protocol`], [`client`] | the wire formats, sans I/O: binary, text and meta codecs; the async client (feature `client`) |
-//! | [`memshark_traffic`] | [`capture`], [`dissect`], [`pipeline`], [`filter`], [`dump`], [`summary`] | frames to transactions: pcap, reassembly, the dissector, the filter language, jsonl and stats |
+//! | [`memshark_traffic`] | [`capture`], [`dissect`], [`source`], [`pipeline`], [`filter`], [`dump`], [`summary`] | frames to transactions: pcap, reassembly, the dissector, the filter language, jsonl and stats |
 //! | [`memshark_server`] | [`server`] | the reference server |
 //! | [`memshark_load`] | [`load`] | the workload generator |
 //! | [`memshark_proxy`] | [`proxy`] | the recording proxy and its tap |
@@ -29,7 +29,8 @@
 //! ```
 //!
 //! Every source of traffic (a capture file, a live interface, the proxy's tap) ends in the same
-//! stream → dissector path, so there is exactly one decoder for each protocol. ARCHITECTURE.md
+//! stream → dissector path and into a [`source::Sink`] ([`source::run`], [`source::Driver`]), so
+//! there is exactly one decoder for each protocol and one way to stop reading. ARCHITECTURE.md
 //! in the repository walks through the layers.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -42,7 +43,7 @@ pub use memshark_replay as replay;
 pub use memshark_server as server;
 #[doc(hidden)]
 pub use memshark_traffic::fuzzing;
-pub use memshark_traffic::{capture, dissect, dump, filter, pipeline, summary};
+pub use memshark_traffic::{capture, dissect, dump, filter, pipeline, source, summary};
 pub use memshark_tui as tui;
 pub use memshark_tui::timeline;
 

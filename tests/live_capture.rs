@@ -4,19 +4,19 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use memshark::capture::live::{LiveCapture, LiveError};
-use memshark::pipeline::Pass;
 use memshark::server::ServerConfig;
+use memshark::source::{self, LiveSource, Source};
 use support::{exchange, Embedded};
 
 #[test]
 fn captures_and_dissects_loopback_traffic() {
     let server = Embedded::start(ServerConfig::default());
     let port = server.addr().port();
-    let mut cap = match LiveCapture::open("lo", None, &[port], 65_535) {
-        Ok(c) => c,
+    let live = match LiveSource::open("lo", None, &[port]) {
+        Ok(c) => c.duration(Duration::from_secs(5)),
         Err(LiveError::Permission { .. }) => {
             eprintln!("skipping: capturing on lo needs root or CAP_NET_RAW");
             return;
@@ -29,17 +29,15 @@ fn captures_and_dissects_loopback_traffic() {
         b"END\r\n",
     );
     assert!(reply.ends_with(b"END\r\n"));
-    let mut pass = Pass::new(&[port]);
     let mut ops = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline && !ops.contains(&"END") {
-        match cap.next_frame().expect("read") {
-            Some(frame) => pass.feed(&frame, &mut |m| ops.push(m.op)),
-            None => std::thread::sleep(Duration::from_millis(5)),
-        }
-    }
-    let stats = cap.stats().expect("kernel counters");
-    assert!(stats.received > 0);
+    // The sink stops the capture once the last answer is in.
+    let sink = source::from_fn(|m| {
+        ops.push(m.op);
+        m.op != "END"
+    });
+    let stats = source::run(Source::Live(live), &[port], sink).expect("read");
+    let kernel = stats.kernel.expect("kernel counters");
+    assert!(kernel.received > 0);
     assert_eq!(ops, ["set", "get", "STORED", "VALUE", "END"], "saw {ops:?}");
 }
 

@@ -62,8 +62,14 @@ async fn start_proxy_config(config: ProxyConfig, record: Option<RecordConfig>) -
     ));
     let done = tokio::spawn(async move {
         let mut seen = Vec::new();
-        let mut on = |m: Message| seen.push(m);
-        TapConsumer::new(recorder).run(rx, &mut on).await;
+        let sink = memshark::source::from_fn(|m: Message| {
+            seen.push(m);
+            true
+        });
+        TapConsumer::new(recorder)
+            .run(rx, sink)
+            .await
+            .expect("the sink never fails");
         seen
     });
     Running {

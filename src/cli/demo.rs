@@ -162,9 +162,11 @@ async fn background(
         redact_values: false,
     })?;
     let consumer = tokio::spawn(async move {
-        TapConsumer::new(Some(recorder))
-            .run(tap_rx, &mut *on_message)
-            .await
+        let sink = memshark::source::from_fn(move |m| {
+            on_message(m);
+            true
+        });
+        TapConsumer::new(Some(recorder)).run(tap_rx, sink).await
     });
     let stopped = |stop: Arc<AtomicBool>| async move {
         while !stop.load(Ordering::Relaxed) {
@@ -201,7 +203,7 @@ async fn background(
     }
     let _ = proxy_task.await;
     let recording = match tokio::time::timeout(Duration::from_secs(5), consumer).await {
-        Ok(Ok(Some(r))) => Some(r.size()),
+        Ok(Ok(Ok(Some(r)))) => Some(r.size()),
         _ => None,
     };
     let _ = server_stop_tx.send(());

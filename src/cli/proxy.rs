@@ -174,7 +174,7 @@ async fn serve(
         tokio::spawn(async move {
             let mut jsonl = memshark::dump::JsonlWriter::default();
             let mut line = Vec::new();
-            let mut on_message = move |m: memshark::dissect::Message| {
+            let on_message = move |m: memshark::dissect::Message| {
                 if m.kind == Kind::Response {
                     let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
                     w.ops += u64::from(m.latency_ns.is_some());
@@ -191,8 +191,11 @@ async fn serve(
                 if let Some(ui) = &ui {
                     ui.push(m);
                 }
+                true
             };
-            TapConsumer::new(recorder).run(rx, &mut on_message).await
+            TapConsumer::new(recorder)
+                .run(rx, memshark::source::from_fn(on_message))
+                .await
         })
     };
     let ticker = headless.then(|| {
@@ -220,7 +223,7 @@ async fn serve(
     if let Some(t) = ticker {
         t.abort();
     }
-    if let Ok(Some(recorder)) = consumer.await {
+    if let Ok(Ok(Some(recorder))) = consumer.await {
         if headless {
             eprintln!(
                 "memshark proxy: recording closed ({} bytes)",

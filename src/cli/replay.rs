@@ -60,8 +60,7 @@ fn resolve(to: &str) -> anyhow::Result<SocketAddr> {
 /// Runs `memshark replay`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let filter = args.filter.clone().unwrap_or_default();
-    let plan = Plan::from_file(&args.file, &args.ports, &filter)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let plan = Plan::from_file(&args.file, &args.ports, &filter)?;
     let total = plan.requests();
     eprintln!(
         "memshark replay: {} requests on {} connections{}",

@@ -1,10 +1,11 @@
-//! Where `dump` and `stats` read from: a capture file, or (feature `live`) an interface.
+//! Where `dump` and `stats` read from: a capture file, or (feature `live`) an interface. The
+//! reading itself is [`memshark::source::run`].
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
-use memshark::dissect::Message;
-use memshark::pipeline::{dissect_file, PassStats};
+use anyhow::bail;
+use memshark::pipeline::PassStats;
+use memshark::source::{self, Filtered, Sink};
 
 /// A capture file or a live interface.
 #[derive(Debug, clap::Args)]
@@ -34,104 +35,73 @@ pub struct Source {
     pub filter: Option<memshark::filter::Filter>,
 }
 
-/// What a read ended with: the pass counters and, for a live capture, the kernel's.
-pub struct Outcome {
-    /// Pipeline counters.
-    pub pass: PassStats,
-    /// Kernel received/dropped, for live captures.
-    pub kernel: Option<(u32, u32, u32)>,
-}
-
-/// Reads the source, handing each message to `sink` until it returns `false`.
-pub fn read(source: &Source, sink: &mut dyn FnMut(Message) -> bool) -> anyhow::Result<Outcome> {
-    match source.filter.as_ref().filter(|f| !f.is_all()) {
-        Some(f) => read_all(source, &mut |m| !f.matches(&m) || sink(m)),
-        None => read_all(source, sink),
+impl Source {
+    /// Opens what the arguments name: a file is opened when read; a live capture starts here,
+    /// stopping on Ctrl-C/SIGTERM, after --duration or after --count frames.
+    fn open(&self) -> anyhow::Result<source::Source> {
+        if let Some(file) = &self.file {
+            return Ok(source::Source::file(file));
+        }
+        let Some(iface) = &self.interface else {
+            bail!("give a capture file or -i INTERFACE");
+        };
+        self.live(iface)
     }
-}
 
-fn read_all(source: &Source, sink: &mut dyn FnMut(Message) -> bool) -> anyhow::Result<Outcome> {
-    if let Some(file) = &source.file {
-        let mut progress = super::dump::progress_for(file);
-        let pass = dissect_file(file, &source.ports, &mut progress, sink)
-            .with_context(|| format!("reading {}", file.display()))?;
-        return Ok(Outcome { pass, kernel: None });
+    #[cfg(not(feature = "live"))]
+    fn live(&self, _: &str) -> anyhow::Result<source::Source> {
+        bail!("this memshark was built without live capture: rebuild with `cargo build --release --features live` (needs libpcap-dev)")
     }
-    let Some(iface) = &source.interface else {
-        bail!("give a capture file or -i INTERFACE");
-    };
-    live(source, iface, sink)
-}
 
-#[cfg(not(feature = "live"))]
-fn live(_: &Source, _: &str, _: &mut dyn FnMut(Message) -> bool) -> anyhow::Result<Outcome> {
-    bail!("this memshark was built without live capture: rebuild with `cargo build --release --features live` (needs libpcap-dev)")
-}
+    #[cfg(feature = "live")]
+    fn live(&self, iface: &str) -> anyhow::Result<source::Source> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        use std::time::Duration;
 
-#[cfg(feature = "live")]
-fn live(
-    source: &Source,
-    iface: &str,
-    sink: &mut dyn FnMut(Message) -> bool,
-) -> anyhow::Result<Outcome> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
-
-    use memshark::capture::live::LiveCapture;
-    use memshark::pipeline::Pass;
-
-    let mut cap = LiveCapture::open(iface, source.bpf.as_deref(), &source.ports, 262_144)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                rt.block_on(super::shutdown_signal());
-                stop.store(true, Ordering::Relaxed);
-            }
-        });
-    }
-    let deadline = source
-        .duration
-        .map(|d| std::time::Instant::now() + std::time::Duration::from_secs_f64(d.max(0.0)));
-    let mut pass = Pass::new(&source.ports);
-    let mut going = true;
-    let mut frames = 0u64;
-    while going && !stop.load(Ordering::Relaxed) {
-        if deadline.is_some_and(|d| std::time::Instant::now() >= d)
-            || source.count.is_some_and(|c| frames >= c)
+        let mut live = source::LiveSource::open(iface, self.bpf.as_deref(), &self.ports)?;
+        let stop = Arc::new(AtomicBool::new(false));
         {
-            break;
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(super::shutdown_signal());
+                    stop.store(true, Ordering::Relaxed);
+                }
+            });
         }
-        match cap.next_frame()? {
-            Some(frame) => {
-                frames += 1;
-                pass.feed(&frame, &mut |m| {
-                    if going {
-                        going = sink(m);
-                    }
-                });
-            }
-            None => std::thread::sleep(std::time::Duration::from_millis(1)),
+        live = live.stop_on(stop);
+        if let Some(d) = self.duration {
+            live = live.duration(Duration::try_from_secs_f64(d.max(0.0)).unwrap_or(Duration::MAX));
         }
+        if let Some(c) = self.count {
+            live = live.count(c);
+        }
+        Ok(source::Source::Live(live))
     }
-    let kernel = cap
-        .stats()
-        .ok()
-        .map(|s| (s.received, s.dropped, s.if_dropped));
-    let stats = pass.finish(&mut |m| {
-        if going {
-            going = sink(m);
-        }
-    });
-    if let Some((received, dropped, if_dropped)) = kernel {
-        eprintln!("memshark: {received} packets received by the capture, {dropped} dropped by the kernel, {if_dropped} by the interface");
+}
+
+/// Reads the source through the display filter into `sink` (see [`Sink`] for stopping);
+/// returns the pass counters. A live capture's kernel counters are also told on stderr.
+pub fn read<S>(source: &Source, sink: S) -> anyhow::Result<PassStats>
+where
+    S: Sink,
+    S::Error: Into<anyhow::Error>,
+{
+    let opened = source.open()?;
+    let stats = match source.filter.as_ref().filter(|f| !f.is_all()) {
+        Some(f) => source::run(opened, &source.ports, Filtered::new(f, sink)),
+        None => source::run(opened, &source.ports, sink),
     }
-    Ok(Outcome {
-        pass: stats,
-        kernel,
-    })
+    .map_err(Into::into)?;
+    if let Some(k) = stats.kernel {
+        eprintln!(
+            "memshark: {} packets received by the capture, {} dropped by the kernel, {} by the interface",
+            k.received, k.dropped, k.if_dropped
+        );
+    }
+    Ok(stats)
 }

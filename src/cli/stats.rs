@@ -1,5 +1,7 @@
 //! `memshark stats`: the statistics of a capture.
 
+use memshark::dissect::Message;
+use memshark::source::{Progress, Sink, SourceError};
 use memshark::summary::TrafficStats;
 
 /// Per-op counts and rates, get hit ratio, latency percentiles, bytes each way, top keys and
@@ -16,15 +18,40 @@ pub struct Args {
     top: usize,
 }
 
+/// Every message into the statistics.
+struct Counted<'a> {
+    stats: &'a mut TrafficStats,
+    progress: super::dump::Progress,
+}
+
+impl Sink for Counted<'_> {
+    type Error = SourceError;
+
+    #[inline]
+    fn message(&mut self, m: Message) -> Result<bool, SourceError> {
+        self.stats.add(&m);
+        Ok(true)
+    }
+
+    fn progress(&mut self, p: Progress) -> Result<bool, SourceError> {
+        self.progress.show(p);
+        Ok(true)
+    }
+}
+
 /// Runs `memshark stats`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut stats = TrafficStats::default();
-    let outcome = super::source::read(&args.source, &mut |m| {
-        stats.add(&m);
-        true
-    })?;
-    stats.pass = outcome.pass;
-    stats.kernel = outcome.kernel;
+    let progress = super::dump::Progress::new();
+    let pass = super::source::read(
+        &args.source,
+        Counted {
+            stats: &mut stats,
+            progress,
+        },
+    )?;
+    stats.pass = pass;
+    stats.kernel = pass.kernel.map(|k| (k.received, k.dropped, k.if_dropped));
     if args.json {
         println!("{}", stats.to_json(args.top));
     } else {

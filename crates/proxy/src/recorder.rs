@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 
 use super::TapEvent;
 use memshark_traffic::capture::writer::ConnHandle;
-use memshark_traffic::capture::{CaptureWriter, StreamEvent, StreamEventKind};
-use memshark_traffic::dissect::{Dissector, Message};
+use memshark_traffic::capture::{CaptureWriter, Direction, StreamEvent, StreamEventKind};
+use memshark_traffic::source::{Driver, Sink};
 
 /// Where and how to record.
 #[derive(Debug, Clone, Default)]
@@ -153,10 +153,14 @@ impl Recorder {
     }
 }
 
-/// Consumes the tap: dissects every proxied connection (messages go to `on_message`) and
-/// records it when a [`Recorder`] is given, flushing at least every 200 ms.
+/// Consumes the tap: records it when a [`Recorder`] is given (flushing at least every
+/// 200 ms), and dissects every proxied connection into a [`Sink`] through a
+/// [`Driver`] — the tap is a source that pushes, per-connection byte streams with no
+/// reassembly to do.
+///
+/// The sink's answers mean what [`Sink`] says, with one addition: once the sink has stopped
+/// (`Ok(false)`), recording goes on until the tap closes.
 pub struct TapConsumer {
-    dissector: Dissector,
     endpoints: HashMap<u64, (SocketAddr, SocketAddr)>,
     /// The recorder, if recording.
     pub recorder: Option<Recorder>,
@@ -172,13 +176,13 @@ impl TapConsumer {
     /// A consumer, recording or not.
     pub fn new(recorder: Option<Recorder>) -> TapConsumer {
         TapConsumer {
-            dissector: Dissector::new(),
             endpoints: HashMap::new(),
             recorder,
         }
     }
 
-    fn handle(&mut self, ev: TapEvent, on_message: &mut dyn FnMut(Message)) {
+    /// Records one tap event and hands it to the dissector as stream events.
+    fn handle<S: Sink>(&mut self, ev: TapEvent, driver: &mut Driver<S>) -> Result<(), S::Error> {
         if let Some(r) = &mut self.recorder {
             if let Err(e) = r.record(&ev) {
                 eprintln!("memshark proxy: recording failed, recording stops: {e}");
@@ -193,7 +197,7 @@ impl TapConsumer {
                 ..
             } => {
                 self.endpoints.insert(conn, (client, server));
-                return;
+                return Ok(());
             }
             TapEvent::Data {
                 conn,
@@ -202,71 +206,73 @@ impl TapConsumer {
                 bytes,
             } => (conn, dir, ts, StreamEventKind::Data(bytes)),
             TapEvent::Closed { conn, ts, reset } => {
-                if let Some(&(client, server)) = self.endpoints.get(&conn) {
-                    for dir in [
-                        memshark_traffic::capture::Direction::ToServer,
-                        memshark_traffic::capture::Direction::ToClient,
-                    ] {
-                        self.dissector.push(
-                            StreamEvent {
-                                conn,
-                                client,
-                                server,
-                                dir,
-                                frame: 0,
-                                ts,
-                                kind: StreamEventKind::Closed { reset },
-                            },
-                            &mut |m| on_message(m),
-                        );
+                if let Some((client, server)) = self.endpoints.remove(&conn) {
+                    for dir in [Direction::ToServer, Direction::ToClient] {
+                        driver.stream(StreamEvent {
+                            conn,
+                            client,
+                            server,
+                            dir,
+                            frame: 0,
+                            ts,
+                            kind: StreamEventKind::Closed { reset },
+                        })?;
                     }
                 }
-                self.endpoints.remove(&conn);
-                return;
+                return Ok(());
             }
         };
         if let Some(&(client, server)) = self.endpoints.get(&conn) {
-            self.dissector.push(
-                StreamEvent {
-                    conn,
-                    client,
-                    server,
-                    dir,
-                    frame: 0,
-                    ts,
-                    kind,
-                },
-                &mut |m| on_message(m),
-            );
+            driver.stream(StreamEvent {
+                conn,
+                client,
+                server,
+                dir,
+                frame: 0,
+                ts,
+                kind,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the recording, saying so when that fails.
+    fn flush(&mut self) {
+        if let Some(r) = &mut self.recorder {
+            if let Err(e) = r.flush() {
+                eprintln!("memshark proxy: flushing the recording failed: {e}");
+            }
         }
     }
 
     /// Runs until the tap closes (every proxy connection and the proxy itself are gone), then
-    /// flushes and closes the recording.
-    pub async fn run(
+    /// flushes the recording, ends the pass ([`Sink::finish`]) and hands the recorder back.
+    /// A sink error ends it at once (the recording is flushed and closed) and is returned.
+    pub async fn run<S: Sink>(
         mut self,
         mut rx: mpsc::Receiver<TapEvent>,
-        on_message: &mut (dyn FnMut(Message) + Send),
-    ) -> Option<Recorder> {
+        sink: S,
+    ) -> Result<Option<Recorder>, S::Error> {
+        let mut driver = Driver::start(&[], sink)?;
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
-                    Some(ev) => self.handle(ev, on_message),
-                    None => break,
-                },
-                _ = tick.tick() => {
-                    if let Some(r) = &mut self.recorder {
-                        if let Err(e) = r.flush() {
-                            eprintln!("memshark proxy: flushing the recording failed: {e}");
+                    Some(ev) => {
+                        if let Err(e) = self.handle(ev, &mut driver) {
+                            self.flush();
+                            return Err(e);
                         }
                     }
-                }
+                    None => break,
+                },
+                _ = tick.tick() => self.flush(),
             }
         }
         if let Some(r) = &mut self.recorder {
             let _ = r.flush();
         }
-        self.recorder
+        driver.finish()?;
+        Ok(self.recorder)
     }
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use memshark_traffic::dissect::{Kind, Message};
 use memshark_traffic::filter::{Field, Filter, Subject, Value};
+use memshark_traffic::source::{self, Source, SourceError};
 
 /// One captured request and the answers it got.
 #[derive(Debug, Clone)]
@@ -77,16 +78,16 @@ impl Plan {
     }
 
     /// Builds the plan from a capture file.
-    pub fn from_file(
-        path: &Path,
-        ports: &[u16],
-        filter: &Filter,
-    ) -> Result<Plan, memshark_traffic::capture::ReadError> {
+    pub fn from_file(path: &Path, ports: &[u16], filter: &Filter) -> Result<Plan, SourceError> {
         let mut msgs = Vec::new();
-        memshark_traffic::pipeline::dissect_file(path, ports, &mut |_| {}, &mut |m| {
-            msgs.push(m);
-            true
-        })?;
+        source::run(
+            Source::file(path),
+            ports,
+            source::from_fn(|m| {
+                msgs.push(m);
+                true
+            }),
+        )?;
         Ok(Plan::from_messages(msgs, filter))
     }
 

@@ -7,7 +7,8 @@
 //! |---|---|
 //! | [`capture`] | pcap/pcapng reading and writing, link decode, TCP reassembly, live capture (feature `live`) |
 //! | [`dissect`] | stream bytes → paired, numbered messages |
-//! | [`pipeline`] | a capture file through reassembly and the dissector |
+//! | [`source`] | one path from a source (files, a live interface, the proxy tap) to a [`source::Sink`]: `run`, the stop semantics |
+//! | [`pipeline`] | the pass itself: reassembly and dissector state, its counters |
 //! | [`filter`] | the display-filter language shared by the TUI, `dump`, `stats` and `replay` |
 //! | [`dump`], [`summary`] | jsonl/csv/text lines; the statistics behind `memshark stats` |
 //!
@@ -22,4 +23,5 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod pipeline;
+pub mod source;
 pub mod summary;

@@ -1,12 +1,18 @@
-//! The one path every capture takes: frames → link decode → reassembly → dissector → messages.
+//! The pass itself: frames → link decode → reassembly → dissector → messages, or (the proxy
+//! tap) per-connection stream events → dissector → messages.
+//!
+//! [`Pass`] holds the state and knows nothing of where frames come from or whether the
+//! consumer wants more; [`crate::source`] drives it from a [`Source`] into a
+//! [`Sink`](source::Sink), with the stop semantics written down there.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use crate::capture::reassembly::ReassemblyStats;
-use crate::capture::{decode, CaptureReader, Frame, ReadError, Reassembler, ReassemblyConfig};
+use crate::capture::{decode, Frame, LiveStats, Reassembler, ReassemblyConfig, StreamEvent};
 use crate::dissect::{DissectStats, Dissector, Message};
+use crate::source::{self, Source, SourceError};
 
 /// What a pass over a capture saw, besides the messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,15 +23,19 @@ pub struct PassStats {
     pub frame_bytes: u64,
     /// Frames that were not TCP/UDP over IP, or could not be decoded.
     pub skipped_frames: u64,
-    /// The file ended inside a record.
+    /// A file ended inside a record.
     pub truncated_file: bool,
+    /// A live capture's kernel counters when it ended.
+    pub kernel: Option<LiveStats>,
     /// Reassembly counters.
     pub reassembly: ReassemblyStats,
     /// Dissector counters.
     pub dissect: DissectStats,
 }
 
-/// Reassembly and dissection state for one pass over frames from any source.
+/// Reassembly and dissection state for one pass over frames (or stream events) from any
+/// source. Messages go to the closure each call is given; stopping is the caller's business
+/// (see [`crate::source::Driver`]).
 #[derive(Debug)]
 pub struct Pass {
     ports: Vec<u16>,
@@ -53,7 +63,7 @@ impl Pass {
     }
 
     /// Feeds one frame; messages go to `sink`.
-    pub fn feed(&mut self, frame: &Frame<'_>, sink: &mut dyn FnMut(Message)) {
+    pub fn feed(&mut self, frame: &Frame<'_>, sink: &mut impl FnMut(Message)) {
         self.stats.frames += 1;
         self.stats.frame_bytes += frame.data.len() as u64;
         let Ok(seg) = decode(frame.linktype, frame.data, frame.orig_len) else {
@@ -100,8 +110,14 @@ impl Pass {
             });
     }
 
+    /// Feeds one event of a stream that is already split per connection and direction (the
+    /// proxy tap): it goes to the dissector without reassembly.
+    pub fn feed_stream(&mut self, ev: StreamEvent, sink: &mut impl FnMut(Message)) {
+        self.dissector.push(ev, sink);
+    }
+
     /// Ends every stream (end of input) and returns the counters.
-    pub fn finish(mut self, sink: &mut dyn FnMut(Message)) -> PassStats {
+    pub fn finish(mut self, sink: &mut impl FnMut(Message)) -> PassStats {
         let dissector = &mut self.dissector;
         self.reassembler
             .finish(&mut |ev| dissector.push(ev, &mut |m| sink(m)));
@@ -112,35 +128,29 @@ impl Pass {
     }
 }
 
-/// Reads a capture file and hands every memcached message to `sink`, in capture order.
-/// `sink` returns `false` to stop early (a closed pipe).
+/// Reads a capture file and hands every memcached message to `sink`, in capture order, until
+/// `sink` returns `false`; `progress` gets the bytes read so far every 65 536 frames.
+///
+/// A convenience over [`source::run`] with [`Source::File`], for tests and examples.
 pub fn dissect_file(
     path: &Path,
     ports: &[u16],
     progress: &mut dyn FnMut(u64),
     sink: &mut dyn FnMut(Message) -> bool,
-) -> Result<PassStats, ReadError> {
-    let mut reader = CaptureReader::open(path)?;
-    let mut pass = Pass::new(ports);
-    let mut going = true;
-    let mut bytes = 0u64;
-    let read = reader.for_each_frame(|frame| {
-        bytes += frame.data.len() as u64 + 16;
-        if frame.number % 65_536 == 0 {
-            progress(bytes);
+) -> Result<PassStats, SourceError> {
+    struct Closures<'a> {
+        progress: &'a mut dyn FnMut(u64),
+        sink: &'a mut dyn FnMut(Message) -> bool,
+    }
+    impl source::Sink for Closures<'_> {
+        type Error = SourceError;
+        fn message(&mut self, message: Message) -> Result<bool, SourceError> {
+            Ok((self.sink)(message))
         }
-        pass.feed(&frame, &mut |m| {
-            if going {
-                going = sink(m);
-            }
-        });
-        going
-    })?;
-    let mut stats = pass.finish(&mut |m| {
-        if going {
-            going = sink(m);
+        fn progress(&mut self, progress: source::Progress) -> Result<bool, SourceError> {
+            (self.progress)(progress.read);
+            Ok(true)
         }
-    });
-    stats.truncated_file = read.truncated;
-    Ok(stats)
+    }
+    source::run(Source::file(path), ports, Closures { progress, sink })
 }

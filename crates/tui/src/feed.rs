@@ -1,15 +1,19 @@
 //! Where the TUI's messages come from: a thread per source sends batches over a bounded
-//! channel. A file is read as fast as the UI takes it (blocking sends: nothing is lost); live
-//! sources never wait for the UI (a full channel drops the batch and counts it).
+//! channel. Files and live captures are read by [`memshark_traffic::source::run`] into a
+//! [`ToUi`] sink on their own thread; a file is read as fast as the UI takes it (blocking
+//! sends: nothing is lost); live sources never wait for the UI (a full channel drops the batch
+//! and counts it). The proxy tap pushes into a [`Collector`] instead.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use memshark_traffic::capture::LiveStats;
 use memshark_traffic::dissect::Message;
-use memshark_traffic::pipeline::{dissect_file, PassStats};
+use memshark_traffic::pipeline::PassStats;
+use memshark_traffic::source::{self, Progress, Sink, Source, SourceError};
 
 /// Messages per batch.
 pub const BATCH: usize = 2048;
@@ -97,108 +101,128 @@ pub fn channel() -> (SyncSender<FeedEvent>, Receiver<FeedEvent>) {
     sync_channel(DEPTH)
 }
 
+/// Holds messages back to the capture's own pace, `speed` times faster (`--play`).
+#[derive(Debug)]
+struct Pace {
+    speed: f64,
+    /// The first message's capture time and when it was released.
+    start: Option<(u64, Instant)>,
+}
+
+impl Pace {
+    /// How long to wait before releasing a message captured at `ts` (nanoseconds).
+    fn wait(&mut self, ts: u64) -> Option<Duration> {
+        let (t0, wall0) = *self.start.get_or_insert((ts, Instant::now()));
+        let due = Duration::from_secs_f64(ts.saturating_sub(t0) as f64 / 1e9 / self.speed);
+        let now = wall0.elapsed();
+        (due > now).then(|| (due - now).min(Duration::from_secs(5)))
+    }
+}
+
+/// The UI as a [`Sink`]: messages in batches, read progress and kernel counters as events.
+/// It stops the pass once the UI has gone.
+#[derive(Debug)]
+pub struct ToUi {
+    out: Batcher,
+    pace: Option<Pace>,
+}
+
+impl ToUi {
+    /// A sink sending on `out`; with `play = Some(speed)` (above 0), messages are released at
+    /// the capture's own pace, `speed` times faster.
+    pub fn new(out: Batcher, play: Option<f64>) -> ToUi {
+        ToUi {
+            out,
+            pace: play
+                .filter(|s| *s > 0.0)
+                .map(|speed| Pace { speed, start: None }),
+        }
+    }
+}
+
+impl Sink for ToUi {
+    type Error = SourceError;
+
+    fn message(&mut self, m: Message) -> Result<bool, SourceError> {
+        if let Some(wait) = self.pace.as_mut().and_then(|p| p.wait(m.ts.as_nanos())) {
+            if !self.out.flush() {
+                return Ok(false);
+            }
+            std::thread::sleep(wait);
+        }
+        Ok(self.out.push(m))
+    }
+
+    fn progress(&mut self, progress: Progress) -> Result<bool, SourceError> {
+        let _ = self
+            .out
+            .tx
+            .try_send(FeedEvent::Progress(progress.fraction()));
+        Ok(true)
+    }
+
+    fn idle(&mut self) -> Result<bool, SourceError> {
+        Ok(self.out.flush())
+    }
+
+    fn kernel(&mut self, k: LiveStats) -> Result<bool, SourceError> {
+        self.out
+            .send(FeedEvent::Kernel(k.received, k.dropped, k.if_dropped));
+        Ok(true)
+    }
+
+    fn finish(&mut self, _: &PassStats) -> Result<(), SourceError> {
+        self.out.flush();
+        Ok(())
+    }
+}
+
+/// Reads `source` into `sink` on a thread named `name`; the UI then gets
+/// [`FeedEvent::Ended`] with the pass counters, or [`FeedEvent::Failed`].
+fn spawn(name: &str, source: Source, ports: Vec<u16>, mut sink: ToUi) {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let result = source::run(source, &ports, &mut sink);
+            sink.out.flush();
+            let _ = sink.out.tx.send(match result {
+                Ok(stats) => FeedEvent::Ended(Some(Box::new(stats))),
+                Err(SourceError::Read { path, error }) => {
+                    FeedEvent::Failed(format!("{}: {error}", path.display()))
+                }
+                Err(e) => FeedEvent::Failed(e.to_string()),
+            });
+        })
+        .ok();
+}
+
 /// Reads a capture file on its own thread. With `play = Some(speed)`, messages are released
 /// at the capture's own pace, `speed` times faster.
 pub fn file(path: PathBuf, ports: Vec<u16>, play: Option<f64>) -> Receiver<FeedEvent> {
     let (tx, rx) = channel();
-    std::thread::Builder::new()
-        .name("memshark-file".into())
-        .spawn(move || {
-            let total = std::fs::metadata(&path)
-                .map(|m| m.len())
-                .unwrap_or(0)
-                .max(1);
-            let mut out = Batcher::new(tx.clone(), false, Arc::default());
-            let progress_tx = tx.clone();
-            let mut progress = move |done: u64| {
-                let _ = progress_tx
-                    .try_send(FeedEvent::Progress((done as f64 / total as f64).min(1.0)));
-            };
-            let mut pace: Option<(u64, Instant)> = None;
-            let result = dissect_file(&path, &ports, &mut progress, &mut |m| {
-                if let Some(speed) = play.filter(|s| *s > 0.0) {
-                    let ts = m.ts.as_nanos();
-                    let (t0, wall0) = *pace.get_or_insert((ts, Instant::now()));
-                    let due = Duration::from_secs_f64(ts.saturating_sub(t0) as f64 / 1e9 / speed);
-                    let now = wall0.elapsed();
-                    if due > now {
-                        if !out.flush() {
-                            return false;
-                        }
-                        std::thread::sleep((due - now).min(Duration::from_secs(5)));
-                    }
-                }
-                out.push(m)
-            });
-            out.flush();
-            let _ = match result {
-                Ok(stats) => tx.send(FeedEvent::Ended(Some(Box::new(stats)))),
-                Err(e) => tx.send(FeedEvent::Failed(format!("{}: {e}", path.display()))),
-            };
-        })
-        .ok();
+    let sink = ToUi::new(Batcher::new(tx, false, Arc::default()), play);
+    spawn("memshark-file", Source::File(path), ports, sink);
     rx
 }
 
-/// A live capture on its own thread (cargo feature `live`). The UI never blocks it: batches
-/// that find the channel full are dropped and counted in `dropped`.
+/// A live capture on its own thread (cargo feature `live`), opened by
+/// [`source::LiveSource::open`] on the calling thread so that its errors come before the UI
+/// starts. The UI never blocks it: batches that find the channel full are
+/// dropped and counted in `dropped`. It stops once `stop` is set.
 #[cfg(feature = "live")]
 pub fn live(
     iface: String,
     bpf: Option<String>,
     ports: Vec<u16>,
     dropped: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<Receiver<FeedEvent>, memshark_traffic::capture::live::LiveError> {
-    use memshark_traffic::capture::live::LiveCapture;
-    use memshark_traffic::pipeline::Pass;
-    let mut cap = LiveCapture::open(&iface, bpf.as_deref(), &ports, 262_144)?;
+    let live = source::LiveSource::open(&iface, bpf.as_deref(), &ports)?.stop_on(stop);
     let (tx, rx) = channel();
-    std::thread::Builder::new()
-        .name("memshark-capture".into())
-        .spawn(move || {
-            let mut out = Batcher::new(tx, true, dropped);
-            let mut pass = Pass::new(&ports);
-            let mut last_stats = Instant::now();
-            let mut going = true;
-            while going && !stop.load(Ordering::Relaxed) {
-                match cap.next_frame() {
-                    Ok(Some(frame)) => pass.feed(&frame, &mut |m| {
-                        if going {
-                            going = out.push(m);
-                        }
-                    }),
-                    Ok(None) => {
-                        going = out.flush();
-                        std::thread::sleep(Duration::from_micros(500));
-                    }
-                    Err(e) => {
-                        out.flush();
-                        let _ = out.tx.send(FeedEvent::Failed(e.to_string()));
-                        return;
-                    }
-                }
-                if last_stats.elapsed() >= Duration::from_millis(500) {
-                    last_stats = Instant::now();
-                    if let Ok(s) = cap.stats() {
-                        out.send(FeedEvent::Kernel(s.received, s.dropped, s.if_dropped));
-                    }
-                }
-            }
-            let stats = pass.finish(&mut |m| {
-                out.push(m);
-            });
-            out.flush();
-            let _ = out.tx.send(FeedEvent::Ended(Some(Box::new(stats))));
-        })
-        .ok();
+    let sink = ToUi::new(Batcher::new(tx, true, dropped), None);
+    spawn("memshark-capture", Source::Live(live), ports, sink);
     Ok(rx)
 }
-
-/// Unused without the `live` feature; keeps the imports honest.
-#[cfg(not(feature = "live"))]
-#[allow(dead_code)]
-fn _unused(_: Arc<AtomicBool>) {}
 
 /// Collects messages from a callback-driven source (the proxy tap) without ever blocking it:
 /// messages wait in a bounded buffer that a small thread hands to the UI every 20 ms. What

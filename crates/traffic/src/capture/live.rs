@@ -7,6 +7,7 @@
 //! the 20 ms. Not promiscuous, with a BPF filter built from the memcached ports unless one is
 //! given. The kernel's received/dropped counters are available through [`LiveCapture::stats`].
 
+pub use super::LiveStats;
 use super::{Frame, Timestamp};
 
 /// Why a live capture could not be opened or read.
@@ -39,17 +40,6 @@ pub enum LiveError {
     /// Anything else libpcap reports.
     #[error("libpcap: {0}")]
     Pcap(String),
-}
-
-/// Kernel counters of a live capture.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LiveStats {
-    /// Packets the kernel passed to the capture.
-    pub received: u32,
-    /// Packets dropped because the capture buffer was full.
-    pub dropped: u32,
-    /// Packets dropped by the interface or driver.
-    pub if_dropped: u32,
 }
 
 /// The BPF filter for memcached on `ports`, TCP and UDP.

@@ -48,6 +48,18 @@ impl Timestamp {
     }
 }
 
+/// Kernel counters of a live capture (defined without the `live` feature too, so that
+/// [`crate::pipeline::PassStats`] can carry them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveStats {
+    /// Packets the kernel passed to the capture.
+    pub received: u32,
+    /// Packets dropped because the capture buffer was full.
+    pub dropped: u32,
+    /// Packets dropped by the interface or driver.
+    pub if_dropped: u32,
+}
+
 pub use link::{decode, Segment, Transport};
 pub use reader::{CaptureReader, Frame, ReadError};
 pub use reassembly::{Direction, Reassembler, ReassemblyConfig, StreamEvent, StreamEventKind};
