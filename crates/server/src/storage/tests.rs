@@ -141,7 +141,7 @@ fn lru_evicts_least_recently_used_within_the_limit() {
         max_item_size: 1 << 20,
     });
     // Find keys that land in one shard.
-    let shard_of = |k: &str| hash_key(k.as_bytes()) as usize & (SHARDS - 1);
+    let shard_of = |k: &str| s.shard_index(k.as_bytes());
     let target = shard_of("k0");
     let keys: Vec<String> = (0..10_000)
         .map(|i| format!("k{i}"))
