@@ -114,7 +114,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, mut stop: watch::
                 },
                 Protocol::Text => match Request::parse(&buf, &limits) {
                     Ok(Parsed::Complete { message, len }) => {
-                        after = super::ascii::handle(&message, &shared, &mut out);
+                        after = super::ascii::handle(&message, &shared, &mut session, &mut out);
                         buf.advance(len);
                     }
                     Ok(Parsed::Incomplete { .. }) => break,

@@ -22,7 +22,7 @@ use foldhash::fast::RandomState;
 
 use super::clock::{Clock, Expiry};
 use super::stats::Counters;
-pub use outcome::{CounterOutcome, DeleteOutcome, ItemView, StoreMode, StoreOutcome};
+pub use outcome::{CounterOutcome, DeleteOutcome, Direction, ItemView, StoreMode, StoreOutcome};
 pub use shard::ITEM_OVERHEAD;
 use shard::{Shard, Slot, NIL};
 
@@ -364,19 +364,20 @@ impl Store {
         }
     }
 
-    /// INCR (`incr` true) or DECR by `delta`. A missing item is created with `initial` and the
-    /// given exptime when `initial` is `Some`. Incr wraps at 2^64, decr stops at 0; the value is
-    /// stored as ASCII decimal.
+    /// INCR or DECR by `delta`. A missing item is created with `initial` and the given exptime
+    /// when `initial` is `Some`. Incr wraps at 2^64, decr stops at 0; the value is stored as
+    /// ASCII decimal.
     pub fn arithmetic(
         &self,
         key: &[u8],
-        incr: bool,
+        direction: Direction,
         delta: u64,
         initial: Option<(u64, i64)>,
         cas: u64,
     ) -> CounterOutcome {
         let now = self.clock.now();
         let mut shard = self.shard(key);
+        let incr = direction == Direction::Incr;
         let (hits, misses) = if incr {
             (&self.counters.incr_hits, &self.counters.incr_misses)
         } else {
@@ -435,7 +436,7 @@ impl Store {
                         cas,
                     },
                     // Raced with another creator: apply the delta to what it stored.
-                    StoreOutcome::NotStored => self.arithmetic(key, incr, delta, None, 0),
+                    StoreOutcome::NotStored => self.arithmetic(key, direction, delta, None, 0),
                     _ => CounterOutcome::NotFound,
                 }
             }

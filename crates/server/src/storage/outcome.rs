@@ -75,3 +75,12 @@ pub enum CounterOutcome {
     /// The CAS given does not match.
     Exists,
 }
+
+/// Which way incr/decr moves a counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Up, wrapping at 2^64.
+    Incr,
+    /// Down, stopping at 0.
+    Decr,
+}
