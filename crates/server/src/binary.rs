@@ -1,64 +1,79 @@
-//! The binary-protocol front end: one request in, zero or more responses out, as memcached 1.6
-//! answers them.
+//! The binary-protocol front end: checks what memcached checks of every request (magic, SASL,
+//! key length), then routes it to its command family ([`crate::cmd`]), which applies it and
+//! answers as memcached 1.6 does.
 
 use bytes::{Bytes, BytesMut};
-
-use super::storage::{CounterOutcome, DeleteOutcome, StoreMode, StoreOutcome};
-use super::{Session, Shared};
-use memshark_protocol::binary::{CounterExtras, Extras, Opcode, Packet, Response, Status};
+use memshark_protocol::binary::{Opcode, Packet, Status};
 use memshark_protocol::limits::KEY_MAX_LEN;
 
-/// What the connection does after a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum After {
-    /// Keep reading.
-    Continue,
-    /// Send what is queued, then close.
-    Close,
+use crate::cmd::sasl::Sasl;
+pub use crate::cmd::After;
+use crate::cmd::{arithmetic, control, delete, flush, get, stats, store, touch};
+use crate::cmd::{run_binary, BinaryCommand, Ctx, RequestError};
+use crate::reply::BinaryReply;
+use crate::{Session, Shared};
+
+/// Why a binary request is refused before any command sees it. memcached answers each with an
+/// error status and closes the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The magic byte is not a request's.
+    #[error("not a request")]
+    NotARequest,
+    /// SASL is configured and the connection has not authenticated.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The request does not make a command.
+    #[error(transparent)]
+    Request(#[from] RequestError),
 }
 
-fn reply(out: &mut BytesMut, resp: Response, opaque: u32) {
-    resp.with_opaque(opaque).write_to(out);
-}
-
-fn error(out: &mut BytesMut, op: Opcode, status: Status, opaque: u32) {
-    reply(out, Response::error(op, status), opaque);
-}
-
-/// A get-family miss: memcached echoes the key (and no text) for the K variants.
-fn miss(out: &mut BytesMut, op: Opcode, key: &[u8], opaque: u32) {
-    if op.echoes_key() {
-        reply(
-            out,
-            Response::new(op, Status::KeyNotFound, b"", key, b""),
-            opaque,
-        );
-    } else {
-        error(out, op, Status::KeyNotFound, opaque);
+impl Refusal {
+    /// The status memcached answers with.
+    pub fn status(self) -> Status {
+        match self {
+            Refusal::Unauthenticated => Status::AuthError,
+            Refusal::NotARequest | Refusal::Request(_) => Status::InvalidArguments,
+        }
     }
 }
 
-/// Whether the request has the shape memcached requires for its opcode: (extras lengths
-/// allowed, key required/forbidden/optional, value allowed).
-fn shape_ok(p: &Packet<Bytes>) -> bool {
-    use Opcode::*;
-    let (e, k, v) = (p.extras_len(), p.key_len(), !p.value().is_empty());
-    match p.opcode().to_loud() {
-        Get | GetK => e == 0 && k > 0 && !v,
-        Set | Add | Replace => e == 8 && k > 0,
-        Append | Prepend => e == 0 && k > 0,
-        Delete => e == 0 && k > 0 && !v,
-        Increment | Decrement => e == 20 && k > 0 && !v,
-        Touch | Gat | GatK => e == 4 && k > 0 && !v,
-        Flush => (e == 0 || e == 4) && k == 0 && !v,
-        Noop | Version | Quit => e == 0 && k == 0 && !v,
-        Verbosity => e == 4 && k == 0 && !v,
-        Stat => e == 0 && !v,
-        _ => true,
+/// What every request must pass, whatever its opcode.
+fn admit(p: &Packet<Bytes>, shared: &Shared, session: &Session) -> Result<(), Refusal> {
+    if !p.magic().is_request() {
+        return Err(Refusal::NotARequest);
+    }
+    if shared.config.sasl.is_some()
+        && !session.authenticated
+        && !Sasl::allowed_before_auth(p.opcode())
+    {
+        return Err(Refusal::Unauthenticated);
+    }
+    if p.key_len() > KEY_MAX_LEN {
+        return Err(RequestError::KeyTooLong.into());
+    }
+    Ok(())
+}
+
+/// Builds command `C` from the packet and runs it; a packet out of shape is refused.
+fn run<'p, C: BinaryCommand<'p>>(
+    p: &'p Packet<Bytes>,
+    ctx: &mut Ctx<'_>,
+    reply: &BinaryReply<'_>,
+    out: &mut BytesMut,
+) -> After {
+    match C::from_binary(p) {
+        Ok(cmd) => run_binary(&cmd, ctx, reply, out),
+        Err(e) => refuse(e.into(), reply, out),
     }
 }
 
-/// Handles one request, appending responses to `out`.
+fn refuse(refusal: Refusal, reply: &BinaryReply<'_>, out: &mut BytesMut) -> After {
+    reply.error(refusal.status(), out);
+    After::Close
+}
+
+/// Handles one request, appending its answers to `out`.
 pub fn handle(
     p: Packet<Bytes>,
     shared: &Shared,
@@ -66,189 +81,27 @@ pub fn handle(
     out: &mut BytesMut,
 ) -> After {
     use Opcode::*;
-    let op = p.opcode();
-    let opaque = p.opaque();
-    let quiet = op.is_quiet();
-    let store = &shared.store;
-
-    if !p.magic().is_request() {
-        error(out, op, Status::InvalidArguments, opaque);
-        return After::Close;
+    let reply = BinaryReply::new(&p);
+    if let Err(refusal) = admit(&p, shared, session) {
+        return refuse(refusal, &reply, out);
     }
-    if shared.config.sasl.is_some()
-        && !session.authenticated
-        && !matches!(op, SaslListMechs | SaslAuth | SaslStep | Version)
-    {
-        error(out, op, Status::AuthError, opaque);
-        return After::Close;
+    let ctx = &mut Ctx { shared, session };
+    match p.opcode().to_loud() {
+        Get | GetK | Gat | GatK => run::<get::Get>(&p, ctx, &reply, out),
+        Touch => run::<touch::Touch>(&p, ctx, &reply, out),
+        Set | Add | Replace | Append | Prepend => run::<store::Update>(&p, ctx, &reply, out),
+        Delete => run::<delete::Delete>(&p, ctx, &reply, out),
+        Increment | Decrement => run::<arithmetic::Arithmetic>(&p, ctx, &reply, out),
+        Flush => run::<flush::Flush>(&p, ctx, &reply, out),
+        Stat => run::<stats::Stats>(&p, ctx, &reply, out),
+        Noop => run::<control::Noop>(&p, ctx, &reply, out),
+        Version => run::<control::Version>(&p, ctx, &reply, out),
+        Verbosity => run::<control::Verbosity>(&p, ctx, &reply, out),
+        Quit => run::<control::Quit>(&p, ctx, &reply, out),
+        SaslListMechs | SaslAuth | SaslStep => run::<Sasl>(&p, ctx, &reply, out),
+        _ => {
+            reply.error(Status::UnknownCommand, out);
+            After::Continue
+        }
     }
-    if p.key_len() > KEY_MAX_LEN || !shape_ok(&p) {
-        // memcached answers a malformed request and closes the connection.
-        error(out, op, Status::InvalidArguments, opaque);
-        return After::Close;
-    }
-    let key = p.key();
-    match op.to_loud() {
-        Get | GetK => match store.get(key) {
-            Some(item) => reply(
-                out,
-                Response::get_hit(op, key, item.flags, item.value).with_cas(item.cas),
-                opaque,
-            ),
-            None if quiet => {}
-            None => miss(out, op, key, opaque),
-        },
-        Gat | GatK => {
-            let exptime = p.typed_extras().exptime().unwrap_or(0);
-            match store.get_and_touch(key, i64::from(exptime)) {
-                Some(item) => reply(
-                    out,
-                    Response::get_hit(op, key, item.flags, item.value).with_cas(item.cas),
-                    opaque,
-                ),
-                None if quiet => {}
-                None => miss(out, op, key, opaque),
-            }
-        }
-        Touch => {
-            let exptime = p.typed_extras().exptime().unwrap_or(0);
-            if let Some(item) = store.touch(key, i64::from(exptime)) {
-                // memcached answers a touch like a get without the value: flags and CAS.
-                let resp = Response::new(op, Status::NoError, &item.flags.to_be_bytes(), b"", b"");
-                reply(out, resp.with_cas(item.cas), opaque);
-            } else {
-                error(out, op, Status::KeyNotFound, opaque);
-            }
-        }
-        loud @ (Set | Add | Replace | Append | Prepend) => {
-            let (flags, exptime) = match p.typed_extras() {
-                Extras::Store(s) => (s.flags, s.exptime),
-                _ => (0, 0),
-            };
-            let mode = match loud {
-                Set => StoreMode::Set,
-                Add => StoreMode::Add,
-                Replace => StoreMode::Replace,
-                Append => StoreMode::Append,
-                _ => StoreMode::Prepend,
-            };
-            let outcome = store.store(mode, key, p.value(), flags, i64::from(exptime), p.cas());
-            let status = match outcome {
-                StoreOutcome::Stored(cas) => {
-                    if !quiet {
-                        reply(out, Response::ok(op).with_cas(cas), opaque);
-                    }
-                    return After::Continue;
-                }
-                StoreOutcome::NotStored => match mode {
-                    StoreMode::Add => Status::KeyExists,
-                    StoreMode::Replace => Status::KeyNotFound,
-                    _ => Status::ItemNotStored,
-                },
-                StoreOutcome::Exists => Status::KeyExists,
-                StoreOutcome::NotFound => Status::KeyNotFound,
-                StoreOutcome::TooLarge => Status::ValueTooLarge,
-                StoreOutcome::OutOfMemory => Status::OutOfMemory,
-            };
-            error(out, op, status, opaque);
-        }
-        Delete => match store.delete(key, p.cas()) {
-            DeleteOutcome::Deleted if quiet => {}
-            DeleteOutcome::Deleted => reply(out, Response::ok(op), opaque),
-            DeleteOutcome::NotFound => error(out, op, Status::KeyNotFound, opaque),
-            DeleteOutcome::Exists => error(out, op, Status::KeyExists, opaque),
-        },
-        loud @ (Increment | Decrement) => {
-            let Extras::Counter(c) = p.typed_extras() else {
-                error(out, op, Status::InvalidArguments, opaque);
-                return After::Continue;
-            };
-            let initial = (c.exptime != CounterExtras::NO_CREATE)
-                .then_some((c.initial, i64::from(c.exptime)));
-            match store.arithmetic(key, loud == Increment, c.delta, initial, p.cas()) {
-                CounterOutcome::Value { value, cas } => {
-                    if !quiet {
-                        reply(out, Response::counter(op, value).with_cas(cas), opaque);
-                    }
-                }
-                CounterOutcome::NotFound => error(out, op, Status::KeyNotFound, opaque),
-                CounterOutcome::NonNumeric => error(out, op, Status::DeltaBadValue, opaque),
-                CounterOutcome::Exists => error(out, op, Status::KeyExists, opaque),
-            }
-        }
-        Flush => {
-            let delay = p.typed_extras().exptime().unwrap_or(0);
-            store.flush_all(i64::from(delay));
-            if !quiet {
-                reply(out, Response::ok(op), opaque);
-            }
-        }
-        Noop => reply(out, Response::ok(op), opaque),
-        Version => reply(
-            out,
-            Response::new(
-                op,
-                Status::NoError,
-                b"",
-                b"",
-                shared.info.version.as_bytes(),
-            ),
-            opaque,
-        ),
-        Verbosity => reply(out, Response::ok(op), opaque),
-        Quit => {
-            if !quiet {
-                reply(out, Response::ok(op), opaque);
-            }
-            return After::Close;
-        }
-        Stat => {
-            let group = std::str::from_utf8(key).unwrap_or("\u{fffd}");
-            match shared.stats_group(group) {
-                Some(lines) => {
-                    for (name, value) in lines {
-                        reply(
-                            out,
-                            Response::new(
-                                op,
-                                Status::NoError,
-                                b"",
-                                name.as_bytes(),
-                                value.as_bytes(),
-                            ),
-                            opaque,
-                        );
-                    }
-                    reply(out, Response::ok(op), opaque);
-                }
-                None => error(out, op, Status::KeyNotFound, opaque),
-            }
-        }
-        SaslListMechs => match &shared.config.sasl {
-            Some(_) => reply(
-                out,
-                Response::new(op, Status::NoError, b"", b"", b"PLAIN"),
-                opaque,
-            ),
-            None => error(out, op, Status::UnknownCommand, opaque),
-        },
-        SaslAuth | SaslStep => match &shared.config.sasl {
-            Some(creds) => {
-                if key == b"PLAIN" && creds.check_plain(p.value()) {
-                    session.authenticated = true;
-                    reply(
-                        out,
-                        Response::new(op, Status::NoError, b"", b"", b"Authenticated"),
-                        opaque,
-                    );
-                } else {
-                    super::stats::Counters::bump(&store.counters.auth_errors);
-                    error(out, op, Status::AuthError, opaque);
-                }
-            }
-            None => error(out, op, Status::UnknownCommand, opaque),
-        },
-        _ => error(out, op, Status::UnknownCommand, opaque),
-    }
-    After::Continue
 }

@@ -70,31 +70,31 @@ fn counters_wrap_floor_create_and_reject_text() {
     let s = store();
     set(&s, "n", "18446744073709551615");
     assert!(matches!(
-        s.arithmetic(b"n", true, 2, None, 0),
+        s.arithmetic(b"n", Direction::Incr, 2, None, 0),
         CounterOutcome::Value { value: 1, .. }
     ));
     set(&s, "d", "10");
     assert!(matches!(
-        s.arithmetic(b"d", false, 100, None, 0),
+        s.arithmetic(b"d", Direction::Decr, 100, None, 0),
         CounterOutcome::Value { value: 0, .. }
     ));
     // In place, padded as memcached does.
     assert_eq!(s.get(b"d").unwrap().value, b("0 "));
     assert!(matches!(
-        s.arithmetic(b"d", true, 5, None, 0),
+        s.arithmetic(b"d", Direction::Incr, 5, None, 0),
         CounterOutcome::Value { value: 5, .. }
     ));
     assert_eq!(
-        s.arithmetic(b"nope", true, 1, None, 0),
+        s.arithmetic(b"nope", Direction::Incr, 1, None, 0),
         CounterOutcome::NotFound
     );
     assert!(matches!(
-        s.arithmetic(b"new", true, 1, Some((40, 0)), 0),
+        s.arithmetic(b"new", Direction::Incr, 1, Some((40, 0)), 0),
         CounterOutcome::Value { value: 40, .. }
     ));
     set(&s, "t", "12a");
     assert_eq!(
-        s.arithmetic(b"t", true, 1, None, 0),
+        s.arithmetic(b"t", Direction::Incr, 1, None, 0),
         CounterOutcome::NonNumeric
     );
 }
@@ -141,7 +141,7 @@ fn lru_evicts_least_recently_used_within_the_limit() {
         max_item_size: 1 << 20,
     });
     // Find keys that land in one shard.
-    let shard_of = |k: &str| hash_key(k.as_bytes()) as usize & (SHARDS - 1);
+    let shard_of = |k: &str| s.shard_index(k.as_bytes());
     let target = shard_of("k0");
     let keys: Vec<String> = (0..10_000)
         .map(|i| format!("k{i}"))
@@ -185,7 +185,7 @@ fn concurrent_increments_lose_nothing() {
             let s = Arc::clone(&s);
             std::thread::spawn(move || {
                 for _ in 0..2_000 {
-                    s.arithmetic(b"n", true, 1, None, 0);
+                    s.arithmetic(b"n", Direction::Incr, 1, None, 0);
                 }
             })
         })

@@ -5,23 +5,29 @@
 //! list, so connections on different cores rarely meet on a lock and a lock is held only for a
 //! map operation. Values are [`Bytes`]: a hit hands out a reference-counted view of the stored
 //! value, no copy.
+//!
+//! Keys come from the network, so every hash of a key is randomly seeded (foldhash): the shard
+//! a key lands in and its place in the shard's map cannot be predicted, and a client cannot
+//! send keys that collide to turn lookups into linear scans.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+mod outcome;
+mod shard;
+
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
+use foldhash::fast::RandomState;
 
 use super::clock::{Clock, Expiry};
 use super::stats::Counters;
-use rustc_hash::FxHasher;
+pub use outcome::{CounterOutcome, DeleteOutcome, Direction, ItemView, StoreMode, StoreOutcome};
+pub use shard::ITEM_OVERHEAD;
+use shard::{Shard, Slot, NIL};
 
 /// Number of shards; a power of two.
 pub const SHARDS: usize = 64;
-
-/// Memory charged per item beyond its key and value, close to memcached's item header.
-pub const ITEM_OVERHEAD: usize = 56;
 
 /// The storage limits.
 #[derive(Debug, Clone, Copy)]
@@ -41,186 +47,13 @@ impl Default for StoreConfig {
     }
 }
 
-/// A stored item as handed to a front end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemView {
-    /// The value (shared, not copied).
-    pub value: Bytes,
-    /// Client flags.
-    pub flags: u32,
-    /// CAS unique.
-    pub cas: u64,
-    /// Expiration as a unix second (0: never).
-    pub expires_at: u64,
-}
-
-/// How a storage command ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreOutcome {
-    /// Stored, with this new CAS.
-    Stored(u64),
-    /// The command's condition failed (add on present, replace/append/prepend on missing).
-    NotStored,
-    /// The CAS given does not match.
-    Exists,
-    /// A CAS was given and the item is missing.
-    NotFound,
-    /// The value exceeds the item size limit.
-    TooLarge,
-    /// The item cannot fit in memory even after eviction.
-    OutOfMemory,
-}
-
-/// Which storage command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreMode {
-    /// Store unconditionally.
-    Set,
-    /// Store if absent.
-    Add,
-    /// Store if present.
-    Replace,
-    /// Add after the existing value.
-    Append,
-    /// Add before the existing value.
-    Prepend,
-}
-
-/// How a delete ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeleteOutcome {
-    /// Deleted.
-    Deleted,
-    /// No such item.
-    NotFound,
-    /// The CAS given does not match.
-    Exists,
-}
-
-/// How an incr/decr ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CounterOutcome {
-    /// The new value and CAS.
-    Value {
-        /// The counter after the change.
-        value: u64,
-        /// Its new CAS.
-        cas: u64,
-    },
-    /// No such item and none created.
-    NotFound,
-    /// The stored value is not a decimal number.
-    NonNumeric,
-    /// The CAS given does not match.
-    Exists,
-}
-
-fn hash_key(key: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(key);
-    h.finish()
-}
-
-const NIL: usize = usize::MAX;
-
-#[derive(Debug)]
-struct Slot {
-    key: Bytes,
-    value: Bytes,
-    flags: u32,
-    expires_at: u64,
-    stored_at: u64,
-    cas: u64,
-    prev: usize,
-    next: usize,
-}
-
-impl Slot {
-    fn size(&self) -> usize {
-        self.key.len() + self.value.len() + ITEM_OVERHEAD
-    }
-}
-
-/// One shard: a map from key to slot, and slots in an intrusive LRU list (head = most recent).
-#[derive(Debug, Default)]
-struct Shard {
-    map: HashMap<Bytes, usize, BuildHasherDefault<FxHasher>>,
-    slots: Vec<Slot>,
-    free: Vec<usize>,
-    head: Option<usize>,
-    tail: Option<usize>,
-    used: usize,
-}
-
-impl Shard {
-    fn unlink(&mut self, i: usize) {
-        let (prev, next) = (self.slots[i].prev, self.slots[i].next);
-        if prev != NIL {
-            self.slots[prev].next = next;
-        } else {
-            self.head = (next != NIL).then_some(next);
-        }
-        if next != NIL {
-            self.slots[next].prev = prev;
-        } else {
-            self.tail = (prev != NIL).then_some(prev);
-        }
-        self.slots[i].prev = NIL;
-        self.slots[i].next = NIL;
-    }
-
-    fn push_front(&mut self, i: usize) {
-        self.slots[i].prev = NIL;
-        self.slots[i].next = self.head.unwrap_or(NIL);
-        if let Some(h) = self.head {
-            self.slots[h].prev = i;
-        }
-        self.head = Some(i);
-        if self.tail.is_none() {
-            self.tail = Some(i);
-        }
-    }
-
-    fn touch(&mut self, i: usize) {
-        if self.head != Some(i) {
-            self.unlink(i);
-            self.push_front(i);
-        }
-    }
-
-    fn remove(&mut self, i: usize) {
-        self.unlink(i);
-        let slot = &mut self.slots[i];
-        self.used -= slot.key.len() + slot.value.len() + ITEM_OVERHEAD;
-        let key = std::mem::take(&mut slot.key);
-        slot.value = Bytes::new();
-        self.map.remove(&key);
-        self.free.push(i);
-    }
-
-    fn insert(&mut self, slot: Slot) -> usize {
-        self.used += slot.size();
-        let key = slot.key.clone();
-        let i = match self.free.pop() {
-            Some(i) => {
-                self.slots[i] = slot;
-                i
-            }
-            None => {
-                self.slots.push(slot);
-                self.slots.len() - 1
-            }
-        };
-        self.map.insert(key, i);
-        self.push_front(i);
-        i
-    }
-}
-
 /// The item store shared by every connection.
 #[derive(Debug)]
 pub struct Store {
     shards: Box<[Mutex<Shard>]>,
+    /// Picks a key's shard. Randomly seeded, and apart from the shards' own map hashers, so
+    /// that neither the shard nor the place in its map can be predicted from a key.
+    shard_hasher: RandomState,
     shard_limit: usize,
     config: StoreConfig,
     next_cas: AtomicU64,
@@ -243,6 +76,7 @@ impl Store {
     pub fn new(config: StoreConfig) -> Store {
         Store {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            shard_hasher: RandomState::default(),
             shard_limit: (config.memory_limit / SHARDS).max(1),
             config,
             next_cas: AtomicU64::new(1),
@@ -257,8 +91,13 @@ impl Store {
         self.config
     }
 
+    /// Which shard holds `key`.
+    fn shard_index(&self, key: &[u8]) -> usize {
+        (self.shard_hasher.hash_one(key) as usize) & (SHARDS - 1)
+    }
+
     fn shard(&self, key: &[u8]) -> MutexGuard<'_, Shard> {
-        let i = (hash_key(key) as usize) & (SHARDS - 1);
+        let i = self.shard_index(key);
         // A poisoned shard only means another thread panicked mid-operation; the shard's
         // structure is updated in orders that stay consistent, so keep serving it.
         self.shards[i]
@@ -525,19 +364,20 @@ impl Store {
         }
     }
 
-    /// INCR (`incr` true) or DECR by `delta`. A missing item is created with `initial` and the
-    /// given exptime when `initial` is `Some`. Incr wraps at 2^64, decr stops at 0; the value is
-    /// stored as ASCII decimal.
+    /// INCR or DECR by `delta`. A missing item is created with `initial` and the given exptime
+    /// when `initial` is `Some`. Incr wraps at 2^64, decr stops at 0; the value is stored as
+    /// ASCII decimal.
     pub fn arithmetic(
         &self,
         key: &[u8],
-        incr: bool,
+        direction: Direction,
         delta: u64,
         initial: Option<(u64, i64)>,
         cas: u64,
     ) -> CounterOutcome {
         let now = self.clock.now();
         let mut shard = self.shard(key);
+        let incr = direction == Direction::Incr;
         let (hits, misses) = if incr {
             (&self.counters.incr_hits, &self.counters.incr_misses)
         } else {
@@ -596,7 +436,7 @@ impl Store {
                         cas,
                     },
                     // Raced with another creator: apply the delta to what it stored.
-                    StoreOutcome::NotStored => self.arithmetic(key, incr, delta, None, 0),
+                    StoreOutcome::NotStored => self.arithmetic(key, direction, delta, None, 0),
                     _ => CounterOutcome::NotFound,
                 }
             }
@@ -635,5 +475,6 @@ fn parse_counter(value: &[u8]) -> Option<u64> {
 }
 
 #[cfg(test)]
-#[path = "storage_tests.rs"]
+mod collision_tests;
+#[cfg(test)]
 mod tests;

@@ -1,0 +1,53 @@
+//! How the server runs: listening address, limits, timeouts, credentials.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::storage::StoreConfig;
+
+/// Credentials for SASL PLAIN; with them, nothing but SASL and VERSION is served before a
+/// client authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaslCredentials {
+    /// The user name.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+impl SaslCredentials {
+    /// Checks a PLAIN message: `[authzid] \0 authcid \0 password`.
+    pub fn check_plain(&self, data: &[u8]) -> bool {
+        let mut parts = data.splitn(3, |&b| b == 0);
+        let (_authz, user, pass) = (parts.next(), parts.next(), parts.next());
+        user == Some(self.user.as_bytes()) && pass == Some(self.password.as_bytes())
+    }
+}
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where to listen; 127.0.0.1:11211 by default.
+    pub listen: SocketAddr,
+    /// Storage limits.
+    pub store: StoreConfig,
+    /// Most connections served at once (memcached `-c`, default 1024); more are accepted and
+    /// closed at once.
+    pub max_connections: usize,
+    /// A connection idle this long is closed (memcached `idle_timeout`; `None`: never).
+    pub idle_timeout: Option<Duration>,
+    /// SASL PLAIN credentials, if authentication is required.
+    pub sasl: Option<SaslCredentials>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 11211)),
+            store: StoreConfig::default(),
+            max_connections: 1024,
+            idle_timeout: None,
+            sasl: None,
+        }
+    }
+}
