@@ -291,7 +291,13 @@ async fn recording_ring_rotates_and_every_file_reads() {
     let _ = proxy.stop().await;
     for i in 0..3 {
         let path = Recorder::file_path(&config, i);
-        let size = std::fs::metadata(&path).unwrap().len();
+        let meta = std::fs::metadata(&path).unwrap();
+        let size = meta.len();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Recordings hold users' keys and values: owner only.
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{}", path.display());
+        }
         assert!(
             size <= 32 * 1024 + 4 * 1024,
             "{} is {size} bytes",

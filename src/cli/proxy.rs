@@ -143,7 +143,7 @@ async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut dump_file = match &args.dump {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
+        Some(p) => Some(std::io::BufWriter::new(memshark::capture::create_private(p)?)),
         None => None,
     };
     let headless = ui.is_none();

@@ -111,7 +111,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!();
     }
     if let Some(path) = &args.diff {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut f = std::io::BufWriter::new(memshark::capture::create_private(path)?);
         for d in &report.differences {
             serde_json::to_writer(&mut f, &d.to_json())?;
             f.write_all(b"\n")?;

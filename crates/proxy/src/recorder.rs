@@ -72,7 +72,7 @@ impl Recorder {
         config: &RecordConfig,
         index: usize,
     ) -> std::io::Result<CaptureWriter<BufWriter<std::fs::File>>> {
-        let file = std::fs::File::create(Self::file_path(config, index))?;
+        let file = memshark_traffic::capture::create_private(Self::file_path(config, index))?;
         CaptureWriter::new(
             BufWriter::with_capacity(256 * 1024, file),
             memshark_traffic::capture::Format::from_path(&config.path),

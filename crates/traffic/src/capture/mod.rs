@@ -11,6 +11,7 @@
 pub mod link;
 #[cfg(feature = "live")]
 pub mod live;
+mod private_file;
 pub mod reader;
 pub mod reassembly;
 pub mod writer;
@@ -61,6 +62,7 @@ pub struct LiveStats {
 }
 
 pub use link::{decode, Segment, Transport};
+pub use private_file::create_private;
 pub use reader::{CaptureReader, Frame, ReadError};
 pub use reassembly::{Direction, Reassembler, ReassemblyConfig, StreamEvent, StreamEventKind};
 pub use writer::{CaptureWriter, Format};

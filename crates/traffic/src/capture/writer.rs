@@ -80,10 +80,11 @@ pub struct CaptureWriter<W: Write> {
 }
 
 impl CaptureWriter<BufWriter<File>> {
-    /// Creates a file; the format follows the extension (`.pcapng` or pcap).
+    /// Creates a file readable by its owner only ([`super::create_private`]); the format
+    /// follows the extension (`.pcapng` or pcap).
     pub fn create(path: impl AsRef<Path>) -> io::Result<CaptureWriter<BufWriter<File>>> {
         let path = path.as_ref();
-        let file = BufWriter::with_capacity(256 * 1024, File::create(path)?);
+        let file = BufWriter::with_capacity(256 * 1024, super::create_private(path)?);
         CaptureWriter::new(file, Format::from_path(path))
     }
 }
