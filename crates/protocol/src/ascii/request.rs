@@ -4,7 +4,7 @@ use std::fmt;
 
 use bytes::{BufMut, BytesMut};
 
-use super::line::{
+use crate::text::{
     bad, data_block, incomplete_block, next_line, parse_i64, parse_u32, parse_u64, section_from,
     tokens, ErrorKind, ParseError, ParseLimits, Parsed,
 };

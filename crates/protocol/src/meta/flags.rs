@@ -27,9 +27,7 @@ impl<'a> Flags<'a> {
 
     /// Each flag letter with its token (empty when the flag has none).
     pub fn iter(&self) -> impl Iterator<Item = (u8, &'a [u8])> + 'a {
-        self.0
-            .split(|&b| b == b' ')
-            .filter_map(|t| t.split_first().map(|(&f, tok)| (f, tok)))
+        crate::text::tokens(self.0).filter_map(|t| t.split_first().map(|(&f, tok)| (f, tok)))
     }
 
     /// The token of flag `letter`, if present.
@@ -59,10 +57,7 @@ impl<'a> Flags<'a> {
 
     /// The first flag token that is not `[A-Za-z]` followed by printable bytes, if any.
     pub(crate) fn first_invalid(&self) -> Option<usize> {
-        self.0
-            .split(|&b| b == b' ')
-            .filter(|t| !t.is_empty())
-            .position(|t| !t[0].is_ascii_alphabetic() || t.iter().any(|b| !b.is_ascii_graphic()))
+        crate::text::tokens(self.0).position(|t| !t[0].is_ascii_alphabetic() || t.iter().any(|b| !b.is_ascii_graphic()))
     }
 }
 

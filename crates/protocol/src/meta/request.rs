@@ -6,7 +6,7 @@ use base64::Engine;
 use bytes::BufMut;
 
 use super::Flags;
-use crate::ascii::line::{
+use crate::text::{
     bad, parse_u64, section_from, tokens, with_optional_block, ErrorKind, Line, ParseError,
     ParseLimits, Parsed,
 };

@@ -3,7 +3,7 @@
 use bytes::BufMut;
 
 use super::Flags;
-use crate::ascii::line::{
+use crate::text::{
     bad, parse_u64, section_from, tokens, with_optional_block, ErrorKind, Line, ParseError,
     ParseLimits, Parsed,
 };

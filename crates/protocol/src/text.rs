@@ -1,14 +1,18 @@
-//! What the text protocols share: finding a line, splitting it into tokens, reading numbers,
-//! the three outcomes of a parse, and the limits that keep buffering bounded.
+//! What the two line-based protocols ([`ascii`](crate::ascii) and [`meta`](crate::meta))
+//! share: finding a line, splitting it into tokens, reading numbers and data blocks, the three
+//! outcomes of a parse, the limits that keep buffering bounded, and the names of a line's
+//! arguments ([`Arg`]). Both protocols build on this module; neither reads the other's
+//! internals.
 
 use crate::limits::{CAPTURED_VALUE_MAX, ITEM_SIZE_MAX_DEFAULT, KEY_MAX_LEN, LINE_MAX_LEN};
 
 /// Bounds on what a parser accepts. Past them input is an error, never unbounded buffering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
-    /// Longest command or response line, without its data block (memcached: 2048).
+    /// Longest command or response line, without its data block (memcached's is
+    /// [`LINE_MAX_LEN`]).
     pub max_line: usize,
-    /// Longest key (memcached: 250).
+    /// Longest key (memcached's is [`KEY_MAX_LEN`]).
     pub max_key: usize,
     /// Largest data block accepted (memcached's item size limit, 1 MiB by default).
     pub max_value: usize,
@@ -149,8 +153,17 @@ pub(crate) fn next_line(buf: &[u8], max_line: usize) -> Result<Option<Line<'_>>,
 
 /// The space-separated tokens of a line (runs of spaces count as one separator, as in
 /// memcached's tokenizer).
-pub(crate) fn tokens(line: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
+pub fn tokens(line: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
     line.split(|&b| b == b' ').filter(|t| !t.is_empty())
+}
+
+/// Where each token of [`tokens`] sits in `line`, as byte ranges.
+pub fn token_spans(line: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let base = line.as_ptr() as usize;
+    tokens(line).map(move |t| {
+        let start = t.as_ptr() as usize - base;
+        start..start + t.len()
+    })
 }
 
 /// Parses an unsigned decimal number (no sign, no spaces).
@@ -276,11 +289,11 @@ mod tests {
 
     #[test]
     fn lines() {
-        let l = next_line(b"get a\r\nrest", 2048).unwrap().unwrap();
+        let l = next_line(b"get a\r\nrest", LINE_MAX_LEN).unwrap().unwrap();
         assert_eq!((l.text, l.len), (&b"get a"[..], 7));
-        let l = next_line(b"get a\nrest", 2048).unwrap().unwrap();
+        let l = next_line(b"get a\nrest", LINE_MAX_LEN).unwrap().unwrap();
         assert_eq!((l.text, l.len), (&b"get a"[..], 6));
-        assert!(next_line(b"get a", 2048).unwrap().is_none());
+        assert!(next_line(b"get a", LINE_MAX_LEN).unwrap().is_none());
         assert_eq!(
             next_line(&[b'a'; 10], 5).unwrap_err().kind,
             ErrorKind::LineTooLong
@@ -289,5 +302,6 @@ mod tests {
             tokens(b"  a  b ").collect::<Vec<_>>(),
             vec![&b"a"[..], b"b"]
         );
+        assert_eq!(token_spans(b"  a  bc ").collect::<Vec<_>>(), [2..3, 5..7]);
     }
 }
