@@ -39,6 +39,91 @@ impl ParseLimits {
     }
 }
 
+/// What one argument of a text or meta line is (for naming the tokens of a line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Arg {
+    /// A key.
+    Key,
+    /// Client flags (the opaque number stored with an item).
+    ClientFlags,
+    /// An expiration time (seconds from now, or a unix time).
+    Exptime,
+    /// The length of the data block that follows the line.
+    Bytes,
+    /// A CAS unique.
+    CasUnique,
+    /// The word `noreply`.
+    Noreply,
+    /// An incr/decr amount.
+    Delta,
+    /// A `flush_all` delay (an expiration time).
+    Delay,
+    /// A verbosity level.
+    Level,
+    /// A statistic's name.
+    StatName,
+    /// A statistic's value.
+    StatValue,
+    /// A meta data block length.
+    DataLen,
+    /// A meta flag (a letter and its token).
+    MetaFlag,
+    /// Anything else.
+    Other,
+}
+
+impl Arg {
+    /// The name the details pane shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arg::Key => "key",
+            Arg::ClientFlags => "flags",
+            Arg::Exptime => "exptime",
+            Arg::Bytes => "bytes",
+            Arg::CasUnique => "cas unique",
+            Arg::Noreply => "noreply",
+            Arg::Delta => "delta",
+            Arg::Delay => "delay",
+            Arg::Level => "level",
+            Arg::StatName => "name",
+            Arg::StatValue => "value",
+            Arg::DataLen => "datalen",
+            Arg::MetaFlag => "flag",
+            Arg::Other => "argument",
+        }
+    }
+
+    /// Whether the argument is an expiration time (seconds from now up to
+    /// [`RELATIVE_EXPTIME_MAX`](crate::limits::RELATIVE_EXPTIME_MAX), else a unix time).
+    pub fn is_time(self) -> bool {
+        matches!(self, Arg::Exptime | Arg::Delay)
+    }
+}
+
+/// The arguments of a line after its first word: these in order, then any number of `rest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grammar {
+    /// The arguments at fixed positions.
+    pub fixed: &'static [Arg],
+    /// What every further argument is.
+    pub rest: Arg,
+}
+
+impl Grammar {
+    /// A line whose arguments are not known: all [`Arg::Other`].
+    pub const UNKNOWN: Grammar = Grammar::new(&[], Arg::Other);
+
+    /// A grammar of `fixed` arguments followed by any number of `rest`.
+    pub const fn new(fixed: &'static [Arg], rest: Arg) -> Grammar {
+        Grammar { fixed, rest }
+    }
+
+    /// What the argument at position `i` (0 for the first after the word) is.
+    pub fn arg(&self, i: usize) -> Arg {
+        self.fixed.get(i).copied().unwrap_or(self.rest)
+    }
+}
+
 /// The successful outcomes of a parse: a whole message, or a need for more bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed<T> {

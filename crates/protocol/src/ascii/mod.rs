@@ -32,10 +32,14 @@
 //! assert_eq!(words, ["STORED", "VALUE", "END"]);
 //! ```
 
+mod command;
+mod reply;
 mod request;
 mod response;
 
 pub use crate::text::{ErrorKind, ParseError, ParseLimits, Parsed};
+pub use command::Command;
+pub use reply::Reply;
 pub use request::{looks_like_ascii_command, GetCommand, Keys, Request, StoreCommand};
 pub use response::{looks_like_ascii_response, Response};
 

@@ -23,6 +23,6 @@ mod flags;
 mod request;
 mod response;
 
-pub use flags::Flags;
+pub use flags::{flag_meaning, Flags};
 pub use request::{Command, Request};
 pub use response::{Response, ResponseCode};
