@@ -34,7 +34,7 @@ fn captures_and_dissects_loopback_traffic() {
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline && !ops.contains(&"END") {
         match cap.next_frame().expect("read") {
-            Some(frame) => pass.feed(&frame, &mut |m| ops.push(m.op)),
+            Some(frame) => pass.feed(&frame, &mut |m| ops.push(m.op_name())),
             None => std::thread::sleep(Duration::from_millis(5)),
         }
     }

@@ -175,7 +175,7 @@ async fn serve(
             let mut jsonl = memshark::dump::JsonlWriter::default();
             let mut line = Vec::new();
             let mut on_message = move |m: memshark::dissect::Message| {
-                if m.kind == Kind::Response {
+                if m.kind() == Kind::Response {
                     let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
                     w.ops += u64::from(m.latency_ns.is_some());
                     w.errors += u64::from(m.is_error());

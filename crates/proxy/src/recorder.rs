@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::TapEvent;
 use memshark_traffic::capture::writer::ConnHandle;
-use memshark_traffic::capture::{CaptureWriter, StreamEvent, StreamEventKind};
+use memshark_traffic::capture::{CaptureWriter, Origin, StreamEvent, StreamEventKind};
 use memshark_traffic::dissect::{Dissector, Message};
 
 /// Where and how to record.
@@ -209,12 +209,7 @@ impl TapConsumer {
                     ] {
                         self.dissector.push(
                             StreamEvent {
-                                conn,
-                                client,
-                                server,
-                                dir,
-                                frame: 0,
-                                ts,
+                                origin: Origin::new(conn, client, server, dir).at(0, ts),
                                 kind: StreamEventKind::Closed { reset },
                             },
                             &mut |m| on_message(m),
@@ -228,12 +223,7 @@ impl TapConsumer {
         if let Some(&(client, server)) = self.endpoints.get(&conn) {
             self.dissector.push(
                 StreamEvent {
-                    conn,
-                    client,
-                    server,
-                    dir,
-                    frame: 0,
-                    ts,
+                    origin: Origin::new(conn, client, server, dir).at(0, ts),
                     kind,
                 },
                 &mut |m| on_message(m),

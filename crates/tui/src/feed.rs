@@ -117,7 +117,7 @@ pub fn file(path: PathBuf, ports: Vec<u16>, play: Option<f64>) -> Receiver<FeedE
             let mut pace: Option<(u64, Instant)> = None;
             let result = dissect_file(&path, &ports, &mut progress, &mut |m| {
                 if let Some(speed) = play.filter(|s| *s > 0.0) {
-                    let ts = m.ts.as_nanos();
+                    let ts = m.origin.ts.as_nanos();
                     let (t0, wall0) = *pace.get_or_insert((ts, Instant::now()));
                     let due = Duration::from_secs_f64(ts.saturating_sub(t0) as f64 / 1e9 / speed);
                     let now = wall0.elapsed();
