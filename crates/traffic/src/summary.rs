@@ -163,8 +163,8 @@ impl TrafficStats {
                 }
             }
             Kind::Response => {
-                if let Some(req) = m.request_op {
-                    let op = self.ops.entry(req.name()).or_default();
+                if let Some(req_name) = m.request_op_name() {
+                    let op = self.ops.entry(req_name).or_default();
                     // Text VALUE and STAT lines, and binary STAT responses but the last
                     // (keyless) one, are part of a series.
                     let in_series = m.op.is_some_and(|o| !o.is_final())
@@ -176,7 +176,7 @@ impl TrafficStats {
                             let _ = op.latency_us.record((l / 1000).max(1));
                         }
                     }
-                    if req.is_lookup() {
+                    if let Some(req) = m.request_op.filter(|r| r.is_lookup()) {
                         // A meta hit counts for a meta lookup (`mg`) only.
                         let hit = match m.outcome() {
                             Some(o @ Outcome::Meta(_)) => o.is_hit() && req.proto() == Proto::Meta,

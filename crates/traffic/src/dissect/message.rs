@@ -130,6 +130,20 @@ impl Message {
         }
     }
 
+    /// The op of the request this response answers, as [`op_name`](Self::op_name) printed
+    /// it: the request's op, or `malformed` for a response paired with bytes that were no
+    /// request (memcached answers those with `ERROR` or `CLIENT_ERROR`). `None` for requests
+    /// and unpaired responses.
+    pub fn request_op_name(&self) -> Option<&'static str> {
+        match (self.request_op, self.txn) {
+            (Some(op), _) => Some(op.name()),
+            // Paired (it has its request's number) with a request that had no op: only
+            // malformed requests are paired (gaps and cut-off tails are nobody's).
+            (None, Some(_)) if self.kind() == Kind::Response => Some(Problem::MALFORMED_OP),
+            _ => None,
+        }
+    }
+
     /// The binary opcode, for a binary message.
     pub fn opcode(&self) -> Option<Opcode> {
         self.op.and_then(Op::opcode)

@@ -31,7 +31,7 @@ pub use problem::{Malformed, Problem};
 use crate::capture::{Direction, Origin, StreamEvent, StreamEventKind, Timestamp};
 use decode::Step;
 use memshark_protocol::ascii::ParseLimits;
-use memshark_protocol::binary::Status;
+use memshark_protocol::binary::{Opcode, Status};
 use memshark_protocol::meta::ResponseCode;
 use memshark_protocol::op::{MetaOp, Op};
 use rustc_hash::FxHashMap;
@@ -417,7 +417,7 @@ impl Dissector {
                         op: m.op,
                         ts: m.origin.ts,
                         quiet: m.quiet,
-                        multi: m.op.is_some_and(Op::is_answered_in_series),
+                        multi: m.op.is_some_and(answered_in_series),
                     });
                     // Bound the table: a client that never gets answers must not grow it forever.
                     if conn.pending.len() > 65_536 {
@@ -517,6 +517,13 @@ fn key_hash(key: &[u8]) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     h.write(key);
     h.finish()
+}
+
+/// Whether a request stays open until a terminator: text gets and `stats`, binary STAT
+/// ([`Op::is_answered_in_series`]), and binary GET and GAT too, which stay open while their
+/// successful answers carry a key (memcached's never do; the last, keyless one closes them).
+fn answered_in_series(op: Op) -> bool {
+    op.is_answered_in_series() || matches!(op, Op::Binary(Opcode::Get | Opcode::Gat))
 }
 
 /// Whether a meta command can produce this meta answer at all (`mg` never says `NF`, `md`

@@ -64,6 +64,10 @@ pub enum Malformed {
 }
 
 impl Problem {
+    /// The op `dump` prints for malformed bytes (and that a response paired with them names
+    /// as its request's).
+    pub const MALFORMED_OP: &'static str = "malformed";
+
     /// The op `dump` prints for bytes that could not be decoded as a message: `gap`,
     /// `truncated` or `malformed`. `None` when the message was decoded despite the problem
     /// (a gap inside a value, a magic in the wrong direction) and has an op of its own.
@@ -71,7 +75,7 @@ impl Problem {
         match self {
             Problem::Gap { .. } => Some("gap"),
             Problem::Truncated => Some("truncated"),
-            Problem::Malformed(_) => Some("malformed"),
+            Problem::Malformed(_) => Some(Problem::MALFORMED_OP),
             Problem::GapInValue { .. } | Problem::WrongDirection { .. } => None,
         }
     }

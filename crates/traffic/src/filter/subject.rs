@@ -8,10 +8,11 @@ impl Subject for Message {
     fn any(&self, field: Field, visit: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
         match field {
             Field::Op => {
-                visit(Value::Str(self.op_name().as_bytes()))
-                    || self.request_op.is_some_and(|r| {
-                        Some(r) != self.op && visit(Value::Str(r.name().as_bytes()))
-                    })
+                let name = self.op_name();
+                visit(Value::Str(name.as_bytes()))
+                    || self
+                        .request_op_name()
+                        .is_some_and(|r| r != name && visit(Value::Str(r.as_bytes())))
             }
             Field::Key => {
                 if self.keys.is_empty() {
