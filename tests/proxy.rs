@@ -147,7 +147,10 @@ async fn transparent_for_binary_and_text_and_recorded_faithfully() {
         true
     })
     .unwrap();
-    let tapped: Vec<_> = seen.iter().map(|m| (m.op, m.kind(), m.raw.clone())).collect();
+    let tapped: Vec<_> = seen
+        .iter()
+        .map(|m| (m.op, m.kind(), m.raw.clone()))
+        .collect();
     assert_eq!(recorded, tapped);
 }
 

@@ -394,7 +394,9 @@ mod tests {
             Outcome::Meta(ResponseCode::En),
             Outcome::Meta(ResponseCode::Nf),
         ];
-        assert!(miss.iter().all(|o| o.is_miss() && !o.is_error() && !o.is_hit()));
+        assert!(miss
+            .iter()
+            .all(|o| o.is_miss() && !o.is_error() && !o.is_hit()));
         assert!(Outcome::Binary(Status::KeyExists).is_error());
         assert!(!Outcome::Ascii(Reply::Exists).is_error());
         assert!(Outcome::Ascii(Reply::ClientError).is_error());

@@ -128,7 +128,9 @@ pub fn summary(o: &[Outcome]) -> String {
                 .filter(|x| {
                     matches!(
                         x.answer,
-                        Some(op::Outcome::Ascii(Reply::Value) | op::Outcome::Meta(ResponseCode::Va))
+                        Some(
+                            op::Outcome::Ascii(Reply::Value) | op::Outcome::Meta(ResponseCode::Va)
+                        )
                     )
                 })
                 .count();

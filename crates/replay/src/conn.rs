@@ -69,7 +69,8 @@ pub async fn replay_conn(
         while next < n {
             let ex = &plan.exchanges[next];
             if let Some(speed) = cfg.speed {
-                let offset = ex.request.origin.ts.as_nanos().saturating_sub(start_ns) as f64 / 1e9 / speed;
+                let offset =
+                    ex.request.origin.ts.as_nanos().saturating_sub(start_ns) as f64 / 1e9 / speed;
                 let due = started + Duration::from_secs_f64(offset);
                 if due > now {
                     next_due = Some(due);

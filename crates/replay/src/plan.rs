@@ -6,8 +6,8 @@ use std::collections::{BinaryHeap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
 
-use memshark_traffic::dissect::{Kind, Message, Problem};
 use memshark_protocol::op::Op;
+use memshark_traffic::dissect::{Kind, Message, Problem};
 use memshark_traffic::filter::{Field, Filter, Subject, Value};
 
 /// One captured request and the answers it got.
@@ -220,7 +220,14 @@ fn mark_races(conns: &mut [ConnPlan]) {
                 e.request.keys.as_slice()
             };
             for k in keys {
-                flights.push((&k[..], e.request.origin.ts.as_nanos(), ends[i], c, i, writes));
+                flights.push((
+                    &k[..],
+                    e.request.origin.ts.as_nanos(),
+                    ends[i],
+                    c,
+                    i,
+                    writes,
+                ));
             }
         }
     }

@@ -8,9 +8,9 @@ use bytes::Bytes;
 use hdrhistogram::Histogram;
 
 use crate::dissect::{Kind, Message};
+use crate::pipeline::PassStats;
 use memshark_protocol::binary::Opcode;
 use memshark_protocol::op::{Op, Outcome, Proto};
-use crate::pipeline::PassStats;
 use rustc_hash::FxHashMap as HashMap;
 
 /// Distinct keys tracked for the top-keys tables; past this, new keys are counted together

@@ -5,12 +5,12 @@ use std::fmt;
 use bytes::{BufMut, BytesMut};
 
 use super::Command;
+use crate::binary::write_escaped;
+use crate::meta;
 use crate::text::{
     bad, data_block, incomplete_block, next_line, parse_i64, parse_u32, parse_u64, section_from,
     tokens, ErrorKind, ParseError, ParseLimits, Parsed,
 };
-use crate::binary::write_escaped;
-use crate::meta;
 
 /// The storage commands: a command line followed by a data block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,12 +5,12 @@ use std::fmt;
 use bytes::{BufMut, BytesMut};
 
 use super::Reply;
+use crate::binary::write_escaped;
+use crate::meta;
 use crate::text::{
     bad, data_block, incomplete_block, next_line, parse_u32, parse_u64, tokens, ErrorKind,
     ParseError, ParseLimits, Parsed,
 };
-use crate::binary::write_escaped;
-use crate::meta;
 
 /// One answer line of the text protocol (with its data block, for `VALUE` and meta `VA`).
 ///

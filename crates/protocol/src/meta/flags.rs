@@ -57,7 +57,8 @@ impl<'a> Flags<'a> {
 
     /// The first flag token that is not `[A-Za-z]` followed by printable bytes, if any.
     pub(crate) fn first_invalid(&self) -> Option<usize> {
-        crate::text::tokens(self.0).position(|t| !t[0].is_ascii_alphabetic() || t.iter().any(|b| !b.is_ascii_graphic()))
+        crate::text::tokens(self.0)
+            .position(|t| !t[0].is_ascii_alphabetic() || t.iter().any(|b| !b.is_ascii_graphic()))
     }
 }
 

@@ -6,9 +6,9 @@ use base64::Engine;
 use bytes::BufMut;
 
 use super::{Flags, ResponseCode};
-use crate::text::{Arg, Grammar, 
-    bad, parse_u64, section_from, tokens, with_optional_block, ErrorKind, Line, ParseError,
-    ParseLimits, Parsed,
+use crate::text::{
+    bad, parse_u64, section_from, tokens, with_optional_block, Arg, ErrorKind, Grammar, Line,
+    ParseError, ParseLimits, Parsed,
 };
 
 /// Which meta command.

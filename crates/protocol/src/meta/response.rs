@@ -4,9 +4,9 @@ use bytes::BufMut;
 
 use super::Flags;
 use crate::binary::Status;
-use crate::text::{Arg, Grammar, 
-    bad, parse_u64, section_from, tokens, with_optional_block, ErrorKind, Line, ParseError,
-    ParseLimits, Parsed,
+use crate::text::{
+    bad, parse_u64, section_from, tokens, with_optional_block, Arg, ErrorKind, Grammar, Line,
+    ParseError, ParseLimits, Parsed,
 };
 
 /// The two-letter code that opens a meta answer.

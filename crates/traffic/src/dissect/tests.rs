@@ -57,7 +57,10 @@ fn pipelined_text_answers_in_one_segment_are_all_decoded_and_paired() {
     assert_eq!(ops, ["set", "get", "STORED", "VALUE", "END"]);
     assert_eq!(msgs[2].request_op, Some(ascii::Command::Set.into()));
     assert_eq!(msgs[4].request_op, Some(ascii::Command::Get.into()));
-    assert_eq!(msgs[2].outcome(), Some(Outcome::Ascii(ascii::Reply::Stored)));
+    assert_eq!(
+        msgs[2].outcome(),
+        Some(Outcome::Ascii(ascii::Reply::Stored))
+    );
     assert_eq!(msgs[4].latency_ns, Some(1000));
     assert_eq!((stats.paired, stats.unpaired_requests), (3, 0));
 }

@@ -158,9 +158,14 @@ fn text_answers_have_the_status_they_stand_for() {
     assert!(ok("status == 1", &en));
     let e = msg(Direction::ToClient, Proto::Ascii, "CLIENT_ERROR");
     assert!(ok("status != 0 && status == 4", &e));
-    let server_error = op(Proto::Ascii, "SERVER_ERROR").outcome().and_then(|o| o.status());
+    let server_error = op(Proto::Ascii, "SERVER_ERROR")
+        .outcome()
+        .and_then(|o| o.status());
     assert_eq!(server_error.map(u16::from), Some(0x84));
-    assert_eq!(op(Proto::Ascii, "RESET").outcome().and_then(|o| o.status()), None);
+    assert_eq!(
+        op(Proto::Ascii, "RESET").outcome().and_then(|o| o.status()),
+        None
+    );
     assert!(!ok(
         "status == 0",
         &msg(Direction::ToServer, Proto::Ascii, "get")
