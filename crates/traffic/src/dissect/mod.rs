@@ -12,8 +12,8 @@
 //!   closes it; `noreply` requests expect nothing; meta quiet (`q`) requests are settled by the
 //!   next answer that is not theirs (`mn`'s `MN` at the latest).
 //!
-//! After a gap or garbage the message is flagged (its [`Problem`]) and decoding resyncs at the next
-//! plausible header (binary: known magic and opcode, sane lengths) or line. A gap that falls
+//! After a gap or garbage the message is flagged with its [`Problem`] and decoding resyncs at
+//! the next plausible header (binary: known magic and opcode, sane lengths) or line. A gap that falls
 //! inside a binary value of known length keeps the stream in sync. Unpaired requests and
 //! responses are counted in [`DissectStats`], never dropped.
 
@@ -92,7 +92,7 @@ struct Pending {
     op: Option<Op>,
     ts: Timestamp,
     quiet: bool,
-    /// STAT and text gets: answers keep coming until a terminator.
+    /// Answers keep coming until a terminator (see `answered_in_series`).
     multi: bool,
 }
 

@@ -255,7 +255,7 @@ impl Store {
                 if t.has(MISS) && t.has(ENDED) {
                     "END (miss)"
                 } else if t.has(SAW_VALUE) && code == 0 {
-                    "VALUE"
+                    Reply::Value.word()
                 } else {
                     self.resp_op(t).unwrap_or("?")
                 }
