@@ -36,7 +36,7 @@ fn reassemble(
     r.finish(&mut |e| events.push(e));
     let (mut up, mut down, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
     for e in &events {
-        match (&e.kind, e.dir) {
+        match (&e.kind, e.origin.dir) {
             (StreamEventKind::Data(d), Direction::ToServer) => up.extend_from_slice(d),
             (StreamEventKind::Data(d), Direction::ToClient) => down.extend_from_slice(d),
             (StreamEventKind::Gap(n), _) => gaps.push(*n),
@@ -76,12 +76,17 @@ fn written_connection_reads_back_exactly_in_both_formats() {
         assert_eq!(up, request, "{format:?}");
         assert_eq!(down, b"STORED\r\n");
         assert!(gaps.is_empty());
-        assert!(events.iter().all(|e| e.client == c && e.server == s));
+        assert!(events
+            .iter()
+            .all(|e| e.origin.client == c && e.origin.server == s));
         let first = events
             .iter()
             .find(|e| matches!(e.kind, StreamEventKind::Data(_)))
             .unwrap();
-        assert_eq!((first.frame, first.ts.as_nanos()), (4, 2_000_000_000));
+        assert_eq!(
+            (first.origin.frame, first.origin.ts.as_nanos()),
+            (4, 2_000_000_000)
+        );
         assert_eq!(
             events
                 .iter()

@@ -76,7 +76,7 @@ fn large_values_span_many_segments_as_one_message() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/large.pcap");
     let mut sizes = Vec::new();
     dissect_file(&path, &[11211], &mut |_| {}, &mut |m| {
-        if m.op == "set" && m.kind == memshark::dissect::Kind::Request {
+        if m.op_name() == "set" && m.kind() == memshark::dissect::Kind::Request {
             sizes.push(m.value_len);
         }
         true
@@ -119,7 +119,7 @@ fn binary_stream_off_port_takes_its_server_from_the_magic() {
     drop(w);
     let mut seen = Vec::new();
     dissect_file(&path, &[11211], &mut |_| {}, &mut |m| {
-        seen.push((m.kind, m.src(), m.latency_ns.is_some()));
+        seen.push((m.kind(), m.src(), m.latency_ns.is_some()));
         true
     })
     .unwrap();

@@ -32,8 +32,8 @@ fn captures_and_dissects_loopback_traffic() {
     let mut ops = Vec::new();
     // The sink stops the capture once the last answer is in.
     let sink = source::from_fn(|m| {
-        ops.push(m.op);
-        m.op != "END"
+        ops.push(m.op_name());
+        m.op_name() != "END"
     });
     let stats = source::run(Source::Live(live), &[port], sink).expect("read");
     let kernel = stats.kernel.expect("kernel counters");

@@ -135,8 +135,8 @@ async fn transparent_for_binary_and_text_and_recorded_faithfully() {
     // The tap saw the same requests the clients sent, paired with answers.
     let requests: Vec<&str> = seen
         .iter()
-        .filter(|m| m.kind == Kind::Request)
-        .map(|m| m.op)
+        .filter(|m| m.kind() == Kind::Request)
+        .map(|m| m.op_name())
         .collect();
     assert!(
         requests.starts_with(&["set", "get", "getkq", "getkq", "noop"]),
@@ -144,16 +144,19 @@ async fn transparent_for_binary_and_text_and_recorded_faithfully() {
     );
     assert!(seen
         .iter()
-        .filter(|m| m.kind == Kind::Response)
+        .filter(|m| m.kind() == Kind::Response)
         .all(|m| m.latency_ns.is_some()));
     // The recording dumps to the same messages.
     let mut recorded = Vec::new();
     memshark::pipeline::dissect_file(&path, &[memcached.addr().port()], &mut |_| {}, &mut |m| {
-        recorded.push((m.op, m.kind, m.raw.clone()));
+        recorded.push((m.op, m.kind(), m.raw.clone()));
         true
     })
     .unwrap();
-    let tapped: Vec<_> = seen.iter().map(|m| (m.op, m.kind, m.raw.clone())).collect();
+    let tapped: Vec<_> = seen
+        .iter()
+        .map(|m| (m.op, m.kind(), m.raw.clone()))
+        .collect();
     assert_eq!(recorded, tapped);
 }
 
@@ -296,7 +299,12 @@ async fn recording_ring_rotates_and_every_file_reads() {
         {
             use std::os::unix::fs::PermissionsExt;
             // Recordings hold users' keys and values: owner only.
-            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{}", path.display());
+            assert_eq!(
+                meta.permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                path.display()
+            );
         }
         assert!(
             size <= 32 * 1024 + 4 * 1024,

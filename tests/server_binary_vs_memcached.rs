@@ -64,7 +64,7 @@ fn sentinel() -> Vec<u8> {
 
 fn cases() -> Vec<(&'static str, Vec<Request>)> {
     use Opcode::*;
-    let big = vec![b'x'; 1024 * 1024 + 1];
+    let big = vec![b'x'; memshark::protocol::limits::ITEM_SIZE_MAX_DEFAULT + 1];
     vec![
         ("get miss", vec![Request::get(b"b1")]),
         (

@@ -4,6 +4,7 @@
 
 mod support;
 
+use memshark::protocol::limits::{ITEM_SIZE_MAX_DEFAULT, KEY_MAX_LEN};
 use memshark::server::ServerConfig;
 use support::{exchange, Embedded, Memcached};
 
@@ -39,9 +40,9 @@ fn normalise(bytes: &[u8]) -> String {
 }
 
 fn cases() -> Vec<(&'static str, String)> {
-    let big = "x".repeat(1024 * 1024 + 1);
-    let key250 = "k".repeat(250);
-    let key251 = "k".repeat(251);
+    let big = "x".repeat(ITEM_SIZE_MAX_DEFAULT + 1);
+    let longest_key = "k".repeat(KEY_MAX_LEN);
+    let too_long_key = "k".repeat(KEY_MAX_LEN + 1);
     vec![
         ("get miss", "get t1\r\n".into()),
         (
@@ -90,7 +91,9 @@ fn cases() -> Vec<(&'static str, String)> {
         ),
         (
             "key limits",
-            format!("set {key250} 0 0 1\r\na\r\nget {key250}\r\nget {key251}\r\n"),
+            format!(
+                "set {longest_key} 0 0 1\r\na\r\nget {longest_key}\r\nget {too_long_key}\r\n"
+            ),
         ),
         ("flags over five digits", "set t11 1234567 0 1\r\na\r\nget t11\r\n".into()),
         ("verbosity and version", "verbosity 1\r\nverbosity 1 noreply\r\nversion\r\n".into()),

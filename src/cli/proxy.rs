@@ -143,7 +143,9 @@ async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut dump_file = match &args.dump {
-        Some(p) => Some(std::io::BufWriter::new(memshark::capture::create_private(p)?)),
+        Some(p) => Some(std::io::BufWriter::new(memshark::capture::create_private(
+            p,
+        )?)),
         None => None,
     };
     let headless = ui.is_none();
@@ -175,7 +177,7 @@ async fn serve(
             let mut jsonl = memshark::dump::JsonlWriter::default();
             let mut line = Vec::new();
             let on_message = move |m: memshark::dissect::Message| {
-                if m.kind == Kind::Response {
+                if m.kind() == Kind::Response {
                     let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
                     w.ops += u64::from(m.latency_ns.is_some());
                     w.errors += u64::from(m.is_error());

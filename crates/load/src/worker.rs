@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{KeyChooser, LoadConfig, LoadError, Op, Progress, Protocol, Report, Rng};
-use memshark_protocol::ascii::{self, ParseLimits, Parsed, Response as TextResponse};
+use memshark_protocol::ascii::{self, ParseLimits, Parsed, Reply, Response as TextResponse};
 use memshark_protocol::binary::{self, FrameCheck, Opcode, Request, Status};
 
 /// How the answers to one request end and what they mean.
@@ -219,12 +219,12 @@ fn consume(
                 front.remaining -= 1;
             }
             Protocol::Ascii => {
-                let (word, is_final, len) = match TextResponse::parse(buf, limits) {
+                let (reply, is_final, len) = match TextResponse::parse(buf, limits) {
                     Ok(Parsed::Complete { message, len }) => {
                         if let (true, TextResponse::Value { key, data, .. }) = (v.on, &message) {
                             verify_value(key, data, &mut v.scratch, &mut v.verified, &mut v.wrong);
                         }
-                        (message.word(), message.is_final(), len)
+                        (message.reply(), message.is_final(), len)
                     }
                     Ok(Parsed::Incomplete { .. }) => return Ok(()),
                     Err(e) => return Err(LoadError::Protocol(e.to_string())),
@@ -234,10 +234,11 @@ fn consume(
                     front.hits += 1;
                     continue;
                 }
-                match word {
-                    "END" if front.hits == 0 => front.miss = true,
-                    "NOT_FOUND" | "NOT_STORED" | "EXISTS" => front.miss = true,
-                    "ERROR" | "CLIENT_ERROR" | "SERVER_ERROR" => front.error = true,
+                // As for binary above: refused stores count with misses.
+                match reply {
+                    Some(Reply::End) if front.hits == 0 => front.miss = true,
+                    Some(Reply::NotFound | Reply::NotStored | Reply::Exists) => front.miss = true,
+                    Some(r) if r.is_error() => front.error = true,
                     _ => {}
                 }
                 front.remaining -= 1;

@@ -6,7 +6,9 @@
 //!   bytes and as messages built once in their wire layout.
 //! * [`ascii`]: the classic text protocol (`get`, `set`, `VALUE`, `STORED`, …).
 //! * [`meta`]: the meta commands (`mg`, `ms`, `md`, `ma`, `mn`, `me`) and their responses.
-
+//! * [`op`]: what a message is ([`op::Op`]) and what an answer says ([`op::Outcome`]) across
+//!   the three protocols, as small `Copy` types.
+//! * [`text`]: what the two line protocols share (lines, tokens, numbers, parse outcomes).
 //! * [`limits`]: memcached's limits (key and line length, item size), stated once.
 //! * [`client`] (feature `client`): an async pipelining binary-protocol client on tokio.
 //!
@@ -22,3 +24,5 @@ pub mod binary;
 pub mod client;
 pub mod limits;
 pub mod meta;
+pub mod op;
+pub mod text;

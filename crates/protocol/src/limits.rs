@@ -17,3 +17,7 @@ pub const ITEM_SIZE_MAX_DEFAULT: usize = 1024 * 1024;
 /// Largest value a reader of captured traffic accepts (64 MiB): more than any realistically
 /// configured server stores, little enough that a lying length never reserves gigabytes.
 pub const CAPTURED_VALUE_MAX: usize = 64 * 1024 * 1024;
+
+/// The longest expiration memcached reads as seconds from now (30 days, `REALTIME_MAXDELTA`);
+/// a larger one is a unix time.
+pub const RELATIVE_EXPTIME_MAX: u32 = 60 * 60 * 24 * 30;

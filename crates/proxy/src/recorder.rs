@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::TapEvent;
 use memshark_traffic::capture::writer::ConnHandle;
-use memshark_traffic::capture::{CaptureWriter, Direction, StreamEvent, StreamEventKind};
+use memshark_traffic::capture::{CaptureWriter, Direction, Origin, StreamEvent, StreamEventKind};
 use memshark_traffic::source::{Driver, Sink};
 
 /// Where and how to record.
@@ -209,12 +209,7 @@ impl TapConsumer {
                 if let Some((client, server)) = self.endpoints.remove(&conn) {
                     for dir in [Direction::ToServer, Direction::ToClient] {
                         driver.stream(StreamEvent {
-                            conn,
-                            client,
-                            server,
-                            dir,
-                            frame: 0,
-                            ts,
+                            origin: Origin::new(conn, client, server, dir).at(0, ts),
                             kind: StreamEventKind::Closed { reset },
                         })?;
                     }
@@ -224,12 +219,7 @@ impl TapConsumer {
         };
         if let Some(&(client, server)) = self.endpoints.get(&conn) {
             driver.stream(StreamEvent {
-                conn,
-                client,
-                server,
-                dir,
-                frame: 0,
-                ts,
+                origin: Origin::new(conn, client, server, dir).at(0, ts),
                 kind,
             })?;
         }

@@ -1,14 +1,19 @@
 //! What two answers to the same request are compared on: status (or answer word), key, value
 //! and flags, never CAS or opaque; server-specific answers (stats, version) by status alone.
 
-use memshark_protocol::binary::{Packet, HEADER_LEN};
+use memshark_protocol::ascii::Reply;
+use memshark_protocol::binary::{Packet, Status, HEADER_LEN};
+use memshark_protocol::meta::ResponseCode;
+use memshark_protocol::op::{self, Op};
 use memshark_traffic::dissect::{Message, Proto};
 
 /// The comparable content of one answer message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// The answer word (text, meta) or the binary status name.
-    pub status: String,
+    /// The binary status name, else the answer's op (text or meta word, `malformed`…).
+    pub status: &'static str,
+    /// What the answer says, typed (`None` for bytes that are no answer).
+    pub answer: Option<op::Outcome>,
     /// The key it names, if any.
     pub key: Option<Vec<u8>>,
     /// The value it carries (binary successes, `VALUE`, `VA`, counter answers).
@@ -19,11 +24,8 @@ pub struct Outcome {
 
 /// Whether an op's answers depend on the server itself (statistics, versions): compared by
 /// status only.
-pub fn server_specific(op: &str) -> bool {
-    matches!(
-        op,
-        "stat" | "stats" | "version" | "VERSION" | "verbosity" | "me" | "STAT"
-    )
+pub fn server_specific(op: Option<Op>) -> bool {
+    op.is_some_and(Op::describes_server)
 }
 
 /// The value bytes of an answer message.
@@ -31,7 +33,7 @@ fn value_of(m: &Message) -> Option<Vec<u8>> {
     let raw = &m.raw[..];
     match m.proto {
         Proto::Binary => {
-            if raw.len() < HEADER_LEN || m.status != Some(0) {
+            if raw.len() < HEADER_LEN || m.status != Some(Status::NoError) {
                 return None;
             }
             let p = Packet::new_unchecked(raw);
@@ -44,8 +46,8 @@ fn value_of(m: &Message) -> Option<Vec<u8>> {
         Proto::Ascii | Proto::Meta => {
             let eol = memchr::memchr(b'\n', raw)?;
             let line = &raw[..eol];
-            match m.op {
-                "VALUE" | "VA" => {
+            match m.outcome() {
+                Some(op::Outcome::Ascii(Reply::Value) | op::Outcome::Meta(ResponseCode::Va)) => {
                     let data = &raw[eol + 1..];
                     Some(data.strip_suffix(b"\r\n").unwrap_or(data).to_vec())
                 }
@@ -61,14 +63,13 @@ fn value_of(m: &Message) -> Option<Vec<u8>> {
 
 impl Outcome {
     /// What an answer says, for comparing.
-    pub fn of(m: &Message, request_op: &str) -> Outcome {
-        let status = m
-            .status_name
-            .map(str::to_string)
-            .unwrap_or_else(|| m.op.to_string());
+    pub fn of(m: &Message, request_op: Option<Op>) -> Outcome {
+        let status = m.status.map_or_else(|| m.op_name(), Status::name);
+        let answer = m.outcome();
         if server_specific(request_op) || server_specific(m.op) {
             return Outcome {
                 status,
+                answer,
                 key: None,
                 value: None,
                 flags: None,
@@ -76,6 +77,7 @@ impl Outcome {
         }
         Outcome {
             status,
+            answer,
             key: m.key.as_ref().map(|k| k.to_vec()),
             value: value_of(m),
             flags: m.flags,
@@ -102,7 +104,7 @@ impl Outcome {
 }
 
 /// The outcomes of all of a request's answers.
-pub fn outcomes(answers: &[Message], request_op: &str) -> Vec<Outcome> {
+pub fn outcomes(answers: &[Message], request_op: Option<Op>) -> Vec<Outcome> {
     // A stats request answers in many lines whose number depends on the server: keep the last.
     if server_specific(request_op) {
         return answers
@@ -119,16 +121,23 @@ pub fn outcomes(answers: &[Message], request_op: &str) -> Vec<Outcome> {
 pub fn summary(o: &[Outcome]) -> String {
     match o {
         [] => "(none)".into(),
-        [one] => one.status.clone(),
+        [one] => one.status.into(),
         many => {
             let values = many
                 .iter()
-                .filter(|x| x.status == "VALUE" || x.status == "VA")
+                .filter(|x| {
+                    matches!(
+                        x.answer,
+                        Some(
+                            op::Outcome::Ascii(Reply::Value) | op::Outcome::Meta(ResponseCode::Va)
+                        )
+                    )
+                })
                 .count();
             if values > 0 {
                 format!("VALUE×{values}")
             } else {
-                many.last().map(|x| x.status.clone()).unwrap_or_default()
+                many.last().map(|x| x.status.into()).unwrap_or_default()
             }
         }
     }

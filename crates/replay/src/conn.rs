@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use super::order::Order;
 use super::plan::ConnPlan;
 use super::{Progress, ReplayConfig, ReplayError};
-use memshark_traffic::capture::{Direction, StreamEvent, StreamEventKind, Timestamp};
+use memshark_traffic::capture::{Direction, Origin, StreamEvent, StreamEventKind, Timestamp};
 use memshark_traffic::dissect::{Dissector, Kind, Message};
 
 /// What one replayed request got.
@@ -29,12 +29,7 @@ pub struct Replayed {
 
 fn event(dir: Direction, local: SocketAddr, to: SocketAddr, data: Bytes) -> StreamEvent {
     StreamEvent {
-        conn: 1,
-        client: local,
-        server: to,
-        dir,
-        frame: 0,
-        ts: Timestamp::now(),
+        origin: Origin::new(1, local, to, dir).at(0, Timestamp::now()),
         kind: StreamEventKind::Data(data),
     }
 }
@@ -74,7 +69,8 @@ pub async fn replay_conn(
         while next < n {
             let ex = &plan.exchanges[next];
             if let Some(speed) = cfg.speed {
-                let offset = ex.request.ts.as_nanos().saturating_sub(start_ns) as f64 / 1e9 / speed;
+                let offset =
+                    ex.request.origin.ts.as_nanos().saturating_sub(start_ns) as f64 / 1e9 / speed;
                 let due = started + Duration::from_secs_f64(offset);
                 if due > now {
                     next_due = Some(due);
@@ -139,7 +135,7 @@ pub async fn replay_conn(
                 dissector.push(
                     event(Direction::ToClient, local, cfg.to, data),
                     &mut |m: Message| {
-                        if m.kind != Kind::Response {
+                        if m.kind() != Kind::Response {
                             return;
                         }
                         let Some(i) = m.txn.map(|t| t as usize).filter(|&i| i < n) else {

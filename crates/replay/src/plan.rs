@@ -6,7 +6,8 @@ use std::collections::{BinaryHeap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
 
-use memshark_traffic::dissect::{Kind, Message};
+use memshark_protocol::op::Op;
+use memshark_traffic::dissect::{Kind, Message, Problem};
 use memshark_traffic::filter::{Field, Filter, Subject, Value};
 use memshark_traffic::source::{self, Source, SourceError};
 
@@ -37,7 +38,7 @@ pub struct Exchange {
 impl Exchange {
     /// When the first answer came, if one did.
     pub fn first_answer_ns(&self) -> Option<u64> {
-        self.answers.first().map(|a| a.ts.as_nanos())
+        self.answers.first().map(|a| a.origin.ts.as_nanos())
     }
 }
 
@@ -99,21 +100,22 @@ impl Plan {
         let mut by_txn: HashMap<u64, (usize, usize)> = HashMap::new();
         let mut skipped = 0;
         for m in msgs {
-            match m.kind {
+            match m.kind() {
                 Kind::Request => {
-                    let replayable = m.conn != 0
+                    let o = m.origin;
+                    let replayable = o.conn != 0
                         && m.txn.is_some()
-                        && !matches!(m.op, "gap" | "truncated")
+                        && !m.problem.is_some_and(Problem::is_stream_damage)
                         && !m.raw.is_empty();
                     if !replayable {
                         skipped += 1;
                         continue;
                     }
-                    let slot = *by_conn.entry(m.conn).or_insert_with(|| {
+                    let slot = *by_conn.entry(o.conn).or_insert_with(|| {
                         conns.push(ConnPlan {
-                            conn: m.conn,
-                            client: m.client,
-                            server: m.server,
+                            conn: o.conn,
+                            client: o.client,
+                            server: o.server,
                             exchanges: Vec::new(),
                         });
                         conns.len() - 1
@@ -152,7 +154,7 @@ impl Plan {
         let start_ns = conns
             .iter()
             .filter_map(|c| c.exchanges.first())
-            .map(|e| e.request.ts.as_nanos())
+            .map(|e| e.request.origin.ts.as_nanos())
             .min()
             .unwrap_or(0);
         Plan {
@@ -180,29 +182,15 @@ fn cross_connection_order(conns: &mut [ConnPlan]) {
     }
     for conn in conns.iter_mut() {
         for e in &mut conn.exchanges {
-            let sent = e.request.ts.as_nanos();
+            let sent = e.request.origin.ts.as_nanos();
             e.answered_anywhere_before = answered.partition_point(|&(t, _, _)| t <= sent);
         }
     }
 }
 
 /// Whether a request only reads its keys (a race between two reads changes nothing).
-fn only_reads(op: &str) -> bool {
-    matches!(
-        op,
-        "get"
-            | "gets"
-            | "getq"
-            | "getk"
-            | "getkq"
-            | "mg"
-            | "stat"
-            | "stats"
-            | "noop"
-            | "mn"
-            | "version"
-            | "me"
-    )
+fn only_reads(m: &Message) -> bool {
+    m.op.is_some_and(Op::is_read_only)
 }
 
 /// Marks the exchanges whose answers the capture cannot fix (see [`Exchange::raced`]).
@@ -219,21 +207,28 @@ fn mark_races(conns: &mut [ConnPlan]) {
         let mut next_answer = u64::MAX;
         let mut ends = vec![0u64; conn.exchanges.len()];
         for (i, e) in conn.exchanges.iter().enumerate().rev() {
-            let sent = e.request.ts.as_nanos();
+            let sent = e.request.origin.ts.as_nanos();
             ends[i] = e.first_answer_ns().unwrap_or(next_answer).max(sent);
             if let Some(t) = e.first_answer_ns() {
                 next_answer = t;
             }
         }
         for (i, e) in conn.exchanges.iter().enumerate() {
-            let writes = !only_reads(e.request.op);
+            let writes = !only_reads(&e.request);
             let keys = if e.request.keys.is_empty() {
                 e.request.key.as_slice()
             } else {
                 e.request.keys.as_slice()
             };
             for k in keys {
-                flights.push((&k[..], e.request.ts.as_nanos(), ends[i], c, i, writes));
+                flights.push((
+                    &k[..],
+                    e.request.origin.ts.as_nanos(),
+                    ends[i],
+                    c,
+                    i,
+                    writes,
+                ));
             }
         }
     }
@@ -271,7 +266,7 @@ fn pipelining(exchanges: &mut [Exchange]) {
     let mut waiting: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::new();
     let mut settled = 0;
     for (i, e) in exchanges.iter_mut().enumerate() {
-        let sent = e.request.ts.as_nanos();
+        let sent = e.request.origin.ts.as_nanos();
         while let Some(Reverse((t, j))) = waiting.peek().copied() {
             if t > sent {
                 break;

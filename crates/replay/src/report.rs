@@ -17,7 +17,7 @@ pub struct Difference {
     pub conn: u64,
     /// Position of the request on it.
     pub index: usize,
-    /// The request's op.
+    /// The request's op as `dump` prints it.
     pub op: &'static str,
     /// Its key.
     pub key: Option<Vec<u8>>,
@@ -118,6 +118,7 @@ impl Report {
         let op = e.request.op;
         let captured = outcomes(&e.answers, op);
         let replayed = outcomes(&r.answers, op);
+        let op = e.request.op_name();
         if captured == replayed {
             self.identical += 1;
             return;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::*;
-use memshark_protocol::binary::Request;
-use memshark_traffic::capture::{Direction, Timestamp};
+use memshark_protocol::binary::{Opcode, Request, Status};
+use memshark_traffic::capture::{Direction, Origin, Timestamp};
 use memshark_traffic::dissect::{Kind, Message, Proto};
 use memshark_traffic::filter::Filter;
 
@@ -17,15 +17,14 @@ fn msg(conn: u64, kind: Kind, txn: u64, ms: u64) -> Message {
     } else {
         Direction::ToClient
     };
-    let mut m = Message::new(conn, a, s, dir, Proto::Binary);
-    m.op = "noop";
+    let origin =
+        Origin::new(conn, a, s, dir).at(0, Timestamp::from_nanos(1_000_000_000 + ms * 1_000_000));
+    let mut m = Message::new(origin, Proto::Binary).with_op(Opcode::Noop);
     m.txn = Some(txn);
-    m.ts = Timestamp::from_nanos(1_000_000_000 + ms * 1_000_000);
     if kind == Kind::Request {
         m.raw = Request::noop().with_opaque(txn as u32).to_bytes();
     } else {
-        m.status = Some(0);
-        m.status_name = Some("SUCCESS");
+        m.status = Some(Status::NoError);
     }
     m
 }
@@ -65,8 +64,7 @@ fn the_plan_keeps_pipelining_and_cross_connection_order() {
 }
 
 fn keyed(conn: u64, kind: Kind, txn: u64, ms: u64, op: &'static str, key: &'static str) -> Message {
-    let mut m = msg(conn, kind, txn, ms);
-    m.op = op;
+    let mut m = msg(conn, kind, txn, ms).with_op(Opcode::from_name(op).expect("an opcode"));
     m.key = Some(bytes::Bytes::from_static(key.as_bytes()));
     m
 }

@@ -120,9 +120,9 @@ impl JsonlWriter {
 
     /// Appends one jsonl line (schema v1) for `m`.
     pub fn write(&mut self, out: &mut Vec<u8>, m: &Message) {
-        let (secs, micros) = m.ts.secs_micros();
+        let (secs, micros) = m.origin.ts.secs_micros();
         out.extend_from_slice(b"{\"frame\":");
-        num(out, m.frame);
+        num(out, m.origin.frame);
         out.extend_from_slice(b",\"ts\":");
         seconds(out, secs, micros);
         out.extend_from_slice(b",\"src\":\"");
@@ -132,7 +132,7 @@ impl JsonlWriter {
         out.extend_from_slice(b"\",\"proto\":\"");
         out.extend_from_slice(m.proto.name().as_bytes());
         out.extend_from_slice(b"\",\"kind\":\"");
-        out.extend_from_slice(m.kind.name().as_bytes());
+        out.extend_from_slice(m.kind().name().as_bytes());
         out.extend_from_slice(b"\",\"op\":");
         jsonl_rest(out, m);
     }
@@ -144,8 +144,8 @@ pub fn jsonl(out: &mut Vec<u8>, m: &Message) {
 }
 
 fn jsonl_rest(out: &mut Vec<u8>, m: &Message) {
-    json_str(out, m.op.as_bytes());
-    num_field(out, b",\"opcode\":", m.opcode);
+    json_str(out, m.op_name().as_bytes());
+    num_field(out, b",\"opcode\":", m.opcode().map(u8::from));
     if m.keys.len() > 1 {
         out.extend_from_slice(b",\"keys\":[");
         for (i, k) in m.keys.iter().enumerate() {
@@ -162,10 +162,10 @@ fn jsonl_rest(out: &mut Vec<u8>, m: &Message) {
     } else if let Some(k) = &m.key {
         key_field(out, "key", k);
     }
-    num_field(out, b",\"status\":", m.status);
-    if let Some(s) = m.status_name {
+    num_field(out, b",\"status\":", m.status.map(u16::from));
+    if let Some(s) = m.status {
         out.extend_from_slice(b",\"status_name\":");
-        json_str(out, s.as_bytes());
+        json_str(out, s.name().as_bytes());
     }
     num_field(out, b",\"opaque\":", m.opaque);
     num_field(out, b",\"cas\":", m.cas);
@@ -174,9 +174,10 @@ fn jsonl_rest(out: &mut Vec<u8>, m: &Message) {
     num_field(out, b",\"extras_len\":", m.extras_len);
     num_field(out, b",\"value_len\":", m.value_len);
     num_field(out, b",\"latency_us\":", m.latency_ns.map(|v| v / 1000));
-    if let Some(e) = &m.error {
+    if let Some(p) = m.problem {
         out.extend_from_slice(b",\"error\":");
-        json_str(out, e.as_bytes());
+        // Flagged messages are few: rendering the problem's text is off the hot path.
+        json_str(out, p.to_string().as_bytes());
     }
     out.extend_from_slice(b"}\n");
 }
@@ -201,18 +202,18 @@ fn csv_field(out: &mut Vec<u8>, s: &[u8]) {
 
 /// Appends one csv line for `m`.
 pub fn csv(out: &mut Vec<u8>, m: &Message) {
-    let (secs, micros) = m.ts.secs_micros();
+    let (secs, micros) = m.origin.ts.secs_micros();
     let opt = |v: Option<String>| v.unwrap_or_default();
     let _ = write!(
         FmtVec(out),
         "{},{secs}.{micros:06},{},{},{},{},{},{},",
-        m.frame,
+        m.origin.frame,
         m.src(),
         m.dst(),
         m.proto.name(),
-        m.kind.name(),
-        m.op,
-        opt(m.opcode.map(|o| o.to_string()))
+        m.kind().name(),
+        m.op_name(),
+        opt(m.opcode().map(|o| u8::from(o).to_string()))
     );
     let key = m
         .keys
@@ -224,8 +225,8 @@ pub fn csv(out: &mut Vec<u8>, m: &Message) {
     let _ = write!(
         FmtVec(out),
         ",{},{},{},{},{},{},{},{},{},",
-        opt(m.status.map(|v| v.to_string())),
-        m.status_name.unwrap_or(""),
+        opt(m.status.map(|v| u16::from(v).to_string())),
+        m.status.map_or("", |s| s.name()),
         opt(m.opaque.map(|v| v.to_string())),
         opt(m.cas.map(|v| v.to_string())),
         opt(m.flags.map(|v| v.to_string())),
@@ -234,21 +235,22 @@ pub fn csv(out: &mut Vec<u8>, m: &Message) {
         opt(m.value_len.map(|v| v.to_string())),
         opt(m.latency_ns.map(|v| (v / 1000).to_string())),
     );
-    csv_field(out, m.error.as_deref().unwrap_or("").as_bytes());
+    let problem = m.problem.map(|p| p.to_string()).unwrap_or_default();
+    csv_field(out, problem.as_bytes());
     out.push(b'\n');
 }
 
 /// Appends one human line for `m`, like tshark's summary lines.
 pub fn text(out: &mut Vec<u8>, m: &Message) {
-    let (secs, micros) = m.ts.secs_micros();
+    let (secs, micros) = m.origin.ts.secs_micros();
     let mut line = format!(
         "{:>7} {secs}.{micros:06} {} → {} {:<6} {} {}",
-        m.frame,
+        m.origin.frame,
         m.src(),
         m.dst(),
         m.proto.name(),
-        m.op,
-        m.kind.name()
+        m.op_name(),
+        m.kind().name()
     );
     if !m.keys.is_empty() {
         for k in &m.keys {
@@ -259,8 +261,8 @@ pub fn text(out: &mut Vec<u8>, m: &Message) {
         line.push_str(" key=");
         let _ = write_escaped(&mut line, k);
     }
-    if let Some(s) = m.status_name {
-        let _ = write!(line, " status={s}");
+    if let Some(s) = m.status {
+        let _ = write!(line, " status={}", s.name());
     }
     if let Some(v) = m.value_len.filter(|v| *v > 0) {
         let _ = write!(line, " value={v}B");
@@ -268,8 +270,8 @@ pub fn text(out: &mut Vec<u8>, m: &Message) {
     if let Some(l) = m.latency_ns {
         let _ = write!(line, " latency={}us", l / 1000);
     }
-    if let Some(e) = &m.error {
-        let _ = write!(line, " [{e}]");
+    if let Some(p) = m.problem {
+        let _ = write!(line, " [{p}]");
     }
     out.extend_from_slice(line.as_bytes());
     out.push(b'\n');

@@ -11,13 +11,13 @@ use tokio_util::codec::Decoder;
 
 use crate::capture::link::{Segment, TcpInfo, Transport};
 use crate::capture::{
-    decode, CaptureReader, Direction, Reassembler, ReassemblyConfig, StreamEvent, StreamEventKind,
-    Timestamp,
+    decode, CaptureReader, Direction, Origin, Reassembler, ReassemblyConfig, StreamEvent,
+    StreamEventKind, Timestamp,
 };
 use crate::dissect::{Dissector, Message, Proto};
 use crate::filter::Filter;
 use memshark_protocol::ascii::{ParseLimits, Parsed, Request, Response};
-use memshark_protocol::binary::{check, find_next_header, BinaryCodec, Packet};
+use memshark_protocol::binary::{check, find_next_header, BinaryCodec, Opcode, Packet, Status};
 
 /// A fuzz target's body.
 pub type Target = fn(&[u8]);
@@ -151,16 +151,11 @@ pub fn dissector(data: &[u8]) {
             (false, _) => StreamEventKind::Data(Bytes::copy_from_slice(chunk)),
         };
         let ev = StreamEvent {
-            conn: 1,
-            client,
-            server,
-            dir,
-            frame,
-            ts: Timestamp::from_nanos(frame),
+            origin: Origin::new(1, client, server, dir).at(frame, Timestamp::from_nanos(frame)),
             kind,
         };
         d.push(ev, &mut |m: Message| {
-            let _ = (m.op, m.key.as_ref().map(|k| k.len()), m.latency_ns);
+            let _ = (m.op_name(), m.key.as_ref().map(|k| k.len()), m.latency_ns);
         });
     }
     d.finish();
@@ -175,11 +170,13 @@ pub fn filter_parse(data: &[u8]) {
     match Filter::parse(src) {
         Ok(f) => {
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 11211));
-            let mut m = Message::new(1, addr, addr, Direction::ToClient, Proto::Binary);
-            m.op = "get";
-            m.request_op = Some("get");
-            m.status = Some(1);
-            m.status_name = Some("KEY_ENOENT");
+            let mut m = Message::new(
+                Origin::new(1, addr, addr, Direction::ToClient),
+                Proto::Binary,
+            )
+            .with_op(Opcode::Get);
+            m.request_op = Some(Opcode::Get.into());
+            m.status = Some(Status::KeyNotFound);
             m.key = Some(Bytes::from_static(b"user:42"));
             m.latency_ns = Some(1_234_567);
             let _ = f.matches(&m);

@@ -13,6 +13,7 @@ use crate::capture::reassembly::ReassemblyStats;
 use crate::capture::{decode, Frame, LiveStats, Reassembler, ReassemblyConfig, StreamEvent};
 use crate::dissect::{DissectStats, Dissector, Message};
 use crate::source::{self, Source, SourceError};
+use memshark_protocol::limits::LINE_MAX_LEN;
 
 /// What a pass over a capture saw, besides the messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -84,7 +85,7 @@ impl Pass {
                 let opens_binary = seg.payload.len() >= 24
                     && memshark_protocol::binary::plausible_header(seg.payload, 64 << 20);
                 let opens_text = !opens_binary
-                    && memchr::memchr(b'\n', seg.payload).is_some_and(|i| i < 2048)
+                    && memchr::memchr(b'\n', seg.payload).is_some_and(|i| i < LINE_MAX_LEN)
                     && memshark_protocol::ascii::looks_like_ascii_command(seg.payload);
                 if !opens_binary && !opens_text {
                     self.stats.skipped_frames += 1;

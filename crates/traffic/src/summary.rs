@@ -9,6 +9,8 @@ use hdrhistogram::Histogram;
 
 use crate::dissect::{Kind, Message};
 use crate::pipeline::PassStats;
+use memshark_protocol::binary::Opcode;
+use memshark_protocol::op::{Op, Outcome, Proto};
 use rustc_hash::FxHashMap as HashMap;
 
 /// Distinct keys tracked for the top-keys tables; past this, new keys are counted together
@@ -106,7 +108,7 @@ impl Default for OpStats {
 /// The accumulated statistics of a capture.
 #[derive(Debug, Default)]
 pub struct TrafficStats {
-    /// Per request op.
+    /// Per request op, by name (a binary and a text `get` count together).
     pub ops: HashMap<&'static str, OpStats>,
     /// Key lookups by get-family requests.
     pub lookups: u64,
@@ -118,7 +120,7 @@ pub struct TrafficStats {
     pub untracked_key_requests: u64,
     /// Requests per client address.
     pub clients: HashMap<IpAddr, u64>,
-    /// Error answers by status or word.
+    /// Error answers by binary status name or text answer word.
     pub errors: HashMap<&'static str, u64>,
     /// Malformed or gap-flagged messages.
     pub flagged: u64,
@@ -130,47 +132,30 @@ pub struct TrafficStats {
     pub kernel: Option<(u32, u32, u32)>,
 }
 
-fn is_get(op: &str) -> bool {
-    matches!(
-        op,
-        "get"
-            | "getq"
-            | "getk"
-            | "getkq"
-            | "gat"
-            | "gatq"
-            | "gatk"
-            | "gatkq"
-            | "gets"
-            | "gats"
-            | "mg"
-    )
-}
-
 impl TrafficStats {
     /// Adds one message.
     pub fn add(&mut self, m: &Message) {
-        let t = m.ts.as_nanos();
+        let t = m.origin.ts.as_nanos();
         self.span = Some(match self.span {
             None => (t, t),
             Some((a, b)) => (a.min(t), b.max(t)),
         });
-        if m.error.is_some() {
+        if m.problem.is_some() {
             self.flagged += 1;
         }
-        match m.kind {
+        match m.kind() {
             Kind::Request => {
-                if m.error.is_some() {
+                if m.problem.is_some() {
                     return;
                 }
-                self.ops.entry(m.op).or_default().requests += 1;
-                *self.clients.entry(m.client.ip()).or_default() += 1;
+                self.ops.entry(m.op_name()).or_default().requests += 1;
+                *self.clients.entry(m.origin.client.ip()).or_default() += 1;
                 let keys: Vec<&Bytes> = if m.keys.is_empty() {
                     m.key.iter().collect()
                 } else {
                     m.keys.iter().collect()
                 };
-                if is_get(m.op) {
+                if m.op.is_some_and(Op::is_lookup) {
                     self.lookups += keys.len() as u64;
                 }
                 for k in keys {
@@ -178,21 +163,25 @@ impl TrafficStats {
                 }
             }
             Kind::Response => {
-                if let Some(req) = m.request_op {
-                    let op = self.ops.entry(req).or_default();
-                    let is_final =
-                        !(matches!(m.op, "VALUE" | "STAT") || (m.op == "stat" && m.key.is_some()));
+                if let Some(req_name) = m.request_op_name() {
+                    let op = self.ops.entry(req_name).or_default();
+                    // Text VALUE and STAT lines, and binary STAT responses but the last
+                    // (keyless) one, are part of a series.
+                    let in_series = m.op.is_some_and(|o| !o.is_final())
+                        || (m.opcode() == Some(Opcode::Stat) && m.key.is_some());
+                    let is_final = !in_series;
                     if is_final {
                         op.answered += 1;
                         if let Some(l) = m.latency_ns {
                             let _ = op.latency_us.record((l / 1000).max(1));
                         }
                     }
-                    if is_get(req) {
-                        let hit = match m.op {
-                            "VALUE" => true,
-                            "VA" | "HD" => req == "mg",
-                            _ => m.status == Some(0) && m.opcode.is_some(),
+                    if let Some(req) = m.request_op.filter(|r| r.is_lookup()) {
+                        // A meta hit counts for a meta lookup (`mg`) only.
+                        let hit = match m.outcome() {
+                            Some(o @ Outcome::Meta(_)) => o.is_hit() && req.proto() == Proto::Meta,
+                            Some(o) => o.is_hit(),
+                            None => false,
                         };
                         if hit {
                             self.hits += 1;
@@ -204,9 +193,10 @@ impl TrafficStats {
                         }
                     }
                 }
-                if m.is_error() && m.error.is_none() {
-                    let name = m.status_name.unwrap_or(m.op);
-                    *self.errors.entry(name).or_default() += 1;
+                if m.problem.is_none() {
+                    if let Some(o) = m.outcome().filter(|o| o.is_error()) {
+                        *self.errors.entry(o.name()).or_default() += 1;
+                    }
                 }
             }
         }

@@ -144,7 +144,11 @@ impl Sink for ToUi {
     type Error = SourceError;
 
     fn message(&mut self, m: Message) -> Result<bool, SourceError> {
-        if let Some(wait) = self.pace.as_mut().and_then(|p| p.wait(m.ts.as_nanos())) {
+        if let Some(wait) = self
+            .pace
+            .as_mut()
+            .and_then(|p| p.wait(m.origin.ts.as_nanos()))
+        {
             if !self.out.flush() {
                 return Ok(false);
             }

@@ -10,10 +10,13 @@
 //! * `Err(ParseError { kind, skip })`: malformed; answer with [`ErrorKind::reply`] (the words
 //!   memcached uses) and drop `skip` bytes to get back in step.
 //!
-//! [`ParseLimits`] bounds every buffer: a line longer than 2048 bytes, a key longer than 250
-//! bytes or a data block over the value limit is an error, never unbounded buffering. Meta
-//! commands (`mg`, `ms`, …) share the framing and come back as [`Request::Meta`] /
-//! [`Response::Meta`] (see [`crate::meta`]).
+//! [`ParseLimits`] bounds every buffer: a line longer than
+//! [`LINE_MAX_LEN`](crate::limits::LINE_MAX_LEN), a key longer than
+//! [`KEY_MAX_LEN`](crate::limits::KEY_MAX_LEN) or a data block over the value limit is an error,
+//! never unbounded buffering. Meta commands (`mg`, `ms`, …) share the connection and the line
+//! handling of [`crate::text`]: a classic parser hands their lines to [`crate::meta`] and they
+//! come back as [`Request::Meta`] / [`Response::Meta`]. (The dependency goes one way: `meta`
+//! knows nothing of this module.)
 //!
 //! ```
 //! use memshark_protocol::ascii::{ParseLimits, Parsed, Response};
@@ -29,11 +32,14 @@
 //! assert_eq!(words, ["STORED", "VALUE", "END"]);
 //! ```
 
-pub(crate) mod line;
+mod command;
+mod reply;
 mod request;
 mod response;
 
-pub use line::{ErrorKind, ParseError, ParseLimits, Parsed};
+pub use crate::text::{ErrorKind, ParseError, ParseLimits, Parsed};
+pub use command::Command;
+pub use reply::Reply;
 pub use request::{looks_like_ascii_command, GetCommand, Keys, Request, StoreCommand};
 pub use response::{looks_like_ascii_response, Response};
 

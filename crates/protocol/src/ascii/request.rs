@@ -4,12 +4,13 @@ use std::fmt;
 
 use bytes::{BufMut, BytesMut};
 
-use super::line::{
+use super::Command;
+use crate::binary::write_escaped;
+use crate::meta;
+use crate::text::{
     bad, data_block, incomplete_block, next_line, parse_i64, parse_u32, parse_u64, section_from,
     tokens, ErrorKind, ParseError, ParseLimits, Parsed,
 };
-use crate::binary::write_escaped;
-use crate::meta;
 
 /// The storage commands: a command line followed by a data block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,14 +32,31 @@ pub enum StoreCommand {
 impl StoreCommand {
     /// The command word.
     pub fn name(self) -> &'static str {
+        self.command().name()
+    }
+
+    /// The command among all text commands.
+    pub fn command(self) -> Command {
         match self {
-            StoreCommand::Set => "set",
-            StoreCommand::Add => "add",
-            StoreCommand::Replace => "replace",
-            StoreCommand::Append => "append",
-            StoreCommand::Prepend => "prepend",
-            StoreCommand::Cas => "cas",
+            StoreCommand::Set => Command::Set,
+            StoreCommand::Add => Command::Add,
+            StoreCommand::Replace => Command::Replace,
+            StoreCommand::Append => Command::Append,
+            StoreCommand::Prepend => Command::Prepend,
+            StoreCommand::Cas => Command::Cas,
         }
+    }
+
+    fn of(command: Command) -> Option<StoreCommand> {
+        Some(match command {
+            Command::Set => StoreCommand::Set,
+            Command::Add => StoreCommand::Add,
+            Command::Replace => StoreCommand::Replace,
+            Command::Append => StoreCommand::Append,
+            Command::Prepend => StoreCommand::Prepend,
+            Command::Cas => StoreCommand::Cas,
+            _ => return None,
+        })
     }
 }
 
@@ -58,11 +76,16 @@ pub enum GetCommand {
 impl GetCommand {
     /// The command word.
     pub fn name(self) -> &'static str {
+        self.command().name()
+    }
+
+    /// The command among all text commands.
+    pub fn command(self) -> Command {
         match self {
-            GetCommand::Get => "get",
-            GetCommand::Gets => "gets",
-            GetCommand::Gat => "gat",
-            GetCommand::Gats => "gats",
+            GetCommand::Get => Command::Get,
+            GetCommand::Gets => Command::Gets,
+            GetCommand::Gat => Command::Gat,
+            GetCommand::Gats => Command::Gats,
         }
     }
 
@@ -191,38 +214,13 @@ pub enum Request<'a> {
 /// Whether `buf` starts with a command word of the text protocols (classic or meta), followed
 /// by a space or end of line. Used to find the next message after garbage.
 pub fn looks_like_ascii_command(buf: &[u8]) -> bool {
-    const WORDS: &[&[u8]] = &[
-        b"get",
-        b"gets",
-        b"gat",
-        b"gats",
-        b"set",
-        b"add",
-        b"replace",
-        b"append",
-        b"prepend",
-        b"cas",
-        b"delete",
-        b"incr",
-        b"decr",
-        b"touch",
-        b"stats",
-        b"flush_all",
-        b"version",
-        b"verbosity",
-        b"quit",
-        b"mg",
-        b"ms",
-        b"md",
-        b"ma",
-        b"mn",
-        b"me",
-    ];
     let end = buf
         .iter()
         .position(|&b| b == b' ' || b == b'\r' || b == b'\n')
         .unwrap_or(buf.len());
-    end < buf.len() && WORDS.contains(&&buf[..end])
+    end < buf.len()
+        && (Command::from_word(&buf[..end]).is_some()
+            || meta::Command::from_word(&buf[..end]).is_some())
 }
 
 fn put_noreply(out: &mut impl BufMut, noreply: bool) {
@@ -257,16 +255,19 @@ impl<'a> Request<'a> {
                 len: line.len,
             })
         };
-        let store = match cmd {
-            b"set" => Some(StoreCommand::Set),
-            b"add" => Some(StoreCommand::Add),
-            b"replace" => Some(StoreCommand::Replace),
-            b"append" => Some(StoreCommand::Append),
-            b"prepend" => Some(StoreCommand::Prepend),
-            b"cas" => Some(StoreCommand::Cas),
-            _ => None,
+        let Some(word) = Command::from_word(cmd) else {
+            if meta::Command::from_word(cmd).is_none() {
+                return Err(err(ErrorKind::UnknownCommand));
+            }
+            return Ok(match meta::Request::parse_line(buf, line, limits)? {
+                Parsed::Complete { message, len } => Parsed::Complete {
+                    message: Request::Meta(message),
+                    len,
+                },
+                Parsed::Incomplete { needed } => Parsed::Incomplete { needed },
+            });
         };
-        if let Some(command) = store {
+        if let Some(command) = StoreCommand::of(word) {
             let t: Vec<&[u8]> = toks.by_ref().take(7).collect();
             let need = if command == StoreCommand::Cas { 5 } else { 4 };
             if t.len() < need || t.len() > need + 1 {
@@ -305,12 +306,12 @@ impl<'a> Request<'a> {
                 None => Ok(incomplete_block(buf, line.len, bytes)),
             };
         }
-        match cmd {
-            b"get" | b"gets" | b"gat" | b"gats" => {
-                let command = match cmd {
-                    b"get" => GetCommand::Get,
-                    b"gets" => GetCommand::Gets,
-                    b"gat" => GetCommand::Gat,
+        match word {
+            Command::Get | Command::Gets | Command::Gat | Command::Gats => {
+                let command = match word {
+                    Command::Get => GetCommand::Get,
+                    Command::Gets => GetCommand::Gets,
+                    Command::Gat => GetCommand::Gat,
                     _ => GetCommand::Gats,
                 };
                 let exptime = if matches!(command, GetCommand::Gat | GetCommand::Gats) {
@@ -334,7 +335,7 @@ impl<'a> Request<'a> {
                     keys,
                 })
             }
-            b"delete" => {
+            Command::Delete => {
                 let key = toks.next().ok_or_else(|| err(ErrorKind::UnknownCommand))?;
                 if !key_ok(key) {
                     return Err(err(ErrorKind::KeyTooLong));
@@ -352,7 +353,7 @@ impl<'a> Request<'a> {
                 };
                 done(Request::Delete { key, noreply })
             }
-            b"incr" | b"decr" => {
+            Command::Incr | Command::Decr => {
                 let t: Vec<&[u8]> = toks.take(4).collect();
                 if t.len() < 2 || t.len() > 3 {
                     return Err(err(ErrorKind::UnknownCommand));
@@ -364,13 +365,13 @@ impl<'a> Request<'a> {
                 let noreply =
                     noreply_at(t.get(2).copied()).map_err(|()| err(ErrorKind::BadFormat))?;
                 done(Request::Arithmetic {
-                    incr: cmd == b"incr",
+                    incr: word == Command::Incr,
                     key: t[0],
                     delta,
                     noreply,
                 })
             }
-            b"touch" => {
+            Command::Touch => {
                 let t: Vec<&[u8]> = toks.take(4).collect();
                 if t.len() < 2 || t.len() > 3 {
                     return Err(err(ErrorKind::UnknownCommand));
@@ -387,10 +388,10 @@ impl<'a> Request<'a> {
                     noreply,
                 })
             }
-            b"stats" => done(Request::Stats {
+            Command::Stats => done(Request::Stats {
                 args: section_from(line.text, toks.next()),
             }),
-            b"flush_all" => {
+            Command::FlushAll => {
                 let t: Vec<&[u8]> = toks.take(3).collect();
                 let (delay, noreply) = match t.as_slice() {
                     [] => (None, false),
@@ -407,9 +408,9 @@ impl<'a> Request<'a> {
                 };
                 done(Request::FlushAll { delay, noreply })
             }
-            b"version" => done(Request::Version),
-            b"quit" => done(Request::Quit),
-            b"verbosity" => {
+            Command::Version => done(Request::Version),
+            Command::Quit => done(Request::Quit),
+            Command::Verbosity => {
                 // memcached reads the level with strtoul and no check: text counts as 0, and a
                 // lone `noreply` is both the level and the flag.
                 let t: Vec<&[u8]> = toks.take(3).collect();
@@ -423,35 +424,45 @@ impl<'a> Request<'a> {
                 }
                 done(Request::Verbosity { level, noreply })
             }
-            b"mg" | b"ms" | b"md" | b"ma" | b"mn" | b"me" => {
-                Ok(match meta::Request::parse_line(buf, line, limits)? {
-                    Parsed::Complete { message, len } => Parsed::Complete {
-                        message: Request::Meta(message),
-                        len,
-                    },
-                    Parsed::Incomplete { needed } => Parsed::Incomplete { needed },
-                })
-            }
-            _ => Err(err(ErrorKind::UnknownCommand)),
+            // Parsed above with their data block.
+            Command::Set
+            | Command::Add
+            | Command::Replace
+            | Command::Append
+            | Command::Prepend
+            | Command::Cas => Err(err(ErrorKind::UnknownCommand)),
         }
     }
 
     /// The command word (`get`, `set`, `mg`, …), as the dump schema's `op`.
     pub fn command_name(&self) -> &'static str {
-        match self {
-            Request::Store { command, .. } => command.name(),
-            Request::Get { command, .. } => command.name(),
-            Request::Delete { .. } => "delete",
-            Request::Arithmetic { incr: true, .. } => "incr",
-            Request::Arithmetic { incr: false, .. } => "decr",
-            Request::Touch { .. } => "touch",
-            Request::Stats { .. } => "stats",
-            Request::FlushAll { .. } => "flush_all",
-            Request::Version => "version",
-            Request::Verbosity { .. } => "verbosity",
-            Request::Quit => "quit",
-            Request::Meta(m) => m.command.name(),
+        match self.classic_or_meta() {
+            Ok(c) => c.name(),
+            Err(m) => m.command.name(),
         }
+    }
+
+    /// The classic command (`None` for a meta command: see [`Request::Meta`]).
+    pub fn command(&self) -> Option<Command> {
+        self.classic_or_meta().ok()
+    }
+
+    /// The classic command, or the meta command this request wraps.
+    pub(crate) fn classic_or_meta(&self) -> Result<Command, &meta::Request<'a>> {
+        Ok(match self {
+            Request::Store { command, .. } => command.command(),
+            Request::Get { command, .. } => command.command(),
+            Request::Delete { .. } => Command::Delete,
+            Request::Arithmetic { incr: true, .. } => Command::Incr,
+            Request::Arithmetic { incr: false, .. } => Command::Decr,
+            Request::Touch { .. } => Command::Touch,
+            Request::Stats { .. } => Command::Stats,
+            Request::FlushAll { .. } => Command::FlushAll,
+            Request::Version => Command::Version,
+            Request::Verbosity { .. } => Command::Verbosity,
+            Request::Quit => Command::Quit,
+            Request::Meta(m) => return Err(m),
+        })
     }
 
     /// The (first) key, where the command has one.

@@ -4,12 +4,13 @@ use std::fmt;
 
 use bytes::{BufMut, BytesMut};
 
-use super::line::{
+use super::Reply;
+use crate::binary::write_escaped;
+use crate::meta;
+use crate::text::{
     bad, data_block, incomplete_block, next_line, parse_u32, parse_u64, tokens, ErrorKind,
     ParseError, ParseLimits, Parsed,
 };
-use crate::binary::write_escaped;
-use crate::meta;
 
 /// One answer line of the text protocol (with its data block, for `VALUE` and meta `VA`).
 ///
@@ -70,31 +71,6 @@ pub enum Response<'a> {
 /// Whether `buf` starts with an answer word of the text protocols, followed by a space or end
 /// of line (or is a number line). Used to find the next message after garbage.
 pub fn looks_like_ascii_response(buf: &[u8]) -> bool {
-    const WORDS: &[&[u8]] = &[
-        b"VALUE",
-        b"END",
-        b"STORED",
-        b"NOT_STORED",
-        b"EXISTS",
-        b"NOT_FOUND",
-        b"DELETED",
-        b"TOUCHED",
-        b"OK",
-        b"RESET",
-        b"ERROR",
-        b"CLIENT_ERROR",
-        b"SERVER_ERROR",
-        b"STAT",
-        b"VERSION",
-        b"HD",
-        b"VA",
-        b"EN",
-        b"NF",
-        b"NS",
-        b"EX",
-        b"MN",
-        b"ME",
-    ];
     let end = buf
         .iter()
         .position(|&b| b == b' ' || b == b'\r' || b == b'\n')
@@ -103,7 +79,9 @@ pub fn looks_like_ascii_response(buf: &[u8]) -> bool {
         return false;
     }
     let word = &buf[..end];
-    WORDS.contains(&word) || (word.len() <= 20 && word.iter().all(u8::is_ascii_digit))
+    Reply::from_word(word).is_some()
+        || meta::ResponseCode::from_word(word).is_some()
+        || (word.len() <= 20 && word.iter().all(u8::is_ascii_digit))
 }
 
 fn rest_after(line: &[u8], word_len: usize) -> &[u8] {
@@ -202,40 +180,51 @@ impl<'a> Response<'a> {
     /// The answer's first word (`VALUE`, `END`, `STORED`, `HD`, …; `NUMBER` for an incr/decr
     /// result), as the dump schema's `op`.
     pub fn word(&self) -> &'static str {
-        match self {
-            Response::Value { .. } => "VALUE",
-            Response::End => "END",
-            Response::Stored => "STORED",
-            Response::NotStored => "NOT_STORED",
-            Response::Exists => "EXISTS",
-            Response::NotFound => "NOT_FOUND",
-            Response::Deleted => "DELETED",
-            Response::Touched => "TOUCHED",
-            Response::Ok => "OK",
-            Response::Reset => "RESET",
-            Response::Error => "ERROR",
-            Response::ClientError(_) => "CLIENT_ERROR",
-            Response::ServerError(_) => "SERVER_ERROR",
-            Response::Stat { .. } => "STAT",
-            Response::Number(_) => "NUMBER",
-            Response::Version(_) => "VERSION",
-            Response::Meta(m) => m.code.word(),
+        match self.classic_or_meta() {
+            Ok(r) => r.word(),
+            Err(m) => m.code.word(),
         }
+    }
+
+    /// What kind of classic answer this is (`None` for a meta answer: see
+    /// [`Response::Meta`]).
+    pub fn reply(&self) -> Option<Reply> {
+        self.classic_or_meta().ok()
+    }
+
+    /// The classic answer's kind, or the meta answer this response wraps.
+    pub(crate) fn classic_or_meta(&self) -> Result<Reply, &meta::Response<'a>> {
+        Ok(match self {
+            Response::Value { .. } => Reply::Value,
+            Response::End => Reply::End,
+            Response::Stored => Reply::Stored,
+            Response::NotStored => Reply::NotStored,
+            Response::Exists => Reply::Exists,
+            Response::NotFound => Reply::NotFound,
+            Response::Deleted => Reply::Deleted,
+            Response::Touched => Reply::Touched,
+            Response::Ok => Reply::Ok,
+            Response::Reset => Reply::Reset,
+            Response::Error => Reply::Error,
+            Response::ClientError(_) => Reply::ClientError,
+            Response::ServerError(_) => Reply::ServerError,
+            Response::Stat { .. } => Reply::Stat,
+            Response::Number(_) => Reply::Number,
+            Response::Version(_) => Reply::Version,
+            Response::Meta(m) => return Err(m),
+        })
     }
 
     /// Whether this answer closes what it answers (`VALUE` and `STAT` lines do not; the `END`
     /// after them does).
     pub fn is_final(&self) -> bool {
-        !matches!(self, Response::Value { .. } | Response::Stat { .. })
+        self.reply().is_none_or(Reply::is_final)
     }
 
-    /// Whether the answer reports a failure (`ERROR`, `CLIENT_ERROR`, `SERVER_ERROR`, meta
-    /// `ME`… are errors; misses like `NOT_FOUND` are not).
+    /// Whether the answer reports a failure (`ERROR`, `CLIENT_ERROR`, `SERVER_ERROR`; misses
+    /// like `NOT_FOUND` are not, nor is any meta answer).
     pub fn is_error(&self) -> bool {
-        matches!(
-            self,
-            Response::Error | Response::ClientError(_) | Response::ServerError(_)
-        )
+        self.reply().is_some_and(Reply::is_error)
     }
 
     /// Appends the wire form to `out`.

@@ -227,22 +227,23 @@ fn malformed_input_says_what_to_skip() {
 
 #[test]
 fn key_and_line_limits() {
-    let key250 = "k".repeat(250);
-    let key251 = "k".repeat(251);
-    let ok = format!("get {key250}\r\n");
+    use crate::limits::{KEY_MAX_LEN, LINE_MAX_LEN};
+    let longest = "k".repeat(KEY_MAX_LEN);
+    let too_long = "k".repeat(KEY_MAX_LEN + 1);
+    let ok = format!("get {longest}\r\n");
     assert!(Request::parse(ok.as_bytes(), &limits()).is_ok());
-    let long = format!("get {key251}\r\n");
+    let long = format!("get {too_long}\r\n");
     assert_eq!(
         Request::parse(long.as_bytes(), &limits()).unwrap_err().kind,
         ErrorKind::KeyTooLong
     );
-    let endless = vec![b'a'; 3000];
+    let endless = vec![b'a'; LINE_MAX_LEN + 1000];
     let e = Request::parse(&endless, &limits()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::LineTooLong);
     assert!(e.skip > 0);
     // Just under the limit without a newline: still waiting.
     assert_eq!(
-        Request::parse(&endless[..2048], &limits()),
+        Request::parse(&endless[..LINE_MAX_LEN], &limits()),
         Ok(Parsed::Incomplete { needed: None })
     );
 }

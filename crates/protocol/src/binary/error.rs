@@ -1,7 +1,7 @@
 //! Errors of the binary-protocol layer.
 
 /// Why bytes are not a valid binary-protocol message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// Fewer bytes than the header or the declared body needs.
     #[error("truncated message: {required} bytes required, {actual} present")]

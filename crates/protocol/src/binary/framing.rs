@@ -8,9 +8,10 @@ use bytes::{Buf, Bytes, BytesMut};
 use super::{Error, Packet, ReadError, HEADER_LEN};
 
 /// Default limit on a message body: memcached's largest configurable item (1 GiB) is far more
-/// than anyone sends; 64 MiB covers every realistic item and keeps a lying header from making
-/// a reader wait for or reserve gigabytes.
-pub const DEFAULT_MAX_BODY_LEN: u32 = 64 * 1024 * 1024;
+/// than anyone sends; [`CAPTURED_VALUE_MAX`](crate::limits::CAPTURED_VALUE_MAX) (64 MiB) covers
+/// every realistic item and keeps a lying header from making a reader wait for or reserve
+/// gigabytes.
+pub const DEFAULT_MAX_BODY_LEN: u32 = crate::limits::CAPTURED_VALUE_MAX as u32;
 
 /// What [`check`] found at the front of a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,6 +33,7 @@ mod message;
 mod opcode;
 mod packet;
 mod status;
+mod table;
 
 #[cfg(feature = "codec")]
 pub use codec::{BinaryCodec, CodecError};

@@ -1,61 +1,14 @@
 //! Command opcodes of the binary protocol, as listed in memcached's `protocol_binary.h`.
 
-macro_rules! opcodes {
-    ($( $(#[$doc:meta])* $variant:ident = $value:literal, $name:literal; )*) => {
-        /// A binary-protocol command (header byte 1).
-        ///
-        /// Every opcode of memcached's `protocol_binary.h` has a variant; anything else is kept as
-        /// [`Opcode::Unknown`], never rejected.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Opcode {
-            $( $(#[$doc])* $variant, )*
-            /// An opcode memshark does not know.
-            Unknown(u8),
-        }
+use super::table::code_table;
 
-        impl From<u8> for Opcode {
-            fn from(value: u8) -> Self {
-                match value {
-                    $( $value => Opcode::$variant, )*
-                    other => Opcode::Unknown(other),
-                }
-            }
-        }
-
-        impl From<Opcode> for u8 {
-            fn from(value: Opcode) -> Self {
-                match value {
-                    $( Opcode::$variant => $value, )*
-                    Opcode::Unknown(other) => other,
-                }
-            }
-        }
-
-        impl Opcode {
-            /// Every known opcode, in numeric order.
-            pub const ALL: &'static [Opcode] = &[ $( Opcode::$variant, )* ];
-
-            /// The lower-case name used in `memshark dump` (`get`, `getkq`, `sasl_auth`, …);
-            /// `unknown` for an unknown opcode.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $( Opcode::$variant => $name, )*
-                    Opcode::Unknown(_) => "unknown",
-                }
-            }
-
-            /// Looks an opcode up by its lower-case [`name`](Self::name).
-            pub fn from_name(name: &str) -> Option<Opcode> {
-                match name {
-                    $( $name => Some(Opcode::$variant), )*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-opcodes! {
+code_table! {
+    /// A binary-protocol command (header byte 1).
+    ///
+    /// Every opcode of memcached's `protocol_binary.h` has a variant; anything else is kept as
+    /// [`Opcode::Unknown`], never rejected. Names are lower case (`get`, `getkq`, `sasl_auth`);
+    /// unknown opcodes are all `unknown`.
+    pub enum Opcode: u8, unknown "unknown";
     /// 0x00: get a value.
     Get = 0x00, "get";
     /// 0x01: store unconditionally.
@@ -220,11 +173,6 @@ impl Opcode {
             .copied()
             .find(|q| q.is_quiet() && q.to_loud() == self)
             .or(if self.is_quiet() { Some(self) } else { None })
-    }
-
-    /// Whether the opcode is one memcached's `protocol_binary.h` names.
-    pub fn is_known(self) -> bool {
-        !matches!(self, Opcode::Unknown(_))
     }
 
     /// Whether the response echoes the key (GETK, GETKQ, GATK, GATKQ).

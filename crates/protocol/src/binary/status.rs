@@ -1,67 +1,14 @@
 //! Response status codes (header bytes 6–7 of a response).
 
-macro_rules! statuses {
-    ($( $(#[$doc:meta])* $variant:ident = $value:literal, $name:literal, $message:literal; )*) => {
-        /// The status of a binary-protocol response.
-        ///
-        /// Every status of memcached's `protocol_binary.h` has a variant; any other value is kept
-        /// as [`Status::Unknown`].
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Status {
-            $( $(#[$doc])* $variant, )*
-            /// A status memshark does not know.
-            Unknown(u16),
-        }
+use super::table::code_table;
 
-        impl From<u16> for Status {
-            fn from(value: u16) -> Self {
-                match value {
-                    $( $value => Status::$variant, )*
-                    other => Status::Unknown(other),
-                }
-            }
-        }
-
-        impl From<Status> for u16 {
-            fn from(value: Status) -> Self {
-                match value {
-                    $( Status::$variant => $value, )*
-                    Status::Unknown(other) => other,
-                }
-            }
-        }
-
-        impl Status {
-            /// Every known status, in numeric order.
-            pub const ALL: &'static [Status] = &[ $( Status::$variant, )* ];
-
-            /// memcached's name for the status (`SUCCESS`, `KEY_ENOENT`, `E2BIG`, …);
-            /// `UNKNOWN` for an unknown value.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $( Status::$variant => $name, )*
-                    Status::Unknown(_) => "UNKNOWN",
-                }
-            }
-
-            /// The text memcached 1.6 sends as the body of an error response with this status
-            /// (empty for success).
-            pub fn message(self) -> &'static str {
-                match self {
-                    $( Status::$variant => $message, )*
-                    Status::Unknown(_) => "Unknown error",
-                }
-            }
-
-            /// Looks a status up by its [`name`](Self::name), ignoring case.
-            pub fn from_name(name: &str) -> Option<Status> {
-                Status::ALL.iter().copied().find(|s| s.name().eq_ignore_ascii_case(name))
-            }
-        }
-    };
-}
-
-statuses! {
+code_table! {
+    /// The status of a binary-protocol response (header bytes 6–7).
+    ///
+    /// Every status of memcached's `protocol_binary.h` has a variant; any other value is kept
+    /// as [`Status::Unknown`]. Names are memcached's (`SUCCESS`, `KEY_ENOENT`, `E2BIG`);
+    /// unknown values are all `UNKNOWN`. The third column is [`Status::message`].
+    pub enum Status: u16, unknown "UNKNOWN";
     /// 0x0000: the command succeeded.
     NoError = 0x0000, "SUCCESS", "";
     /// 0x0001: no item with that key.
@@ -101,6 +48,12 @@ statuses! {
 }
 
 impl Status {
+    /// The text memcached 1.6 sends as the body of an error response with this status
+    /// (empty for success).
+    pub fn message(self) -> &'static str {
+        self.column().unwrap_or("Unknown error")
+    }
+
     /// Whether the status is `SUCCESS`.
     pub fn is_success(self) -> bool {
         self == Status::NoError

@@ -27,9 +27,7 @@ impl<'a> Flags<'a> {
 
     /// Each flag letter with its token (empty when the flag has none).
     pub fn iter(&self) -> impl Iterator<Item = (u8, &'a [u8])> + 'a {
-        self.0
-            .split(|&b| b == b' ')
-            .filter_map(|t| t.split_first().map(|(&f, tok)| (f, tok)))
+        crate::text::tokens(self.0).filter_map(|t| t.split_first().map(|(&f, tok)| (f, tok)))
     }
 
     /// The token of flag `letter`, if present.
@@ -59,11 +57,42 @@ impl<'a> Flags<'a> {
 
     /// The first flag token that is not `[A-Za-z]` followed by printable bytes, if any.
     pub(crate) fn first_invalid(&self) -> Option<usize> {
-        self.0
-            .split(|&b| b == b' ')
-            .filter(|t| !t.is_empty())
+        crate::text::tokens(self.0)
             .position(|t| !t[0].is_ascii_alphabetic() || t.iter().any(|b| !b.is_ascii_graphic()))
     }
+}
+
+/// What a meta flag letter asks for or returns (`v`: return value, `T`: update TTL, …);
+/// `None` for a letter memcached does not define.
+pub fn flag_meaning(letter: u8) -> Option<&'static str> {
+    Some(match letter {
+        b'b' => "key is base64",
+        b'c' => "return CAS",
+        b'f' => "return client flags",
+        b'h' => "return whether hit before",
+        b'k' => "return key",
+        b'l' => "return seconds since last access",
+        b'O' => "opaque",
+        b'q' => "quiet: no answer on the common case",
+        b's' => "return item size",
+        b't' => "return TTL remaining",
+        b'u' => "don't bump in the LRU",
+        b'v' => "return value",
+        b'E' => "use this CAS value",
+        b'N' => "vivify on miss, TTL",
+        b'R' => "win recache if TTL below",
+        b'T' => "update TTL",
+        b'C' => "compare CAS",
+        b'F' => "client flags",
+        b'I' => "invalidate",
+        b'M' => "mode",
+        b'D' => "delta",
+        b'J' => "initial value",
+        b'W' => "win: you should recache",
+        b'X' => "stale",
+        b'Z' => "already won",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! The meta commands of the text protocol (memcached ≥ 1.6): `mg`, `ms`, `md`, `ma`, `mn`,
 //! `me`, and their answers `HD`, `VA`, `EN`, `NF`, `NS`, `EX`, `MN`, `ME`.
 //!
-//! Meta commands share the text protocol's connection and framing, so they are parsed by
-//! [`ascii::Request::parse`](crate::ascii::Request::parse) and
-//! [`ascii::Response::parse`](crate::ascii::Response::parse), which hand meta lines to
-//! this module. Flags are single letters with optional tokens (`v`, `t`, `T30`, `O123`, `q`, `b`,
+//! Meta commands share the classic text protocol's connection and the line handling of
+//! [`crate::text`]; the classic parsers
+//! ([`ascii::Request::parse`](crate::ascii::Request::parse),
+//! [`ascii::Response::parse`](crate::ascii::Response::parse)) hand meta lines to this module,
+//! which itself knows nothing of the classic commands. Flags are single letters with optional tokens (`v`, `t`, `T30`, `O123`, `q`, `b`,
 //! `MI`, `D5`, …), kept as the raw section of the line and read through [`Flags`].
 //!
 //! ```
@@ -22,6 +23,6 @@ mod flags;
 mod request;
 mod response;
 
-pub use flags::Flags;
+pub use flags::{flag_meaning, Flags};
 pub use request::{Command, Request};
 pub use response::{Response, ResponseCode};

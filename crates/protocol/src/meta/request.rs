@@ -5,10 +5,10 @@ use std::borrow::Cow;
 use base64::Engine;
 use bytes::BufMut;
 
-use super::Flags;
-use crate::ascii::line::{
-    bad, parse_u64, section_from, tokens, with_optional_block, ErrorKind, Line, ParseError,
-    ParseLimits, Parsed,
+use super::{Flags, ResponseCode};
+use crate::text::{
+    bad, parse_u64, section_from, tokens, with_optional_block, Arg, ErrorKind, Grammar, Line,
+    ParseError, ParseLimits, Parsed,
 };
 
 /// Which meta command.
@@ -29,6 +29,16 @@ pub enum Command {
 }
 
 impl Command {
+    /// Every meta command.
+    pub const ALL: [Command; 6] = [
+        Command::Get,
+        Command::Set,
+        Command::Delete,
+        Command::Arithmetic,
+        Command::Noop,
+        Command::Debug,
+    ];
+
     /// The command word.
     pub fn name(self) -> &'static str {
         match self {
@@ -41,7 +51,50 @@ impl Command {
         }
     }
 
-    fn from_word(w: &[u8]) -> Option<Command> {
+    /// Whether the command looks a key up (`mg`).
+    pub fn is_lookup(self) -> bool {
+        self == Command::Get
+    }
+
+    /// The arguments after the command word: the key (none for `mn`), `ms`'s data length,
+    /// then flags.
+    pub fn grammar(self) -> Grammar {
+        match self {
+            Command::Set => Grammar::new(&[Arg::Key, Arg::DataLen], Arg::MetaFlag),
+            Command::Noop => Grammar::new(&[], Arg::MetaFlag),
+            _ => Grammar::new(&[Arg::Key], Arg::MetaFlag),
+        }
+    }
+
+    /// Whether the command can be answered with `code` at all (`mg` never says `NF`, `md`
+    /// never says `VA`).
+    pub fn can_answer(self, code: ResponseCode) -> bool {
+        use ResponseCode::*;
+        match self {
+            Command::Get => matches!(code, Va | Hd | En),
+            Command::Set => matches!(code, Hd | Ns | Ex | Nf),
+            Command::Delete => matches!(code, Hd | Nf | Ex),
+            Command::Arithmetic => matches!(code, Hd | Va | Nf | Ns | Ex),
+            Command::Noop => code == Mn,
+            Command::Debug => matches!(code, Me | En),
+        }
+    }
+
+    /// Whether quiet mode (`q`) suppresses the answer `code` to this command: `mg`'s `EN`,
+    /// `ms`'s `HD`, `md`'s and `ma`'s `HD` and `NF`.
+    pub fn quiet_suppresses(self, code: ResponseCode) -> bool {
+        use ResponseCode::*;
+        matches!(
+            (self, code),
+            (Command::Get, En)
+                | (Command::Set, Hd)
+                | (Command::Delete, Hd | Nf)
+                | (Command::Arithmetic, Hd | Nf)
+        )
+    }
+
+    /// The command a word names, as it appears on the wire.
+    pub fn from_word(w: &[u8]) -> Option<Command> {
         Some(match w {
             b"mg" => Command::Get,
             b"ms" => Command::Set,

@@ -3,9 +3,10 @@
 use bytes::BufMut;
 
 use super::Flags;
-use crate::ascii::line::{
-    bad, parse_u64, section_from, tokens, with_optional_block, ErrorKind, Line, ParseError,
-    ParseLimits, Parsed,
+use crate::binary::Status;
+use crate::text::{
+    bad, parse_u64, section_from, tokens, with_optional_block, Arg, ErrorKind, Grammar, Line,
+    ParseError, ParseLimits, Parsed,
 };
 
 /// The two-letter code that opens a meta answer.
@@ -30,6 +31,18 @@ pub enum ResponseCode {
 }
 
 impl ResponseCode {
+    /// Every code.
+    pub const ALL: [ResponseCode; 8] = [
+        ResponseCode::Hd,
+        ResponseCode::Va,
+        ResponseCode::En,
+        ResponseCode::Nf,
+        ResponseCode::Ns,
+        ResponseCode::Ex,
+        ResponseCode::Mn,
+        ResponseCode::Me,
+    ];
+
     /// The code as it appears on the wire.
     pub fn word(self) -> &'static str {
         match self {
@@ -44,7 +57,47 @@ impl ResponseCode {
         }
     }
 
-    fn from_word(w: &[u8]) -> Option<ResponseCode> {
+    /// Whether the code says the key is not there (`EN`, `NF`).
+    pub fn is_miss(self) -> bool {
+        matches!(self, ResponseCode::En | ResponseCode::Nf)
+    }
+
+    /// Whether the code is a lookup's hit (`VA`, or `HD` for an `mg` without `v`).
+    pub fn is_hit(self) -> bool {
+        matches!(self, ResponseCode::Va | ResponseCode::Hd)
+    }
+
+    /// Whether the code reports a failure: none does (memcached answers a bad meta command
+    /// with the classic `CLIENT_ERROR`).
+    pub fn is_error(self) -> bool {
+        false
+    }
+
+    /// The binary status the code stands for: success for `HD`, `VA`, `MN`, `ME`, `KEY_ENOENT`
+    /// for `EN` and `NF`, `KEY_EEXISTS` for `EX`, `NOT_STORED` for `NS`.
+    pub fn status(self) -> Status {
+        match self {
+            ResponseCode::Hd | ResponseCode::Va | ResponseCode::Mn | ResponseCode::Me => {
+                Status::NoError
+            }
+            ResponseCode::En | ResponseCode::Nf => Status::KeyNotFound,
+            ResponseCode::Ex => Status::KeyExists,
+            ResponseCode::Ns => Status::ItemNotStored,
+        }
+    }
+
+    /// The arguments after the code: `VA`'s data length, then flags (`MN` and `ME` carry no
+    /// flags).
+    pub fn grammar(self) -> Grammar {
+        match self {
+            ResponseCode::Va => Grammar::new(&[Arg::DataLen], Arg::MetaFlag),
+            ResponseCode::Mn | ResponseCode::Me => Grammar::UNKNOWN,
+            _ => Grammar::new(&[], Arg::MetaFlag),
+        }
+    }
+
+    /// The code a word names, as it appears on the wire.
+    pub fn from_word(w: &[u8]) -> Option<ResponseCode> {
         Some(match w {
             b"HD" => ResponseCode::Hd,
             b"VA" => ResponseCode::Va,

@@ -3,7 +3,7 @@
 //! * [`reader`]: pcap/pcapng (and gzipped) files, streamed frame by frame;
 //! * [`link`]: link, IP and TCP/UDP headers of a frame;
 //! * [`reassembly`]: TCP reassembly per connection and direction, with gaps reported and memory
-//!   bounded;
+//!   bounded; each event carries its [`Origin`] (connection, ends, direction, frame, time);
 //! * `live` (cargo feature `live`): capture from an interface through libpcap;
 //! * [`writer`]: synthetic pcap files from per-direction byte chunks (Ethernet + IP + TCP with
 //!   valid checksums), for the proxy's recordings and for test fixtures.
@@ -11,6 +11,7 @@
 pub mod link;
 #[cfg(feature = "live")]
 pub mod live;
+mod origin;
 mod private_file;
 pub mod reader;
 pub mod reassembly;
@@ -62,6 +63,7 @@ pub struct LiveStats {
 }
 
 pub use link::{decode, Segment, Transport};
+pub use origin::Origin;
 pub use private_file::create_private;
 pub use reader::{CaptureReader, Frame, ReadError};
 pub use reassembly::{Direction, Reassembler, ReassemblyConfig, StreamEvent, StreamEventKind};

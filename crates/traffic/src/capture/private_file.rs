@@ -42,7 +42,11 @@ mod tests {
         assert_eq!(std::fs::read(&path).expect("read"), b"");
         let fresh = dir.path().join("fresh.pcap");
         drop(super::create_private(&fresh).expect("create"));
-        let mode = std::fs::metadata(&fresh).expect("stat").permissions().mode() & 0o777;
+        let mode = std::fs::metadata(&fresh)
+            .expect("stat")
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600);
     }
 }

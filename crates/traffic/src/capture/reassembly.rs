@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 
 use super::link::{Segment, Transport};
-use super::Timestamp;
+use super::{Origin, Timestamp};
 use rustc_hash::FxHashMap;
 
 /// Which way bytes flow on a connection.
@@ -53,18 +53,8 @@ pub enum StreamEventKind {
 /// An event on one direction of one connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamEvent {
-    /// Connection id, unique within a reassembler.
-    pub conn: u64,
-    /// The client's address.
-    pub client: SocketAddr,
-    /// The server's address.
-    pub server: SocketAddr,
-    /// Which direction.
-    pub dir: Direction,
-    /// Frame number holding the first byte.
-    pub frame: u64,
-    /// That frame's time.
-    pub ts: Timestamp,
+    /// Where and when: connection, ends, direction, and the frame and time of the first byte.
+    pub origin: Origin,
     /// What happened.
     pub kind: StreamEventKind,
 }
@@ -249,12 +239,7 @@ impl Reassembler {
                     (seg.dst, Direction::ToClient)
                 };
                 sink(StreamEvent {
-                    conn: 0,
-                    client,
-                    server,
-                    dir,
-                    frame,
-                    ts,
+                    origin: Origin::new(0, client, server, dir).at(frame, ts),
                     kind: StreamEventKind::Datagram(Bytes::copy_from_slice(seg.payload)),
                 });
                 return;
@@ -297,12 +282,7 @@ impl Reassembler {
         let (id, client, server) = (conn.id, conn.client, conn.server);
         let emit = |sink: &mut dyn FnMut(StreamEvent), frame, ts, kind| {
             sink(StreamEvent {
-                conn: id,
-                client,
-                server,
-                dir,
-                frame,
-                ts,
+                origin: Origin::new(id, client, server, dir).at(frame, ts),
                 kind,
             })
         };
@@ -416,12 +396,7 @@ impl Reassembler {
             let (id, client, server) = (conn.id, conn.client, conn.server);
             let mut emit = |f, t, kind| {
                 sink(StreamEvent {
-                    conn: id,
-                    client,
-                    server,
-                    dir,
-                    frame: f,
-                    ts: t,
+                    origin: Origin::new(id, client, server, dir).at(f, t),
                     kind,
                 })
             };

@@ -3,13 +3,15 @@
 use bytes::{Bytes, BytesMut};
 
 use super::message::{Message, Proto};
+use super::problem::{Malformed, Problem};
 use crate::capture::Direction;
 use memshark_protocol::ascii::{self, ParseLimits, Parsed};
 use memshark_protocol::binary::{self, Extras, FrameCheck, Packet};
 use memshark_protocol::meta;
+use memshark_protocol::op::Op;
 
 /// Largest binary body accepted before a header is called malformed.
-pub const MAX_BODY: u32 = 64 * 1024 * 1024;
+pub const MAX_BODY: u32 = binary::DEFAULT_MAX_BODY_LEN;
 
 /// What the front of a buffer held.
 pub enum Step {
@@ -33,8 +35,7 @@ pub fn binary(buf: &Bytes, template: &Message) -> Step {
             let p = Packet::new_unchecked(&raw[..]);
             let mut m = template.clone();
             let op = p.opcode();
-            m.op = op.name();
-            m.opcode = Some(u8::from(op));
+            m.op = Some(Op::Binary(op));
             m.key = sub(&raw, p.key());
             m.opaque = Some(p.opaque());
             m.cas = Some(p.cas());
@@ -42,8 +43,7 @@ pub fn binary(buf: &Bytes, template: &Message) -> Step {
             m.value_len = Some(p.value().len() as u64);
             m.quiet = op.is_quiet();
             if p.magic().is_response() {
-                m.status = Some(p.vbucket_or_status());
-                m.status_name = Some(p.status().name());
+                m.status = Some(p.status());
             }
             match p.typed_extras() {
                 Extras::Store(s) => {
@@ -55,21 +55,11 @@ pub fn binary(buf: &Bytes, template: &Message) -> Step {
                 Extras::Counter(c) => m.exptime = Some(i64::from(c.exptime)),
                 _ => {}
             }
-            let expected_request = template.dir == Direction::ToServer;
+            let expected_request = template.origin.dir == Direction::ToServer;
             if p.magic().is_request() != expected_request {
-                m.error = Some(format!(
-                    "{} magic in the {} direction",
-                    if p.magic().is_request() {
-                        "request"
-                    } else {
-                        "response"
-                    },
-                    if expected_request {
-                        "client-to-server"
-                    } else {
-                        "server-to-client"
-                    }
-                ));
+                m.problem = Some(Problem::WrongDirection {
+                    request: p.magic().is_request(),
+                });
             }
             m.raw = raw;
             Step::Message(Box::new(m), len)
@@ -78,10 +68,10 @@ pub fn binary(buf: &Bytes, template: &Message) -> Step {
         Err(e) => {
             let skip = binary::find_next_header(buf, MAX_BODY);
             let mut m = template.clone();
-            m.op = "malformed";
-            m.error = Some(format!(
-                "malformed binary header ({e}); skipped {skip} bytes"
-            ));
+            m.problem = Some(Problem::Malformed(Malformed::BinaryHeader {
+                error: e,
+                skipped: skip,
+            }));
             m.raw = buf.slice(..skip);
             Step::Malformed(Box::new(m), skip)
         }
@@ -114,11 +104,11 @@ fn meta_fields(m: &mut Message, flags: meta::Flags<'_>) {
 /// Decodes a text or meta message.
 pub fn text(buf: &Bytes, template: &Message, limits: &ParseLimits) -> Step {
     let mut m = template.clone();
-    let parsed = if template.dir == Direction::ToServer {
+    let parsed = if template.origin.dir == Direction::ToServer {
         match ascii::Request::parse(buf, limits) {
             Ok(Parsed::Complete { message, len }) => {
                 let raw = buf.slice(..len);
-                m.op = message.command_name();
+                m.op = Some(Op::from(&message));
                 m.key = message.key().and_then(|k| sub(&raw, k));
                 m.quiet = message.is_noreply();
                 match &message {
@@ -157,7 +147,7 @@ pub fn text(buf: &Bytes, template: &Message, limits: &ParseLimits) -> Step {
         match ascii::Response::parse(buf, limits) {
             Ok(Parsed::Complete { message, len }) => {
                 let raw = buf.slice(..len);
-                m.op = message.word();
+                m.op = Some(Op::from(&message));
                 match &message {
                     ascii::Response::Value {
                         key,
@@ -191,11 +181,10 @@ pub fn text(buf: &Bytes, template: &Message, limits: &ParseLimits) -> Step {
         }
         Err(e) => {
             let skip = e.skip.min(buf.len()).max(1);
-            m.op = "malformed";
-            m.error = Some(format!(
-                "malformed text message ({}); skipped {skip} bytes",
-                e.kind.reply()
-            ));
+            m.problem = Some(Problem::Malformed(Malformed::Text {
+                kind: e.kind,
+                skipped: skip,
+            }));
             m.raw = buf.slice(..skip);
             Step::Malformed(Box::new(m), skip)
         }

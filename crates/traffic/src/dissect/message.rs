@@ -4,29 +4,12 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use crate::capture::{Direction, Timestamp};
+use super::Problem;
+use crate::capture::{Direction, Origin};
+use memshark_protocol::binary::{Opcode, Status};
+use memshark_protocol::op::{Op, Outcome};
 
-/// Which protocol a message speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Proto {
-    /// Binary protocol.
-    Binary,
-    /// Classic text protocol.
-    Ascii,
-    /// Meta commands.
-    Meta,
-}
-
-impl Proto {
-    /// `binary`, `ascii` or `meta`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Proto::Binary => "binary",
-            Proto::Ascii => "ascii",
-            Proto::Meta => "meta",
-        }
-    }
-}
+pub use memshark_protocol::op::Proto;
 
 /// Request or response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,34 +34,20 @@ impl Kind {
 /// memory (no copies).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    /// Connection id (0 for UDP).
-    pub conn: u64,
-    /// Client address.
-    pub client: SocketAddr,
-    /// Server address.
-    pub server: SocketAddr,
-    /// Direction.
-    pub dir: Direction,
-    /// Frame holding the first byte.
-    pub frame: u64,
-    /// That frame's time.
-    pub ts: Timestamp,
-    /// Protocol.
+    /// Where and when: connection, ends, direction, frame and time of the first byte.
+    pub origin: Origin,
+    /// Protocol (for bytes that are no message: the connection's).
     pub proto: Proto,
-    /// Request or response.
-    pub kind: Kind,
-    /// Operation: binary opcode name, text/meta command word, or text answer word.
-    pub op: &'static str,
-    /// Binary opcode.
-    pub opcode: Option<u8>,
+    /// What the message is: a binary opcode, a text command or answer word, a meta command
+    /// or code. `None` for bytes that could not be decoded (see [`Problem::op_word`]).
+    pub op: Option<Op>,
+    /// A binary response's status (for text and meta answers, [`Message::outcome`] reads
+    /// the answer word).
+    pub status: Option<Status>,
     /// The key (the first, for multi-key gets).
     pub key: Option<Bytes>,
     /// Every key of a multi-key text get (empty otherwise).
     pub keys: Vec<Bytes>,
-    /// Binary status.
-    pub status: Option<u16>,
-    /// Binary status name.
-    pub status_name: Option<&'static str>,
     /// Binary opaque, or a numeric meta `O` token.
     pub opaque: Option<u32>,
     /// CAS.
@@ -96,45 +65,28 @@ pub struct Message {
     /// For responses paired with their request: first byte of response − first byte of request.
     pub latency_ns: Option<u64>,
     /// The request this response answers: its op.
-    pub request_op: Option<&'static str>,
+    pub request_op: Option<Op>,
     /// Transaction number: every request gets the next one from its dissector (0, 1, 2, …);
     /// a response paired with a request carries that request's number. `None` for unpaired
     /// responses, gaps and malformed bytes.
     pub txn: Option<u64>,
     /// Set when the message is malformed or the stream had a gap here.
-    pub error: Option<String>,
+    pub problem: Option<Problem>,
     /// The message's bytes as seen.
     pub raw: Bytes,
 }
 
 impl Message {
-    /// A message of connection `conn` with nothing decoded yet (op `unknown`): what the
-    /// decoders start from, and a base for hand-made messages in tests.
-    pub fn new(
-        conn: u64,
-        client: SocketAddr,
-        server: SocketAddr,
-        dir: Direction,
-        proto: Proto,
-    ) -> Message {
+    /// A message from `origin` with nothing decoded yet (no op): what the decoders start
+    /// from, and a base for hand-made messages in tests.
+    pub fn new(origin: Origin, proto: Proto) -> Message {
         Message {
-            conn,
-            client,
-            server,
-            dir,
-            frame: 0,
-            ts: Timestamp::default(),
+            origin,
             proto,
-            kind: match dir {
-                Direction::ToServer => Kind::Request,
-                Direction::ToClient => Kind::Response,
-            },
-            op: "unknown",
-            opcode: None,
+            op: None,
+            status: None,
             key: None,
             keys: Vec::new(),
-            status: None,
-            status_name: None,
             opaque: None,
             cas: None,
             flags: None,
@@ -145,38 +97,85 @@ impl Message {
             latency_ns: None,
             request_op: None,
             txn: None,
-            error: None,
+            problem: None,
             raw: Bytes::new(),
+        }
+    }
+
+    /// The same message with op `op` (and its protocol).
+    pub fn with_op(self, op: impl Into<Op>) -> Message {
+        let op = op.into();
+        Message {
+            proto: op.proto(),
+            op: Some(op),
+            ..self
+        }
+    }
+
+    /// Request (client to server) or response.
+    pub fn kind(&self) -> Kind {
+        match self.origin.dir {
+            Direction::ToServer => Kind::Request,
+            Direction::ToClient => Kind::Response,
+        }
+    }
+
+    /// The op as `dump` prints it: the op's name, else the problem's word (`gap`,
+    /// `truncated`, `malformed`), else `unknown`.
+    pub fn op_name(&self) -> &'static str {
+        match (self.op, self.problem.and_then(Problem::op_word)) {
+            (Some(op), _) => op.name(),
+            (None, Some(word)) => word,
+            (None, None) => "unknown",
+        }
+    }
+
+    /// The op of the request this response answers, as [`op_name`](Self::op_name) printed
+    /// it: the request's op, or `malformed` for a response paired with bytes that were no
+    /// request (memcached answers those with `ERROR` or `CLIENT_ERROR`). `None` for requests
+    /// and unpaired responses.
+    pub fn request_op_name(&self) -> Option<&'static str> {
+        match (self.request_op, self.txn) {
+            (Some(op), _) => Some(op.name()),
+            // Paired (it has its request's number) with a request that had no op: only
+            // malformed requests are paired (gaps and cut-off tails are nobody's).
+            (None, Some(_)) if self.kind() == Kind::Response => Some(Problem::MALFORMED_OP),
+            _ => None,
+        }
+    }
+
+    /// The binary opcode, for a binary message.
+    pub fn opcode(&self) -> Option<Opcode> {
+        self.op.and_then(Op::opcode)
+    }
+
+    /// What an answer says: a binary status, a text answer word, a meta code.
+    pub fn outcome(&self) -> Option<Outcome> {
+        match self.status {
+            Some(s) => Some(Outcome::Binary(s)),
+            None => self.op.and_then(Op::outcome),
         }
     }
 
     /// Sender.
     pub fn src(&self) -> SocketAddr {
-        match self.dir {
-            Direction::ToServer => self.client,
-            Direction::ToClient => self.server,
-        }
+        self.origin.src()
     }
 
     /// Receiver.
     pub fn dst(&self) -> SocketAddr {
-        match self.dir {
-            Direction::ToServer => self.server,
-            Direction::ToClient => self.client,
-        }
+        self.origin.dst()
     }
 
-    /// Whether the answer is a miss (binary KEY_ENOENT, text `END` without values, `NOT_FOUND`,
-    /// meta `EN`/`NF`).
+    /// Whether the answer is a miss ([`Outcome::is_miss`]: binary KEY_ENOENT, text
+    /// `NOT_FOUND`, meta `EN`/`NF`; a text get's `END` alone is not).
     pub fn is_miss(&self) -> bool {
-        self.status == Some(1) || matches!(self.op, "NOT_FOUND" | "EN" | "NF")
+        self.outcome().is_some_and(Outcome::is_miss)
     }
 
-    /// Whether the answer is an error (a binary status other than success and miss, text
-    /// `ERROR`/`CLIENT_ERROR`/`SERVER_ERROR`) or the message is malformed.
+    /// Whether the message is flagged, or its answer is an error ([`Outcome::is_error`]: a
+    /// binary status other than success and miss, text `ERROR`/`CLIENT_ERROR`/`SERVER_ERROR`).
     pub fn is_error(&self) -> bool {
-        self.error.is_some()
-            || matches!(self.status, Some(s) if s != 0 && s != 1)
-            || matches!(self.op, "ERROR" | "CLIENT_ERROR" | "SERVER_ERROR")
+        self.problem.is_some() || self.outcome().is_some_and(Outcome::is_error)
     }
 }

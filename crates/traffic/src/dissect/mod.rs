@@ -12,23 +12,28 @@
 //!   closes it; `noreply` requests expect nothing; meta quiet (`q`) requests are settled by the
 //!   next answer that is not theirs (`mn`'s `MN` at the latest).
 //!
-//! After a gap or garbage the message is flagged (`error`) and decoding resyncs at the next
-//! plausible header (binary: known magic and opcode, sane lengths) or line. A gap that falls
+//! After a gap or garbage the message is flagged with its [`Problem`] and decoding resyncs at
+//! the next plausible header (binary: known magic and opcode, sane lengths) or line. A gap that falls
 //! inside a binary value of known length keeps the stream in sync. Unpaired requests and
 //! responses are counted in [`DissectStats`], never dropped.
 
 mod decode;
 mod message;
+mod problem;
 
 use std::collections::VecDeque;
 
 use bytes::{Buf, Bytes, BytesMut};
 
 pub use message::{Kind, Message, Proto};
+pub use problem::{Malformed, Problem};
 
-use crate::capture::{Direction, StreamEvent, StreamEventKind, Timestamp};
+use crate::capture::{Direction, Origin, StreamEvent, StreamEventKind, Timestamp};
 use decode::Step;
 use memshark_protocol::ascii::ParseLimits;
+use memshark_protocol::binary::{Opcode, Status};
+use memshark_protocol::meta::ResponseCode;
+use memshark_protocol::op::{MetaOp, Op};
 use rustc_hash::FxHashMap;
 
 /// Counters of what the dissector saw.
@@ -84,12 +89,11 @@ struct Pending {
     /// quiet multi-gets that all use one opaque still pair each hit with its own request.
     key_hash: Option<u64>,
     opaque: Option<u32>,
-    op: &'static str,
+    op: Option<Op>,
     ts: Timestamp,
     quiet: bool,
-    /// STAT and text gets: answers keep coming until a terminator.
+    /// Answers keep coming until a terminator (see `answered_in_series`).
     multi: bool,
-    noop: bool,
 }
 
 #[derive(Debug)]
@@ -134,6 +138,7 @@ impl Dissector {
     /// Feeds one stream event; messages go to `sink` as they complete.
     pub fn push(&mut self, mut ev: StreamEvent, sink: &mut impl FnMut(Message)) {
         let kind = std::mem::replace(&mut ev.kind, StreamEventKind::Gap(0));
+        let ev = ev.origin;
         match kind {
             StreamEventKind::Datagram(d) => self.datagram(&ev, d, sink),
             StreamEventKind::Data(data) => {
@@ -203,27 +208,22 @@ impl Dissector {
                 let remaining = (wire == Some(Wire::Binary))
                     .then(|| decode::binary_remaining(&side.buf))
                     .flatten();
-                let mut m = Message::new(ev.conn, ev.client, ev.server, ev.dir, Proto::Binary);
-                if wire == Some(Wire::Text) {
-                    m.proto = Proto::Ascii;
-                }
                 let (frame, ts) = side
                     .marks
                     .front()
                     .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
-                m.frame = frame;
-                m.ts = ts;
-                m.op = "gap";
+                let proto = match wire {
+                    Some(Wire::Text) => Proto::Ascii,
+                    _ => Proto::Binary,
+                };
+                let mut m = Message::new(ev.at(frame, ts), proto);
                 match remaining {
                     Some(needed) if (needed as u64) >= n => {
                         if let Step::Message(mut full, _) =
                             decode::binary(&Bytes::from(header_with_body(&side.buf)), &m)
                         {
-                            full.frame = frame;
-                            full.ts = ts;
                             full.raw = side.buf.split().freeze();
-                            full.error =
-                                Some(format!("{n} bytes missing inside the value (capture gap)"));
+                            full.problem = Some(Problem::GapInValue { bytes: n });
                             side.swallow = needed as u64 - n;
                             side.offset = side
                                 .offset
@@ -236,7 +236,7 @@ impl Dissector {
                     }
                     _ => {}
                 }
-                m.error = Some(format!("{n} bytes missing (capture gap)"));
+                m.problem = Some(Problem::Gap { bytes: n });
                 m.raw = side.buf.split().freeze();
                 side.offset = side
                     .offset
@@ -255,18 +255,16 @@ impl Dissector {
                     Direction::ToClient => &mut conn.to_client,
                 };
                 if !side.buf.is_empty() {
-                    let mut m = Message::new(ev.conn, ev.client, ev.server, ev.dir, Proto::Ascii);
-                    if conn.wire == Some(Wire::Binary) {
-                        m.proto = Proto::Binary;
-                    }
                     let (frame, ts) = side
                         .marks
                         .front()
                         .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
-                    m.frame = frame;
-                    m.ts = ts;
-                    m.op = "truncated";
-                    m.error = Some("stream ended inside a message".into());
+                    let proto = match conn.wire {
+                        Some(Wire::Binary) => Proto::Binary,
+                        _ => Proto::Ascii,
+                    };
+                    let mut m = Message::new(ev.at(frame, ts), proto);
+                    m.problem = Some(Problem::Truncated);
                     m.raw = side.buf.split().freeze();
                     self.stats.malformed += 1;
                     self.emit(ev.conn, m, sink);
@@ -291,7 +289,7 @@ impl Dissector {
         }
     }
 
-    fn drain(&mut self, ev: &StreamEvent, incoming: Option<Bytes>, sink: &mut impl FnMut(Message)) {
+    fn drain(&mut self, ev: &Origin, incoming: Option<Bytes>, sink: &mut impl FnMut(Message)) {
         let Some(conn) = self.conns.get_mut(&ev.conn) else {
             return;
         };
@@ -306,10 +304,11 @@ impl Dissector {
             Some(data) => data,
             None => side.buf.split().freeze(),
         };
-        let mut template = Message::new(ev.conn, ev.client, ev.server, ev.dir, Proto::Ascii);
-        if wire == Wire::Binary {
-            template.proto = Proto::Binary;
-        }
+        let proto = match wire {
+            Wire::Binary => Proto::Binary,
+            Wire::Text => Proto::Ascii,
+        };
+        let mut template = Message::new(*ev, proto);
         let mut out = Vec::new();
         let mut pos = 0;
         side.need = 0;
@@ -322,8 +321,7 @@ impl Dissector {
                 .marks
                 .front()
                 .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
-            template.frame = frame;
-            template.ts = ts;
+            template.origin = ev.at(frame, ts);
             let rest = view.slice(pos..);
             let step = match wire {
                 Wire::Binary => decode::binary(&rest, &template),
@@ -344,22 +342,18 @@ impl Dissector {
         }
         side.buf.extend_from_slice(&view[pos..]);
         for m in out {
-            if m.error.is_some() {
+            if m.problem.is_some() {
                 self.stats.malformed += 1;
             }
             self.emit(ev.conn, *m, sink);
         }
     }
 
-    fn datagram(&mut self, ev: &StreamEvent, d: Bytes, sink: &mut impl FnMut(Message)) {
+    fn datagram(&mut self, ev: &Origin, d: Bytes, sink: &mut impl FnMut(Message)) {
         // memcached's UDP frame header: request id, sequence, datagram count, reserved.
-        let mut template = Message::new(0, ev.client, ev.server, ev.dir, Proto::Ascii);
-        template.frame = ev.frame;
-        template.ts = ev.ts;
+        let mut template = Message::new(Origin { conn: 0, ..*ev }, Proto::Ascii);
         if d.len() < 8 {
-            template.op = "malformed";
-            template.error =
-                Some("UDP datagram shorter than memcached's 8-byte frame header".into());
+            template.problem = Some(Problem::Malformed(Malformed::ShortDatagram));
             template.raw = d;
             self.stats.malformed += 1;
             self.emit(0, template, sink);
@@ -377,7 +371,7 @@ impl Dissector {
             match decode::text(&view, &template, &self.limits) {
                 Step::Message(m, used) | Step::Malformed(m, used) => {
                     at += used.max(1);
-                    if m.error.is_some() {
+                    if m.problem.is_some() {
                         self.stats.malformed += 1;
                     }
                     self.emit(0, *m, sink);
@@ -392,23 +386,24 @@ impl Dissector {
         self.stats.messages += 1;
         // Gaps and cut-off tails are nobody's request or answer; malformed messages are paired
         // like any other (memcached answers a bad command line with ERROR or CLIENT_ERROR).
-        if m.op == "gap" || m.op == "truncated" {
+        if m.problem.is_some_and(Problem::is_stream_damage) {
             sink(m);
             return;
         }
-        if m.kind == Kind::Request {
+        let kind = m.kind();
+        if kind == Kind::Request {
             m.txn = Some(self.next_txn);
             self.next_txn += 1;
         }
         let Some(conn) = self.conns.get_mut(&conn_id) else {
-            match m.kind {
+            match kind {
                 Kind::Request => self.stats.requests += 1,
                 Kind::Response => self.stats.responses += 1,
             }
             sink(m);
             return;
         };
-        match m.kind {
+        match kind {
             Kind::Request => {
                 self.stats.requests += 1;
                 let expects_answer = !(m.quiet && m.proto == Proto::Ascii);
@@ -420,10 +415,9 @@ impl Dissector {
                             .flatten(),
                         opaque: m.opaque,
                         op: m.op,
-                        ts: m.ts,
+                        ts: m.origin.ts,
                         quiet: m.quiet,
-                        multi: matches!(m.op, "stat" | "stats" | "get" | "gets" | "gat" | "gats"),
-                        noop: matches!(m.op, "noop" | "mn"),
+                        multi: m.op.is_some_and(answered_in_series),
                     });
                     // Bound the table: a client that never gets answers must not grow it forever.
                     if conn.pending.len() > 65_536 {
@@ -456,15 +450,20 @@ impl Dissector {
                         // A quiet meta request is passed over (it was answered by silence) when
                         // this answer cannot be its own: an answer its quiet mode suppresses, an
                         // answer carrying another opaque, `MN`, or a classic text answer.
-                        let answer = m.op;
-                        let meta = m.proto == Proto::Meta;
+                        let answer = match m.op {
+                            Some(Op::Meta(MetaOp::Answer(code))) if m.proto == Proto::Meta => {
+                                Some(code)
+                            }
+                            _ => None,
+                        };
                         conn.pending.iter().position(|p| {
                             !p.quiet
-                                || (meta
-                                    && answer != "MN"
-                                    && meta_can_answer(p.op, answer)
-                                    && !quiet_suppresses(p.op, answer)
-                                    && (m.opaque.is_none() || p.opaque == m.opaque))
+                                || answer.is_some_and(|code| {
+                                    code != ResponseCode::Mn
+                                        && meta_can_answer(p.op, code)
+                                        && !quiet_suppresses(p.op, code)
+                                        && (m.opaque.is_none() || p.opaque == m.opaque)
+                                })
                         })
                     }
                 };
@@ -480,16 +479,18 @@ impl Dissector {
                         }
                         let finished = match conn.pending.front() {
                             Some(p) if p.multi => match m.proto {
-                                Proto::Binary => m.key.is_none() || m.status != Some(0),
-                                _ => !matches!(m.op, "VALUE" | "STAT"),
+                                Proto::Binary => {
+                                    m.key.is_none() || m.status != Some(Status::NoError)
+                                }
+                                _ => m.op.is_none_or(Op::is_final),
                             },
                             _ => true,
                         };
                         if let Some(p) = conn.pending.front() {
-                            m.latency_ns = Some(m.ts.as_nanos().saturating_sub(p.ts.as_nanos()));
-                            m.request_op = Some(p.op);
+                            m.latency_ns =
+                                Some(m.origin.ts.as_nanos().saturating_sub(p.ts.as_nanos()));
+                            m.request_op = p.op;
                             m.txn = Some(p.txn);
-                            let _ = p.noop;
                         }
                         self.stats.paired += 1;
                         if finished {
@@ -518,27 +519,27 @@ fn key_hash(key: &[u8]) -> u64 {
     h.finish()
 }
 
+/// Whether a request stays open until a terminator: text gets and `stats`, binary STAT
+/// ([`Op::is_answered_in_series`]), and binary GET and GAT too, which stay open while their
+/// successful answers carry a key (memcached's never do; the last, keyless one closes them).
+fn answered_in_series(op: Op) -> bool {
+    op.is_answered_in_series() || matches!(op, Op::Binary(Opcode::Get | Opcode::Gat))
+}
+
 /// Whether a meta command can produce this meta answer at all (`mg` never says `NF`, `md`
 /// never says `VA`), so that a quiet request is not paired with another command's answer.
-fn meta_can_answer(command: &str, answer: &str) -> bool {
-    match command {
-        "mg" => matches!(answer, "VA" | "HD" | "EN"),
-        "ms" => matches!(answer, "HD" | "NS" | "EX" | "NF"),
-        "md" => matches!(answer, "HD" | "NF" | "EX"),
-        "ma" => matches!(answer, "HD" | "VA" | "NF" | "NS" | "EX"),
-        "mn" => answer == "MN",
-        "me" => matches!(answer, "ME" | "EN"),
+/// Requests that are not meta commands can be answered by anything.
+fn meta_can_answer(request: Option<Op>, code: ResponseCode) -> bool {
+    match request {
+        Some(Op::Meta(MetaOp::Command(c))) => c.can_answer(code),
         _ => true,
     }
 }
 
-/// Whether meta quiet mode (`q`) suppresses this answer to this command, so that the answer
+/// Whether meta quiet mode (`q`) suppresses this answer to this request, so that the answer
 /// cannot belong to a quiet request of that command.
-fn quiet_suppresses(command: &str, answer: &str) -> bool {
-    matches!(
-        (command, answer),
-        ("mg", "EN") | ("ms", "HD") | ("md", "HD" | "NF") | ("ma", "HD" | "NF")
-    )
+fn quiet_suppresses(request: Option<Op>, code: ResponseCode) -> bool {
+    matches!(request, Some(Op::Meta(MetaOp::Command(c))) if c.quiet_suppresses(code))
 }
 
 /// The buffered bytes of a binary message whose body is cut by a gap, with the header's body

@@ -6,6 +6,8 @@ use bytes::Bytes;
 
 use super::*;
 use memshark_protocol::binary::{Opcode, Request, Response, Status};
+use memshark_protocol::op::Outcome;
+use memshark_protocol::{ascii, meta};
 
 fn addrs() -> (SocketAddr, SocketAddr) {
     (
@@ -17,12 +19,7 @@ fn addrs() -> (SocketAddr, SocketAddr) {
 fn ev(dir: Direction, frame: u64, kind: StreamEventKind) -> StreamEvent {
     let (client, server) = addrs();
     StreamEvent {
-        conn: 1,
-        client,
-        server,
-        dir,
-        frame,
-        ts: Timestamp::from_nanos(frame * 1000),
+        origin: Origin::new(1, client, server, dir).at(frame, Timestamp::from_nanos(frame * 1000)),
         kind,
     }
 }
@@ -56,10 +53,14 @@ fn pipelined_text_answers_in_one_segment_are_all_decoded_and_paired() {
             b"STORED\r\nVALUE a 0 1\r\nx\r\nEND\r\n",
         ),
     ]);
-    let ops: Vec<&str> = msgs.iter().map(|m| m.op).collect();
+    let ops: Vec<&str> = msgs.iter().map(|m| m.op_name()).collect();
     assert_eq!(ops, ["set", "get", "STORED", "VALUE", "END"]);
-    assert_eq!(msgs[2].request_op, Some("set"));
-    assert_eq!(msgs[4].request_op, Some("get"));
+    assert_eq!(msgs[2].request_op, Some(ascii::Command::Set.into()));
+    assert_eq!(msgs[4].request_op, Some(ascii::Command::Get.into()));
+    assert_eq!(
+        msgs[2].outcome(),
+        Some(Outcome::Ascii(ascii::Reply::Stored))
+    );
     assert_eq!(msgs[4].latency_ns, Some(1000));
     assert_eq!((stats.paired, stats.unpaired_requests), (3, 0));
 }
@@ -117,8 +118,9 @@ fn reused_opaques_pair_in_order() {
         data(Direction::ToServer, 1, &reqs),
         data(Direction::ToClient, 2, &resps),
     ]);
-    assert_eq!(msgs[2].request_op, Some("get"));
-    assert_eq!(msgs[3].request_op, Some("set"));
+    assert_eq!(msgs[2].request_op, Some(Opcode::Get.into()));
+    assert_eq!(msgs[3].request_op, Some(Opcode::Set.into()));
+    assert!(msgs[2].is_miss() && !msgs[2].is_error());
     assert_eq!(stats.paired, 2);
 }
 
@@ -134,8 +136,8 @@ fn a_value_split_over_many_segments_is_one_message() {
     let (msgs, _) = run(events);
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].value_len, Some(1024 * 1024));
-    assert_eq!(msgs[0].frame, 1);
-    assert!(msgs[0].error.is_none());
+    assert_eq!(msgs[0].origin.frame, 1);
+    assert!(msgs[0].problem.is_none());
 }
 
 #[test]
@@ -149,14 +151,10 @@ fn gap_inside_a_binary_value_keeps_the_stream_in_sync() {
         data(Direction::ToServer, 4, &next),
     ]);
     assert_eq!(msgs.len(), 2, "{msgs:?}");
-    assert!(msgs[0]
-        .error
-        .as_deref()
-        .unwrap_or("")
-        .contains("500 bytes missing"));
-    assert_eq!(msgs[0].op, "set");
+    assert_eq!(msgs[0].problem, Some(Problem::GapInValue { bytes: 500 }));
+    assert_eq!(msgs[0].op_name(), "set");
     assert_eq!(msgs[1].key.as_deref(), Some(&b"after"[..]));
-    assert!(msgs[1].error.is_none());
+    assert!(msgs[1].problem.is_none());
 }
 
 #[test]
@@ -173,8 +171,12 @@ fn garbage_is_flagged_and_decoding_resyncs() {
         1,
         b"get a\r\n\x01\x02junk\r\nget b\r\n",
     )]);
-    let ops: Vec<_> = msgs.iter().map(|m| m.op).collect();
+    let ops: Vec<_> = msgs.iter().map(|m| m.op_name()).collect();
     assert_eq!(ops, ["get", "malformed", "get"]);
+    assert!(matches!(
+        msgs[1].problem,
+        Some(Problem::Malformed(Malformed::Text { .. }))
+    ));
 }
 
 #[test]
@@ -184,10 +186,10 @@ fn text_gap_then_mid_line_resumes_at_the_next_command() {
         ev(Direction::ToServer, 2, StreamEventKind::Gap(4)),
         data(Direction::ToServer, 3, b"\r\nget c\r\n"),
     ]);
-    let ops: Vec<_> = msgs.iter().map(|m| m.op).collect();
+    let ops: Vec<_> = msgs.iter().map(|m| m.op_name()).collect();
     assert_eq!(ops.first(), Some(&"get"));
     assert_eq!(ops.last(), Some(&"get"));
-    assert!(msgs.iter().any(|m| m.error.is_some()));
+    assert!(msgs.iter().any(|m| m.problem.is_some()));
 }
 
 #[test]
@@ -200,9 +202,9 @@ fn meta_quiet_requests_are_settled_by_mn() {
         ),
         data(Direction::ToClient, 2, b"VA 1 O2\r\nx\r\nMN\r\n"),
     ]);
-    assert_eq!(msgs[3].request_op, Some("mg"));
+    assert_eq!(msgs[3].request_op, Some(meta::Command::Get.into()));
     assert_eq!(msgs[3].opaque, Some(2));
-    assert_eq!(msgs[4].request_op, Some("mn"));
+    assert_eq!(msgs[4].request_op, Some(meta::Command::Noop.into()));
     assert_eq!((stats.unpaired_requests, stats.unpaired_responses), (0, 0));
 }
 
@@ -215,12 +217,7 @@ fn udp_frame_header_is_skipped() {
     dgram.extend_from_slice(b"get k\r\n");
     d.push(
         StreamEvent {
-            conn: 0,
-            client,
-            server,
-            dir: Direction::ToServer,
-            frame: 1,
-            ts: Timestamp::default(),
+            origin: Origin::new(0, client, server, Direction::ToServer).at(1, Timestamp::default()),
             kind: StreamEventKind::Datagram(Bytes::from(dgram)),
         },
         &mut |m| out.push(m),
@@ -250,6 +247,7 @@ proptest::proptest! {
         for (a, b) in whole.iter().zip(&split) {
             proptest::prop_assert_eq!(&a.raw, &b.raw);
             proptest::prop_assert_eq!(a.op, b.op);
+            proptest::prop_assert_eq!(a.problem, b.problem);
         }
     }
 
@@ -308,8 +306,8 @@ fn a_quiet_meta_request_is_not_given_another_commands_answer() {
     ]);
     let answers: Vec<_> = msgs
         .iter()
-        .filter(|m| m.kind == crate::dissect::Kind::Response)
-        .map(|m| (m.op, m.request_op, m.txn))
+        .filter(|m| m.kind() == crate::dissect::Kind::Response)
+        .map(|m| (m.op_name(), m.request_op.map(Op::name), m.txn))
         .collect();
     assert_eq!(
         answers,
@@ -343,7 +341,7 @@ fn quiet_gets_sharing_one_opaque_pair_by_key() {
     ]);
     let hit = msgs
         .iter()
-        .find(|m| m.kind == crate::dissect::Kind::Response && m.key.is_some())
+        .find(|m| m.kind() == crate::dissect::Kind::Response && m.key.is_some())
         .unwrap();
     assert_eq!(hit.txn, Some(1), "paired with the request for b");
 }

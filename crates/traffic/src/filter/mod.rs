@@ -15,7 +15,7 @@
 //! |---|---|---|
 //! | `op` | the request's op and the answer's (`get`, `getkq`, `mg`, `VALUE`, `NOT_FOUND`…), any case | `== != ~ contains` |
 //! | `key` | every key (all keys of a multi-get) | `== != ~ contains` |
-//! | `status` | binary status, or a text answer mapped to it (0 success, 1 miss, 2 exists, 5 not stored…); by number or by name (`KEY_ENOENT`, `NOT_FOUND`, `EN`) | all |
+//! | `status` | binary status, or the one a text answer stands for ([`Outcome::status`](memshark_protocol::op::Outcome::status): 0 success, 1 miss, 2 exists, 5 not stored…); by number or by name (`KEY_ENOENT`, `NOT_FOUND`, `EN`) | all |
 //! | `latency` | first answer − request; needs a unit: `ns us µs ms s` | `== != < <= > >=` |
 //! | `size` | value bytes; units `b kb mb gb` (1024-based) | `== != < <= > >=` |
 //! | `proto` | `binary`, `ascii`, `meta` | `== != ~ contains` |
@@ -47,8 +47,6 @@ mod subject;
 
 use std::fmt;
 use std::net::SocketAddr;
-
-pub use subject::text_status;
 
 /// A filter that does not parse: what is wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,34 +1,18 @@
-//! Messages as filter subjects, and the status a text answer stands for.
+//! Messages as filter subjects.
 
 use super::{Field, Subject, Value};
-use crate::dissect::Message;
-
-/// The binary status a text or meta answer word means: 0 success (`STORED`, `VALUE`, `HD`…),
-/// 1 miss (`NOT_FOUND`, `EN`, `NF`), 2 exists (`EXISTS`, `EX`), 5 not stored (`NOT_STORED`,
-/// `NS`), 0x81 unknown command (`ERROR`), 4 invalid arguments (`CLIENT_ERROR`), 0x84 internal
-/// error (`SERVER_ERROR`). `None` for words that are not answers.
-pub fn text_status(word: &str) -> Option<u16> {
-    Some(match word {
-        "STORED" | "DELETED" | "TOUCHED" | "OK" | "VALUE" | "END" | "HD" | "VA" | "MN" | "ME"
-        | "NUMBER" | "STAT" | "VERSION" => 0,
-        "NOT_FOUND" | "EN" | "NF" => 1,
-        "EXISTS" | "EX" => 2,
-        "NOT_STORED" | "NS" => 5,
-        "ERROR" => 0x81,
-        "CLIENT_ERROR" => 4,
-        "SERVER_ERROR" => 0x84,
-        _ => return None,
-    })
-}
+use crate::dissect::{Kind, Message};
+use memshark_protocol::op::Outcome;
 
 impl Subject for Message {
     fn any(&self, field: Field, visit: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
         match field {
             Field::Op => {
-                visit(Value::Str(self.op.as_bytes()))
+                let name = self.op_name();
+                visit(Value::Str(name.as_bytes()))
                     || self
-                        .request_op
-                        .is_some_and(|r| r != self.op && visit(Value::Str(r.as_bytes())))
+                        .request_op_name()
+                        .is_some_and(|r| r != name && visit(Value::Str(r.as_bytes())))
             }
             Field::Key => {
                 if self.keys.is_empty() {
@@ -37,25 +21,26 @@ impl Subject for Message {
                     self.keys.iter().any(|k| visit(Value::Str(k)))
                 }
             }
-            Field::Status => match (self.status, self.status_name) {
-                (Some(code), Some(name)) => visit(Value::Status(code, name)),
-                (Some(code), None) => visit(Value::Status(code, "")),
-                _ if self.kind == crate::dissect::Kind::Response => {
-                    text_status(self.op).is_some_and(|code| visit(Value::Status(code, self.op)))
-                }
+            // A binary status by its number and name; a text or meta answer by the status it
+            // stands for and its word.
+            Field::Status => match self.outcome() {
+                Some(Outcome::Binary(s)) => visit(Value::Status(s.into(), s.name())),
+                Some(o) if self.kind() == Kind::Response => o
+                    .status()
+                    .is_some_and(|s| visit(Value::Status(s.into(), o.name()))),
                 _ => false,
             },
             Field::Latency => self.latency_ns.is_some_and(|l| visit(Value::Num(l))),
             Field::Size => self.value_len.is_some_and(|n| visit(Value::Num(n))),
             Field::Proto => visit(Value::Str(self.proto.name().as_bytes())),
-            Field::Kind => visit(Value::Str(self.kind.name().as_bytes())),
-            Field::Client => visit(Value::Addr(self.client)),
-            Field::Server => visit(Value::Addr(self.server)),
+            Field::Kind => visit(Value::Str(self.kind().name().as_bytes())),
+            Field::Client => visit(Value::Addr(self.origin.client)),
+            Field::Server => visit(Value::Addr(self.origin.server)),
             Field::Port => {
-                visit(Value::Num(u64::from(self.client.port())))
-                    || visit(Value::Num(u64::from(self.server.port())))
+                visit(Value::Num(u64::from(self.origin.client.port())))
+                    || visit(Value::Num(u64::from(self.origin.server.port())))
             }
-            Field::Flow => visit(Value::Num(self.conn)),
+            Field::Flow => visit(Value::Num(self.origin.conn)),
         }
     }
 }

@@ -3,26 +3,33 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::capture::Direction;
+use crate::capture::{Direction, Origin};
 use crate::dissect::{Message, Proto};
+use memshark_protocol::binary::{Opcode, Status};
+use memshark_protocol::op::Op;
 
-fn msg(dir: Direction, proto: Proto, op: &'static str) -> Message {
-    let mut m = Message::new(
+/// The op called `name` in `proto`.
+fn op(proto: Proto, name: &str) -> Op {
+    match proto {
+        Proto::Binary => Opcode::from_name(name).expect("an opcode").into(),
+        _ => Op::from_text_word(name.as_bytes()).expect("a text word"),
+    }
+}
+
+fn msg(dir: Direction, proto: Proto, name: &'static str) -> Message {
+    let origin = Origin::new(
         7,
         "10.0.0.1:40000".parse().unwrap(),
         "10.0.0.2:11211".parse().unwrap(),
         dir,
-        proto,
     );
-    m.op = op;
-    m
+    Message::new(origin, proto).with_op(op(proto, name))
 }
 
 fn get_miss() -> Message {
     let mut m = msg(Direction::ToClient, Proto::Binary, "get");
-    m.status = Some(1);
-    m.status_name = Some("KEY_ENOENT");
-    m.request_op = Some("get");
+    m.status = Some(Status::KeyNotFound);
+    m.request_op = Some(op(Proto::Binary, "get"));
     m.key = Some(bytes::Bytes::from_static(b"user:42"));
     m.latency_ns = Some(1_500_000);
     m.value_len = Some(0);
@@ -131,7 +138,7 @@ fn several_values_any_matches_and_not_equal_means_none() {
     assert!(ok("key != zzz", &m));
     // A response paired with a get: its op and its request's op.
     let mut r = msg(Direction::ToClient, Proto::Ascii, "END");
-    r.request_op = Some("get");
+    r.request_op = Some(op(Proto::Ascii, "get"));
     assert!(ok("op == get", &r) && ok("op == END", &r));
     // A field with no value: every comparison false, != too; its negation true.
     let req = msg(Direction::ToServer, Proto::Binary, "noop");
@@ -145,14 +152,20 @@ fn several_values_any_matches_and_not_equal_means_none() {
 #[test]
 fn text_answers_have_the_status_they_stand_for() {
     let mut nf = msg(Direction::ToClient, Proto::Ascii, "NOT_FOUND");
-    nf.request_op = Some("delete");
+    nf.request_op = Some(op(Proto::Ascii, "delete"));
     assert!(ok("status == 1 && status == NOT_FOUND", &nf));
     let en = msg(Direction::ToClient, Proto::Meta, "EN");
     assert!(ok("status == 1", &en));
     let e = msg(Direction::ToClient, Proto::Ascii, "CLIENT_ERROR");
     assert!(ok("status != 0 && status == 4", &e));
-    assert_eq!(text_status("SERVER_ERROR"), Some(0x84));
-    assert_eq!(text_status("frob"), None);
+    let server_error = op(Proto::Ascii, "SERVER_ERROR")
+        .outcome()
+        .and_then(|o| o.status());
+    assert_eq!(server_error.map(u16::from), Some(0x84));
+    assert_eq!(
+        op(Proto::Ascii, "RESET").outcome().and_then(|o| o.status()),
+        None
+    );
     assert!(!ok(
         "status == 0",
         &msg(Direction::ToServer, Proto::Ascii, "get")

@@ -26,18 +26,14 @@ enum State<E> {
 /// ignored), and the sink's error, once, when it failed.
 ///
 /// ```
-/// use memshark_traffic::capture::{Direction, StreamEvent, StreamEventKind, Timestamp};
+/// use memshark_traffic::capture::{Direction, Origin, StreamEvent, StreamEventKind, Timestamp};
 /// use memshark_traffic::source::{from_fn, Driver};
 ///
 /// let mut seen = 0;
 /// let mut driver = Driver::start(&[], from_fn(|_| { seen += 1; true })).unwrap();
+/// let (client, server) = ("10.0.0.1:40000".parse().unwrap(), "10.0.0.2:11211".parse().unwrap());
 /// let event = StreamEvent {
-///     conn: 1,
-///     client: "10.0.0.1:40000".parse().unwrap(),
-///     server: "10.0.0.2:11211".parse().unwrap(),
-///     dir: Direction::ToServer,
-///     frame: 0,
-///     ts: Timestamp::from_nanos(1),
+///     origin: Origin::new(1, client, server, Direction::ToServer).at(0, Timestamp::from_nanos(1)),
 ///     kind: StreamEventKind::Data(bytes::Bytes::from_static(b"get k\r\n")),
 /// };
 /// assert!(driver.stream(event).unwrap());

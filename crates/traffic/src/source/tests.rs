@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::capture::{CaptureWriter, Direction, Format, StreamEvent, StreamEventKind, Timestamp};
+use crate::capture::{
+    CaptureWriter, Direction, Format, Origin, StreamEvent, StreamEventKind, Timestamp,
+};
 use crate::dissect::Message;
 
 fn fixture(name: &str) -> PathBuf {
@@ -193,13 +195,10 @@ fn progress_comes_every_65536_frames_and_can_stop_the_pass() {
 }
 
 fn text(conn: u64, dir: Direction, bytes: &'static [u8]) -> StreamEvent {
+    let client = "10.0.0.1:40000".parse().expect("addr");
+    let server = "10.0.0.2:11211".parse().expect("addr");
     StreamEvent {
-        conn,
-        client: "10.0.0.1:40000".parse().expect("addr"),
-        server: "10.0.0.2:11211".parse().expect("addr"),
-        dir,
-        frame: 0,
-        ts: Timestamp::from_nanos(1),
+        origin: Origin::new(conn, client, server, dir).at(0, Timestamp::from_nanos(1)),
         kind: StreamEventKind::Data(bytes::Bytes::from_static(bytes)),
     }
 }

@@ -4,6 +4,10 @@
 use std::ops::Range;
 
 use memshark_protocol::binary::{Extras, Magic, Opcode, Packet, Status, HEADER_LEN};
+use memshark_protocol::limits::RELATIVE_EXPTIME_MAX;
+use memshark_protocol::meta::flag_meaning;
+use memshark_protocol::op::Op;
+use memshark_protocol::text::{token_spans, Arg, Grammar};
 use memshark_traffic::dissect::Proto;
 
 /// One line of the details tree.
@@ -40,6 +44,11 @@ pub fn printable(b: &[u8]) -> String {
             format!("0x{hex}")
         }
     }
+}
+
+/// A command word as the details pane shows it (invalid UTF-8 replaced).
+fn printable_word(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }
 
 fn preview(b: &[u8]) -> String {
@@ -206,58 +215,9 @@ fn binary(raw: &[u8], d: u8) -> Vec<FieldNode> {
 fn exptime(x: u32) -> String {
     match x {
         0 => "0 (never)".into(),
-        1..=2_592_000 => format!("{x} (seconds from now)"),
+        1..=RELATIVE_EXPTIME_MAX => format!("{x} (seconds from now)"),
         _ => format!("{x} (unix time)"),
     }
-}
-
-/// Token ranges of a text line.
-fn tokens(line: &[u8], base: usize) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < line.len() {
-        while i < line.len() && line[i] == b' ' {
-            i += 1;
-        }
-        let start = i;
-        while i < line.len() && line[i] != b' ' {
-            i += 1;
-        }
-        if i > start {
-            out.push(base + start..base + i);
-        }
-    }
-    out
-}
-
-/// Names of the arguments after the command word, by command.
-fn arg_names(cmd: &str, n: usize) -> Vec<&'static str> {
-    let fixed: &[&'static str] = match cmd {
-        "set" | "add" | "replace" | "append" | "prepend" => {
-            &["key", "flags", "exptime", "bytes", "noreply"]
-        }
-        "cas" => &["key", "flags", "exptime", "bytes", "cas unique", "noreply"],
-        "incr" | "decr" => &["key", "delta", "noreply"],
-        "delete" => &["key", "noreply"],
-        "touch" => &["key", "exptime", "noreply"],
-        "VALUE" => &["key", "flags", "bytes", "cas unique"],
-        "flush_all" => &["delay", "noreply"],
-        "verbosity" => &["level", "noreply"],
-        "STAT" => &["name", "value"],
-        "mg" | "md" | "ma" | "me" => &["key"],
-        "ms" => &["key", "datalen"],
-        "VA" => &["datalen"],
-        "gat" | "gats" => &["exptime"],
-        _ => &[],
-    };
-    let rest = match cmd {
-        "get" | "gets" | "gat" | "gats" => "key",
-        "mg" | "ms" | "md" | "ma" | "mn" | "me" | "VA" | "HD" | "EN" | "NF" | "NS" | "EX" => "flag",
-        _ => "argument",
-    };
-    (0..n)
-        .map(|i| fixed.get(i).copied().unwrap_or(rest))
-        .collect()
 }
 
 fn meta_flag(token: &[u8]) -> String {
@@ -265,34 +225,7 @@ fn meta_flag(token: &[u8]) -> String {
         return String::new();
     };
     let arg = String::from_utf8_lossy(arg);
-    let what = match f {
-        b'b' => "key is base64",
-        b'c' => "return CAS",
-        b'f' => "return client flags",
-        b'h' => "return whether hit before",
-        b'k' => "return key",
-        b'l' => "return seconds since last access",
-        b'O' => "opaque",
-        b'q' => "quiet: no answer on the common case",
-        b's' => "return item size",
-        b't' => "return TTL remaining",
-        b'u' => "don't bump in the LRU",
-        b'v' => "return value",
-        b'E' => "use this CAS value",
-        b'N' => "vivify on miss, TTL",
-        b'R' => "win recache if TTL below",
-        b'T' => "update TTL",
-        b'C' => "compare CAS",
-        b'F' => "client flags",
-        b'I' => "invalidate",
-        b'M' => "mode",
-        b'D' => "delta",
-        b'J' => "initial value",
-        b'W' => "win: you should recache",
-        b'X' => "stale",
-        b'Z' => "already won",
-        _ => "flag",
-    };
+    let what = flag_meaning(f).unwrap_or("flag");
     if arg.is_empty() {
         format!("{} ({what})", f as char)
     } else {
@@ -312,16 +245,18 @@ fn text(raw: &[u8], d: u8) -> Vec<FieldNode> {
     };
     let line = &raw[..line_end];
     out.push(node(d, "command line", printable(line), 0..eol));
-    let toks = tokens(line, 0);
-    if let Some(first) = toks.first() {
-        let cmd = String::from_utf8_lossy(&raw[first.clone()]).into_owned();
-        out.push(node(d + 1, "command", cmd.clone(), first.clone()));
-        let names = arg_names(&cmd, toks.len() - 1);
-        for (r, name) in toks[1..].iter().zip(names) {
+    let mut toks = token_spans(line);
+    if let Some(first) = toks.next() {
+        let word = &raw[first.clone()];
+        out.push(node(d + 1, "command", printable_word(word), first));
+        // The line's grammar, from the protocol crate (unknown words: plain arguments).
+        let grammar = Op::from_text_word(word).map_or(Grammar::UNKNOWN, Op::grammar);
+        for (i, r) in toks.enumerate() {
             let tok = &raw[r.clone()];
-            let value = if name == "flag" {
+            let arg = grammar.arg(i);
+            let value = if arg == Arg::MetaFlag {
                 meta_flag(tok)
-            } else if name == "exptime" || name == "delay" {
+            } else if arg.is_time() {
                 std::str::from_utf8(tok)
                     .ok()
                     .and_then(|s| s.parse::<u32>().ok())
@@ -329,7 +264,7 @@ fn text(raw: &[u8], d: u8) -> Vec<FieldNode> {
             } else {
                 printable(tok)
             };
-            out.push(node(d + 1, name, value, r.clone()));
+            out.push(node(d + 1, arg.name(), value, r));
         }
     }
     if eol < raw.len() {

@@ -10,7 +10,8 @@ pub const WINDOW: usize = 60;
 pub struct Rates {
     /// The second (since the epoch) of the newest bucket.
     newest: u64,
-    /// (op, ring of counts); the ring slot of second `s` is `s % WINDOW`.
+    /// (op name, ring of counts); the ring slot of second `s` is `s % WINDOW`. By name, so a
+    /// binary and a text `get` count together.
     ops: Vec<(&'static str, [u32; WINDOW])>,
     /// All requests, same ring.
     total: [u32; WINDOW],
@@ -29,10 +30,11 @@ impl Default for Rates {
 impl Rates {
     /// Counts a request (responses are ignored).
     pub fn add(&mut self, m: &Message) {
-        if m.kind != Kind::Request || m.error.is_some() {
+        if m.kind() != Kind::Request || m.problem.is_some() {
             return;
         }
-        let sec = m.ts.as_nanos() / 1_000_000_000;
+        let name = m.op_name();
+        let sec = m.origin.ts.as_nanos() / 1_000_000_000;
         if sec + WINDOW as u64 <= self.newest {
             return;
         }
@@ -52,14 +54,14 @@ impl Rates {
         let at = self
             .ops
             .iter()
-            .position(|(op, _)| std::ptr::eq(*op, m.op))
-            .or_else(|| self.ops.iter().position(|(op, _)| *op == m.op));
+            .position(|(op, _)| std::ptr::eq(*op, name))
+            .or_else(|| self.ops.iter().position(|(op, _)| *op == name));
         match at.and_then(|i| self.ops.get_mut(i)) {
             Some((_, ring)) => ring[slot] += 1,
             None => {
                 let mut ring = [0; WINDOW];
                 ring[slot] = 1;
-                self.ops.push((m.op, ring));
+                self.ops.push((name, ring));
             }
         }
     }
@@ -99,15 +101,16 @@ impl Rates {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use memshark_traffic::capture::{Direction, Timestamp};
+    use memshark_protocol::binary::Opcode;
+    use memshark_traffic::capture::{Direction, Origin, Timestamp};
     use memshark_traffic::dissect::Proto;
 
     fn req(op: &'static str, sec: u64) -> Message {
         let a = "127.0.0.1:1".parse().unwrap();
-        let mut m = Message::new(1, a, a, Direction::ToServer, Proto::Binary);
-        m.op = op;
-        m.ts = Timestamp::from_nanos(sec * 1_000_000_000 + 5);
-        m
+        let origin = Origin::new(1, a, a, Direction::ToServer)
+            .at(0, Timestamp::from_nanos(sec * 1_000_000_000 + 5));
+        let opcode = Opcode::from_name(op).expect("an opcode");
+        Message::new(origin, Proto::Binary).with_op(opcode)
     }
 
     #[test]

@@ -10,8 +10,10 @@
 use std::net::SocketAddr;
 
 use super::arena::Arena;
-use memshark_traffic::dissect::{Kind, Message, Proto};
-use memshark_traffic::filter::text_status;
+use memshark_protocol::ascii::Reply;
+use memshark_protocol::binary::Status;
+use memshark_protocol::op::Outcome;
+use memshark_traffic::dissect::{Kind, Message, Problem, Proto};
 use rustc_hash::FxHashMap;
 
 /// "No such record".
@@ -48,6 +50,8 @@ pub const SAW_VALUE: u16 = 1 << 7;
 pub const KEY_APPENDED: u16 = 1 << 8;
 /// Transaction flag: the request carried a value (a store), which is the row's size.
 pub const REQ_VALUE: u16 = 1 << 9;
+/// Transaction flag: the last answer was a text `END`.
+const ENDED: u16 = 1 << 10;
 const PROTO_SHIFT: u16 = 12;
 
 /// One row of the timeline: a request and its answers (or an unpaired message).
@@ -72,7 +76,7 @@ pub struct Txn {
     resp_op: u8,
     /// How many responses (saturated at 255).
     pub nresp: u8,
-    /// Binary status, or a text answer mapped to its binary equivalent.
+    /// Binary status, or the one a text answer stands for ([`Outcome::status`]).
     pub status: u16,
     /// The `MISS`, `ERROR`, … bits, and the protocol.
     pub flags: u16,
@@ -102,7 +106,7 @@ pub struct Store {
     by_txn: Vec<u32>,
     txn_base: u64,
     /// Why flagged messages were flagged, by message record.
-    errors: FxHashMap<u32, Box<str>>,
+    errors: FxHashMap<u32, Problem>,
     /// Rows dropped from the front to stay under a row limit.
     pub evicted: u64,
 }
@@ -217,8 +221,8 @@ impl Store {
     }
 
     /// Why a message was flagged (malformed bytes, a gap), if it was.
-    pub fn error(&self, msg: u32) -> Option<&str> {
-        self.errors.get(&msg).map(|e| &**e)
+    pub fn error(&self, msg: u32) -> Option<Problem> {
+        self.errors.get(&msg).copied()
     }
 
     /// The responses of a transaction, in order, with their record numbers.
@@ -246,12 +250,12 @@ impl Store {
     pub fn status_name(&self, t: &Txn) -> Option<&'static str> {
         let code = t.status()?;
         Some(match t.proto() {
-            Proto::Binary => memshark_protocol::binary::Status::from(code).name(),
+            Proto::Binary => Status::from(code).name(),
             _ => {
-                if t.has(MISS) && self.resp_op(t) == Some("END") {
+                if t.has(MISS) && t.has(ENDED) {
                     "END (miss)"
                 } else if t.has(SAW_VALUE) && code == 0 {
-                    "VALUE"
+                    Reply::Value.word()
                 } else {
                     self.resp_op(t).unwrap_or("?")
                 }
@@ -311,15 +315,16 @@ impl Store {
     }
 
     fn flow_of(&mut self, m: &Message) -> u32 {
-        let k = (m.conn, m.client, m.server);
+        let o = &m.origin;
+        let k = (o.conn, o.client, o.server);
         if let Some(&i) = self.flow_index.get(&k) {
             return i;
         }
         let i = self.flows.len() as u32;
         self.flows.push(Flow {
-            conn: m.conn,
-            client: m.client,
-            server: m.server,
+            conn: o.conn,
+            client: o.client,
+            server: o.server,
         });
         self.flow_index.insert(k, i);
         i
@@ -353,7 +358,7 @@ impl Store {
         self.msgs.push(MsgRec {
             off,
             len: raw.len() as u32,
-            frame: m.frame.min(u64::from(u32::MAX - 1)) as u32,
+            frame: m.origin.frame.min(u64::from(u32::MAX - 1)) as u32,
             next: NONE,
         });
         (i, key_loc)
@@ -363,12 +368,13 @@ impl Store {
     /// its request's row, anything else is a row of its own. Returns the row it went to.
     pub fn push(&mut self, m: &Message) -> u32 {
         let (mi, key_loc) = self.push_msg(m);
-        if let Some(e) = &m.error {
-            self.errors.insert(mi, e.as_str().into());
+        if let Some(p) = m.problem {
+            self.errors.insert(mi, p);
         }
-        let flagged = matches!(m.op, "gap" | "truncated" | "malformed");
+        // Gaps, cut-off tails and malformed bytes: rows of their own.
+        let flagged = m.problem.is_some_and(Problem::is_undecoded);
         // A response joining its request's row.
-        if m.kind == Kind::Response && !flagged {
+        if m.kind() == Kind::Response && !flagged {
             if let Some(row) = m.txn.and_then(|n| self.row_of_txn(n)) {
                 self.add_response(row, mi, m, key_loc);
                 return row;
@@ -376,9 +382,9 @@ impl Store {
         }
         let row = self.txns.len() as u32;
         let flow = self.flow_of(m);
-        let op = self.intern(m.op);
+        let op = self.intern(m.op_name());
         let mut t = Txn {
-            ts_ns: m.ts.as_nanos(),
+            ts_ns: m.origin.ts.as_nanos(),
             latency: u32::MAX,
             req: NONE,
             resp: NONE,
@@ -399,13 +405,13 @@ impl Store {
                 t.flags |= KEY_APPENDED;
             }
         }
-        if flagged || m.error.is_some() {
+        if m.problem.is_some() {
             t.flags |= ERROR;
         }
         if flagged {
             t.flags |= FLAGGED;
         }
-        match m.kind {
+        match m.kind() {
             Kind::Request => {
                 t.req = mi;
                 if t.size > 0 {
@@ -425,7 +431,7 @@ impl Store {
                 t.resp = mi;
                 t.nresp = 1;
                 t.flags |= KEY_IN_RESP;
-                if !matches!(m.status, None | Some(0)) {
+                if !m.status.is_none_or(Status::is_success) {
                     t.size = 0;
                 }
                 Self::apply_status(&mut t, m);
@@ -490,10 +496,10 @@ impl Store {
             }
         }
         t.nresp = t.nresp.saturating_add(1);
-        t.resp_op = self.intern(m.op);
+        t.resp_op = self.intern(m.op_name());
         // Gets and the like: the answers' value bytes (a binary error's body is its message,
         // not a value).
-        if !t.has(REQ_VALUE) && matches!(m.status, None | Some(0)) {
+        if !t.has(REQ_VALUE) && m.status.is_none_or(Status::is_success) {
             let add = m.value_len.unwrap_or(0).min(u64::from(u32::MAX)) as u32;
             t.size = t.size.saturating_add(add);
         }
@@ -507,38 +513,52 @@ impl Store {
                 }
             }
         }
-        if m.error.is_some() {
+        if m.problem.is_some() {
             t.flags |= ERROR;
         }
         Self::apply_status(&mut t, m);
         self.txns[row as usize] = t;
     }
 
+    /// Folds an answer into the row's status: the binary status, or the one a text or meta
+    /// answer stands for; a text get's `END` is a miss when no `VALUE` came before it.
     fn apply_status(t: &mut Txn, m: &Message) {
-        let code = match m.status {
-            Some(s) => Some(s),
-            None => match m.op {
-                "VALUE" => {
-                    t.flags |= SAW_VALUE;
-                    Some(0)
+        let outcome = m.outcome();
+        if outcome == Some(Outcome::Ascii(Reply::End)) {
+            t.flags |= ENDED;
+        } else {
+            t.flags &= !ENDED;
+        }
+        let code = match outcome {
+            Some(Outcome::Ascii(Reply::Value)) => {
+                t.flags |= SAW_VALUE;
+                Some(Status::NoError)
+            }
+            Some(Outcome::Ascii(Reply::End)) => {
+                if t.has(SAW_VALUE) {
+                    Some(Status::NoError)
+                } else if t.has(HAS_STATUS) {
+                    Some(Status::from(t.status))
+                } else {
+                    Some(Status::KeyNotFound)
                 }
-                "END" if !t.has(SAW_VALUE) && t.has(HAS_STATUS) => Some(t.status),
-                "END" if !t.has(SAW_VALUE) => Some(1),
-                "END" => Some(0),
-                word => text_status(word),
-            },
+            }
+            Some(o) => o.status(),
+            None => None,
         };
         let Some(code) = code else { return };
         // The first answer that is not a success decides; otherwise the last.
-        if t.has(HAS_STATUS) && t.status != 0 && code == 0 {
+        if t.has(HAS_STATUS) && t.status != 0 && code.is_success() {
             return;
         }
-        t.status = code;
+        t.status = code.into();
         t.flags |= HAS_STATUS;
         t.flags &= !(MISS | ERROR);
-        if code == 1 {
+        // The row's status is a binary one: binary meanings of miss and error.
+        let as_binary = Outcome::Binary(code);
+        if as_binary.is_miss() {
             t.flags |= MISS;
-        } else if code != 0 || m.error.is_some() {
+        } else if as_binary.is_error() || m.problem.is_some() {
             t.flags |= ERROR;
         }
     }
@@ -584,8 +604,8 @@ impl Store {
                     frame: m.frame,
                     next: NONE,
                 });
-                if let Some(e) = self.errors.get(&i) {
-                    fresh.errors.insert(ni, e.clone());
+                if let Some(&e) = self.errors.get(&i) {
+                    fresh.errors.insert(ni, e);
                 }
                 ni
             };

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::store::{ERROR, MISS, MULTIKEY, NONE, QUIET};
 use super::*;
-use memshark_traffic::capture::{Direction, StreamEvent, StreamEventKind, Timestamp};
+use memshark_traffic::capture::{Direction, Origin, StreamEvent, StreamEventKind, Timestamp};
 use memshark_traffic::dissect::{Dissector, Kind, Message};
 
 fn load(path: &str) -> (Store, Vec<Message>) {
@@ -33,12 +33,10 @@ fn dissect(to_server: &[u8], to_client: &[u8]) -> Vec<Message> {
     {
         d.push(
             StreamEvent {
-                conn: 1,
-                client,
-                server,
-                dir,
-                frame: i as u64 + 1,
-                ts: Timestamp::from_nanos(1_000_000_000 + i as u64 * 250_000),
+                origin: Origin::new(1, client, server, dir).at(
+                    i as u64 + 1,
+                    Timestamp::from_nanos(1_000_000_000 + i as u64 * 250_000),
+                ),
                 kind: StreamEventKind::Data(bytes::Bytes::copy_from_slice(bytes)),
             },
             &mut |m| out.push(m),
@@ -51,10 +49,10 @@ fn dissect(to_server: &[u8], to_client: &[u8]) -> Vec<Message> {
 fn one_row_per_request_and_per_unpaired_message() {
     for f in ["binary", "ascii", "meta", "large", "any-sll2"] {
         let (store, msgs) = load(&format!("../../fixtures/{f}.pcap"));
-        let requests = msgs.iter().filter(|m| m.kind == Kind::Request).count();
+        let requests = msgs.iter().filter(|m| m.kind() == Kind::Request).count();
         let unpaired = msgs
             .iter()
-            .filter(|m| m.kind == Kind::Response && m.txn.is_none())
+            .filter(|m| m.kind() == Kind::Response && m.txn.is_none())
             .count();
         assert_eq!(store.len(), requests + unpaired, "{f}");
         // Every paired response is in its request's row.
@@ -63,7 +61,7 @@ fn one_row_per_request_and_per_unpaired_message() {
             .iter()
             .map(|t| store.responses(t).count())
             .sum();
-        let responses = msgs.iter().filter(|m| m.kind == Kind::Response).count();
+        let responses = msgs.iter().filter(|m| m.kind() == Kind::Response).count();
         assert_eq!(in_rows, responses, "{f}");
         // Every message's bytes are kept exactly.
         let kept: u64 = store

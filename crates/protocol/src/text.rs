@@ -1,14 +1,18 @@
-//! What the text protocols share: finding a line, splitting it into tokens, reading numbers,
-//! the three outcomes of a parse, and the limits that keep buffering bounded.
+//! What the two line-based protocols ([`ascii`](crate::ascii) and [`meta`](crate::meta))
+//! share: finding a line, splitting it into tokens, reading numbers and data blocks, the three
+//! outcomes of a parse, the limits that keep buffering bounded, and the names of a line's
+//! arguments ([`Arg`]). Both protocols build on this module; neither reads the other's
+//! internals.
 
 use crate::limits::{CAPTURED_VALUE_MAX, ITEM_SIZE_MAX_DEFAULT, KEY_MAX_LEN, LINE_MAX_LEN};
 
 /// Bounds on what a parser accepts. Past them input is an error, never unbounded buffering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseLimits {
-    /// Longest command or response line, without its data block (memcached: 2048).
+    /// Longest command or response line, without its data block (memcached's is
+    /// [`LINE_MAX_LEN`]).
     pub max_line: usize,
-    /// Longest key (memcached: 250).
+    /// Longest key (memcached's is [`KEY_MAX_LEN`]).
     pub max_key: usize,
     /// Largest data block accepted (memcached's item size limit, 1 MiB by default).
     pub max_value: usize,
@@ -32,6 +36,91 @@ impl ParseLimits {
             max_value: CAPTURED_VALUE_MAX,
             ..ParseLimits::default()
         }
+    }
+}
+
+/// What one argument of a text or meta line is (for naming the tokens of a line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Arg {
+    /// A key.
+    Key,
+    /// Client flags (the opaque number stored with an item).
+    ClientFlags,
+    /// An expiration time (seconds from now, or a unix time).
+    Exptime,
+    /// The length of the data block that follows the line.
+    Bytes,
+    /// A CAS unique.
+    CasUnique,
+    /// The word `noreply`.
+    Noreply,
+    /// An incr/decr amount.
+    Delta,
+    /// A `flush_all` delay (an expiration time).
+    Delay,
+    /// A verbosity level.
+    Level,
+    /// A statistic's name.
+    StatName,
+    /// A statistic's value.
+    StatValue,
+    /// A meta data block length.
+    DataLen,
+    /// A meta flag (a letter and its token).
+    MetaFlag,
+    /// Anything else.
+    Other,
+}
+
+impl Arg {
+    /// The name the details pane shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arg::Key => "key",
+            Arg::ClientFlags => "flags",
+            Arg::Exptime => "exptime",
+            Arg::Bytes => "bytes",
+            Arg::CasUnique => "cas unique",
+            Arg::Noreply => "noreply",
+            Arg::Delta => "delta",
+            Arg::Delay => "delay",
+            Arg::Level => "level",
+            Arg::StatName => "name",
+            Arg::StatValue => "value",
+            Arg::DataLen => "datalen",
+            Arg::MetaFlag => "flag",
+            Arg::Other => "argument",
+        }
+    }
+
+    /// Whether the argument is an expiration time (seconds from now up to
+    /// [`RELATIVE_EXPTIME_MAX`](crate::limits::RELATIVE_EXPTIME_MAX), else a unix time).
+    pub fn is_time(self) -> bool {
+        matches!(self, Arg::Exptime | Arg::Delay)
+    }
+}
+
+/// The arguments of a line after its first word: these in order, then any number of `rest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grammar {
+    /// The arguments at fixed positions.
+    pub fixed: &'static [Arg],
+    /// What every further argument is.
+    pub rest: Arg,
+}
+
+impl Grammar {
+    /// A line whose arguments are not known: all [`Arg::Other`].
+    pub const UNKNOWN: Grammar = Grammar::new(&[], Arg::Other);
+
+    /// A grammar of `fixed` arguments followed by any number of `rest`.
+    pub const fn new(fixed: &'static [Arg], rest: Arg) -> Grammar {
+        Grammar { fixed, rest }
+    }
+
+    /// What the argument at position `i` (0 for the first after the word) is.
+    pub fn arg(&self, i: usize) -> Arg {
+        self.fixed.get(i).copied().unwrap_or(self.rest)
     }
 }
 
@@ -149,8 +238,17 @@ pub(crate) fn next_line(buf: &[u8], max_line: usize) -> Result<Option<Line<'_>>,
 
 /// The space-separated tokens of a line (runs of spaces count as one separator, as in
 /// memcached's tokenizer).
-pub(crate) fn tokens(line: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
+pub fn tokens(line: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
     line.split(|&b| b == b' ').filter(|t| !t.is_empty())
+}
+
+/// Where each token of [`tokens`] sits in `line`, as byte ranges.
+pub fn token_spans(line: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let base = line.as_ptr() as usize;
+    tokens(line).map(move |t| {
+        let start = t.as_ptr() as usize - base;
+        start..start + t.len()
+    })
 }
 
 /// Parses an unsigned decimal number (no sign, no spaces).
@@ -276,11 +374,11 @@ mod tests {
 
     #[test]
     fn lines() {
-        let l = next_line(b"get a\r\nrest", 2048).unwrap().unwrap();
+        let l = next_line(b"get a\r\nrest", LINE_MAX_LEN).unwrap().unwrap();
         assert_eq!((l.text, l.len), (&b"get a"[..], 7));
-        let l = next_line(b"get a\nrest", 2048).unwrap().unwrap();
+        let l = next_line(b"get a\nrest", LINE_MAX_LEN).unwrap().unwrap();
         assert_eq!((l.text, l.len), (&b"get a"[..], 6));
-        assert!(next_line(b"get a", 2048).unwrap().is_none());
+        assert!(next_line(b"get a", LINE_MAX_LEN).unwrap().is_none());
         assert_eq!(
             next_line(&[b'a'; 10], 5).unwrap_err().kind,
             ErrorKind::LineTooLong
@@ -289,5 +387,6 @@ mod tests {
             tokens(b"  a  b ").collect::<Vec<_>>(),
             vec![&b"a"[..], b"b"]
         );
+        assert_eq!(token_spans(b"  a  bc ").collect::<Vec<_>>(), [2..3, 5..7]);
     }
 }
