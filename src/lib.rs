@@ -10,6 +10,7 @@
 //! | crate | modules here | what it holds |
 //! |---|---|---|
 //! | [`memshark_protocol`] | [`protocol`], [`client`] | the wire formats, sans I/O: binary, text and meta codecs; the async client (feature `client`) |
+//! | [`memshark_latency`] | [`latency`] | the one latency histogram every report uses |
 //! | [`memshark_traffic`] | [`capture`], [`dissect`], [`source`], [`pipeline`], [`filter`], [`dump`], [`summary`] | frames to transactions: pcap, reassembly, the dissector, the filter language, jsonl and stats |
 //! | [`memshark_server`] | [`server`] | the reference server |
 //! | [`memshark_load`] | [`load`] | the workload generator |
@@ -35,6 +36,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use memshark_latency as latency;
 pub use memshark_load as load;
 pub use memshark_protocol as protocol;
 pub use memshark_protocol::client;

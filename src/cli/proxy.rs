@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
 use memshark::dissect::Kind;
+use memshark::latency::LatencyHistogram;
 use memshark::proxy::{Proxy, ProxyConfig, RecordConfig, Recorder, TapConsumer};
 
 /// Sit between clients and a memcached: forward every byte unchanged, show what passes, and
@@ -55,7 +55,7 @@ pub struct Args {
 struct Window {
     ops: u64,
     errors: u64,
-    latency_us: Histogram<u64>,
+    latency: LatencyHistogram,
 }
 
 impl Window {
@@ -63,8 +63,7 @@ impl Window {
         Window {
             ops: 0,
             errors: 0,
-            latency_us: Histogram::new_with_bounds(1, 60_000_000, 2)
-                .unwrap_or_else(|_| unreachable!()),
+            latency: LatencyHistogram::new(),
         }
     }
 }
@@ -182,7 +181,7 @@ async fn serve(
                     w.ops += u64::from(m.latency_ns.is_some());
                     w.errors += u64::from(m.is_error());
                     if let Some(l) = m.latency_ns {
-                        let _ = w.latency_us.record((l / 1000).max(1));
+                        w.latency.record_ns(l);
                     }
                 }
                 if let Some(f) = &mut dump_file {
@@ -209,7 +208,8 @@ async fn serve(
             loop {
                 tick.tick().await;
                 let w = std::mem::replace(&mut *window.lock().unwrap_or_else(|p| p.into_inner()), Window::new());
-                let (p50, p99) = if w.latency_us.is_empty() { (0, 0) } else { (w.latency_us.value_at_quantile(0.5), w.latency_us.value_at_quantile(0.99)) };
+                let p = w.latency.percentiles().unwrap_or_default();
+                let (p50, p99) = (p.p50_us, p.p99_us);
                 eprintln!(
                     "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}",
                     counters.open.load(Ordering::Relaxed), w.ops, p50, p99, w.errors,

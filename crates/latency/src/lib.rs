@@ -125,13 +125,12 @@ impl LatencyHistogram {
         })
     }
 
-    /// The recorded values as (value in µs, count) steps whose width grows with the value:
-    /// bucket upper bounds `first_us`, 2×, 4×, … — what a terminal histogram draws.
-    pub fn log_buckets(&self, first_us: u64) -> Vec<(u64, u64)> {
+    /// Every distinct recorded value (in µs, to the histogram's precision) with its count, in
+    /// increasing order: what a drawn histogram buckets.
+    pub fn recorded(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.inner
-            .iter_log(first_us.max(1), 2.0)
+            .iter_recorded()
             .map(|v| (v.value_iterated_to(), v.count_since_last_iteration()))
-            .collect()
     }
 
     /// The underlying [`hdrhistogram::Histogram`], for what this type does not offer.
@@ -194,6 +193,15 @@ mod tests {
         a.merge(&b);
         assert_eq!(a.len(), 3);
         assert_eq!(a.percentiles().map(|p| p.p50_us), Some(1_000));
+    }
+
+    #[test]
+    fn recorded_lists_each_value_once_with_its_count() {
+        let mut h = LatencyHistogram::new();
+        for us in [5, 5, 900, 5] {
+            h.record_us(us);
+        }
+        assert_eq!(h.recorded().collect::<Vec<_>>(), [(5, 3), (900, 1)]);
     }
 
     #[test]

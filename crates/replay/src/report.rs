@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
+use memshark_latency::LatencyHistogram;
 
 use super::compare::{outcomes, summary, Outcome};
 use super::conn::Replayed;
@@ -44,10 +44,6 @@ impl Difference {
     }
 }
 
-fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).unwrap_or_else(|_| unreachable!("fixed bounds"))
-}
-
 /// What a replay found.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -70,9 +66,9 @@ pub struct Report {
     /// Every differing request.
     pub differences: Vec<Difference>,
     /// Latency of the captured answers, µs.
-    pub captured_latency_us: Histogram<u64>,
+    pub captured_latency: LatencyHistogram,
     /// Latency of the replayed answers, µs.
-    pub replayed_latency_us: Histogram<u64>,
+    pub replayed_latency: LatencyHistogram,
     /// How long the replay took.
     pub elapsed: Duration,
 }
@@ -90,8 +86,8 @@ impl Report {
             skipped,
             changes: BTreeMap::new(),
             differences: Vec::new(),
-            captured_latency_us: histogram(),
-            replayed_latency_us: histogram(),
+            captured_latency: LatencyHistogram::new(),
+            replayed_latency: LatencyHistogram::new(),
             elapsed,
         }
     }
@@ -108,12 +104,10 @@ impl Report {
             self.unanswered += 1;
         }
         if let Some(l) = e.answers.first().and_then(|a| a.latency_ns) {
-            let _ = self.captured_latency_us.record((l / 1000).max(1));
+            self.captured_latency.record_ns(l);
         }
         if let Some(l) = r.latency {
-            let _ = self
-                .replayed_latency_us
-                .record((l.as_micros() as u64).max(1));
+            self.replayed_latency.record(l);
         }
         let op = e.request.op;
         let captured = outcomes(&e.answers, op);
@@ -142,7 +136,7 @@ impl Report {
         }
     }
 
-    fn percentiles(h: &Histogram<u64>) -> String {
+    fn percentiles(h: &LatencyHistogram) -> String {
         if h.is_empty() {
             return "-".into();
         }
@@ -151,7 +145,7 @@ impl Report {
             h.value_at_quantile(0.5),
             h.value_at_quantile(0.9),
             h.value_at_quantile(0.99),
-            h.max()
+            h.max_us()
         )
     }
 
@@ -184,12 +178,12 @@ impl Report {
         let _ = writeln!(
             s,
             "latency, captured: {}",
-            Self::percentiles(&self.captured_latency_us)
+            Self::percentiles(&self.captured_latency)
         );
         let _ = writeln!(
             s,
             "latency, replayed: {}",
-            Self::percentiles(&self.replayed_latency_us)
+            Self::percentiles(&self.replayed_latency)
         );
         if self.raced > 0 {
             let _ = writeln!(
@@ -213,12 +207,7 @@ impl Report {
 
     /// The report as JSON.
     pub fn to_json(&self) -> serde_json::Value {
-        let lat = |h: &Histogram<u64>| {
-            (!h.is_empty()).then(|| {
-                serde_json::json!({"p50": h.value_at_quantile(0.5), "p90": h.value_at_quantile(0.9),
-                    "p99": h.value_at_quantile(0.99), "max": h.max()})
-            })
-        };
+        let lat = |h: &LatencyHistogram| h.percentiles().map(|p| p.to_json());
         serde_json::json!({
             "sent": self.sent,
             "answered": self.answered,
@@ -229,8 +218,8 @@ impl Report {
             "skipped": self.skipped,
             "seconds": self.elapsed.as_secs_f64(),
             "changes": self.changes.iter().map(|((op, a, b), n)| serde_json::json!({"op": op, "captured": a, "replayed": b, "count": n})).collect::<Vec<_>>(),
-            "captured_latency_us": lat(&self.captured_latency_us),
-            "replayed_latency_us": lat(&self.replayed_latency_us),
+            "captured_latency": lat(&self.captured_latency),
+            "replayed_latency": lat(&self.replayed_latency),
         })
     }
 }

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use bytes::Bytes;
-use hdrhistogram::Histogram;
+use memshark_latency::LatencyHistogram;
 
 use crate::dissect::{Kind, Message};
 use crate::pipeline::PassStats;
@@ -91,7 +91,7 @@ pub struct OpStats {
     /// Answers paired with a request of this op.
     pub answered: u64,
     /// Latency of paired answers, in microseconds.
-    pub latency_us: Histogram<u64>,
+    pub latency: LatencyHistogram,
 }
 
 impl Default for OpStats {
@@ -99,8 +99,7 @@ impl Default for OpStats {
         OpStats {
             requests: 0,
             answered: 0,
-            latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3)
-                .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
+            latency: LatencyHistogram::new(),
         }
     }
 }
@@ -173,7 +172,7 @@ impl TrafficStats {
                     if is_final {
                         op.answered += 1;
                         if let Some(l) = m.latency_ns {
-                            let _ = op.latency_us.record((l / 1000).max(1));
+                            op.latency.record_ns(l);
                         }
                     }
                     if let Some(req) = m.request_op.filter(|r| r.is_lookup()) {
@@ -273,17 +272,16 @@ impl TrafficStats {
         let ops: serde_json::Map<_, _> = ops
             .into_iter()
             .map(|(name, o)| {
-                let h = &o.latency_us;
-                let lat = (!h.is_empty()).then(|| {
-                    json!({"p50": h.value_at_quantile(0.5), "p90": h.value_at_quantile(0.9),
-                        "p99": h.value_at_quantile(0.99), "p99_9": h.value_at_quantile(0.999), "max": h.max()})
-                });
-                (name.to_string(), json!({
-                    "requests": o.requests,
-                    "answered": o.answered,
-                    "rate_per_sec": if secs > 0.0 { o.requests as f64 / secs } else { 0.0 },
-                    "latency_us": lat,
-                }))
+                let lat = o.latency.percentiles().map(|p| p.to_json());
+                (
+                    name.to_string(),
+                    json!({
+                        "requests": o.requests,
+                        "answered": o.answered,
+                        "rate_per_sec": if secs > 0.0 { o.requests as f64 / secs } else { 0.0 },
+                        "latency": lat,
+                    }),
+                )
             })
             .collect();
         let key_name = |k: &KeyName| String::from_utf8_lossy(k.as_bytes()).into_owned();
@@ -361,7 +359,7 @@ impl TrafficStats {
         let mut ops: Vec<_> = self.ops.iter().collect();
         ops.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then(a.0.cmp(b.0)));
         for (name, o) in ops {
-            let h = &o.latency_us;
+            let h = &o.latency;
             let q = |x: f64| {
                 if h.is_empty() {
                     "-".to_string()
@@ -377,7 +375,7 @@ impl TrafficStats {
             let max = if h.is_empty() {
                 "-".to_string()
             } else {
-                h.max().to_string()
+                h.max_us().to_string()
             };
             let _ = writeln!(
                 s,

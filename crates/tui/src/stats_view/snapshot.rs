@@ -1,6 +1,5 @@
 //! The stats screen's numbers, computed from the traffic totals.
 
-use hdrhistogram::Histogram;
 use memshark_traffic::summary::TrafficStats;
 
 use super::LATENCY_BUCKETS;
@@ -35,7 +34,7 @@ pub fn snapshot(s: &TrafficStats, top: usize) -> Snapshot {
         .ops
         .iter()
         .map(|(name, o)| {
-            let h = &o.latency_us;
+            let h = &o.latency;
             let q = |x: f64| {
                 if h.is_empty() {
                     0
@@ -47,29 +46,19 @@ pub fn snapshot(s: &TrafficStats, top: usize) -> Snapshot {
                 *name,
                 o.requests,
                 o.answered,
-                [q(0.5), q(0.9), q(0.99), q(0.999), h.max()],
+                [q(0.5), q(0.9), q(0.99), q(0.999), h.max_us()],
             )
         })
         .collect();
     ops.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut all: Option<Histogram<u64>> = None;
-    for o in s.ops.values() {
-        match &mut all {
-            None => all = Some(o.latency_us.clone()),
-            Some(h) => {
-                let _ = h.add(&o.latency_us);
-            }
-        }
-    }
     let mut histogram = vec![0u64; LATENCY_BUCKETS.len()];
-    if let Some(h) = &all {
-        for v in h.iter_recorded() {
-            let us = v.value_iterated_to();
+    for o in s.ops.values() {
+        for (us, count) in o.latency.recorded() {
             let i = LATENCY_BUCKETS
                 .iter()
                 .position(|(hi, _)| us < *hi)
                 .unwrap_or(LATENCY_BUCKETS.len() - 1);
-            histogram[i] += v.count_since_last_iteration();
+            histogram[i] += count;
         }
     }
     let key = |k: &bytes::Bytes| printable(k);
