@@ -6,7 +6,7 @@
 # twemproxy (Debian's nutcracker); then at half the direct load's concurrency for added latency.
 # Prints ops/s, p50 and p99 and the ratio to direct.
 #
-# Then the same three paths under memaslap (binary, 16 connections), the yardstick DESIGN.md
+# Then the same three paths under memaslap (binary, 16 connections), the yardstick ARCHITECTURE.md
 # names.
 #
 # Usage: bench/proxy.sh [SECONDS]   (needs memcached, nutcracker, libmemcached-tools, python3)

@@ -9,7 +9,7 @@ use memshark_protocol::binary::write_escaped;
 /// Output format of `memshark dump`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DumpFormat {
-    /// One JSON object per line, schema v1 (see DESIGN.md).
+    /// One JSON object per line, schema v1 (defined in the repository's ARCHITECTURE.md).
     Jsonl,
     /// Comma-separated values with a header line.
     Csv,
