@@ -7,7 +7,6 @@
 //! name), so a crash once found stays a test without a fuzzer.
 
 use bytes::{Bytes, BytesMut};
-use tokio_util::codec::Decoder;
 
 use crate::capture::link::{Segment, TcpInfo, Transport};
 use crate::capture::{
@@ -17,7 +16,7 @@ use crate::capture::{
 use crate::dissect::{Dissector, Message, Proto};
 use crate::filter::Filter;
 use memshark_protocol::ascii::{ParseLimits, Parsed, Request, Response};
-use memshark_protocol::binary::{check, find_next_header, BinaryCodec, Opcode, Packet, Status};
+use memshark_protocol::binary::{check, find_next_header, split_message, Opcode, Packet, Status};
 
 /// A fuzz target's body.
 pub type Target = fn(&[u8]);
@@ -90,7 +89,7 @@ pub fn ascii_response(data: &[u8]) {
 }
 
 /// Every entry point of the binary decoder: `check`, the `Packet` accessors, `Display`, the
-/// tokio `Decoder` and the resync scan.
+/// framing of a stream (what the tokio codec wraps) and the resync scan.
 pub fn binary_decode(data: &[u8]) {
     let _ = check(data, 1 << 16);
     let p = Packet::new_unchecked(data);
@@ -107,9 +106,8 @@ pub fn binary_decode(data: &[u8]) {
         let _ = p.to_string();
     }
     let mut buf = BytesMut::from(data);
-    let mut codec = BinaryCodec::new(1 << 16);
     loop {
-        match codec.decode(&mut buf) {
+        match split_message(&mut buf, 1 << 16) {
             Ok(Some(frame)) => {
                 let _ = frame.to_string();
             }

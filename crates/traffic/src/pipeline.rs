@@ -83,7 +83,10 @@ impl Pass {
             };
             if !self.memcached_flows.contains(&flow) {
                 let opens_binary = seg.payload.len() >= 24
-                    && memshark_protocol::binary::plausible_header(seg.payload, 64 << 20);
+                    && memshark_protocol::binary::plausible_header(
+                        seg.payload,
+                        memshark_protocol::binary::DEFAULT_MAX_BODY_LEN,
+                    );
                 let opens_text = !opens_binary
                     && memchr::memchr(b'\n', seg.payload).is_some_and(|i| i < LINE_MAX_LEN)
                     && memshark_protocol::ascii::looks_like_ascii_command(seg.payload);
