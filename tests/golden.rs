@@ -132,3 +132,72 @@ fn binary_stream_off_port_takes_its_server_from_the_magic() {
         ]
     );
 }
+
+/// `stats` (text and JSON) and `dump` of `path`, as the commands print them.
+fn stats_and_dump(path: &Path) -> (String, String, serde_json::Value, String) {
+    let mut stats = memshark::summary::TrafficStats::default();
+    let mut out = Vec::new();
+    stats.pass = dissect_file(path, &[11211], &mut |_| {}, &mut |m| {
+        stats.add(&m);
+        memshark::dump::jsonl(&mut out, &m);
+        true
+    })
+    .expect("capture reads");
+    (
+        stats.to_text(10),
+        stats.to_text(1000),
+        stats.to_json(10),
+        String::from_utf8(out).expect("utf-8"),
+    )
+}
+
+/// The key, client and flow tables are hashed under a random seed, a new one for every table
+/// (and every process): they iterate in a different order in each run, and the outputs must
+/// not follow it.
+#[test]
+fn stats_and_dumps_do_not_depend_on_the_tables_random_seeds() {
+    use memshark::capture::{CaptureWriter, Direction, Format, Timestamp};
+    // Besides the fixtures: 300 connections cut off mid-request, which the end of the capture
+    // ends all at once (each with a truncated message).
+    let dir = tempfile::tempdir().unwrap();
+    let open = dir.path().join("open.pcap");
+    let mut w = CaptureWriter::new(std::fs::File::create(&open).unwrap(), Format::Pcap).unwrap();
+    for i in 0..300u32 {
+        let client = std::net::SocketAddr::from(([10, 1, (i >> 8) as u8, i as u8], 40000));
+        let server = "10.0.0.2:11211".parse().unwrap();
+        let ts = Timestamp::from_nanos(u64::from(i) * 1000 + 1);
+        let conn = w.open_connection(client, server, ts).unwrap();
+        let request = format!("set key:{} 0 0 1\r\n1\r\nget key:{}", i % 7, i % 5);
+        w.write_data(conn, Direction::ToServer, ts, request.as_bytes())
+            .unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = vec![open];
+    for dir in ["fixtures", "captures"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("directory") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) == Some("pcap") {
+                paths.push(path);
+            }
+        }
+    }
+    for path in &paths {
+        let first = stats_and_dump(path);
+        assert!(first == stats_and_dump(path), "{}", path.display());
+    }
+    // The cut-off requests end in the order their connections opened.
+    let dump = stats_and_dump(&paths[0]).3;
+    let truncated: Vec<&str> = dump
+        .lines()
+        .filter(|l| l.contains("\"truncated\""))
+        .collect();
+    assert_eq!(truncated.len(), 300);
+    for (i, line) in truncated.iter().enumerate() {
+        assert!(
+            line.contains(&format!("\"src\":\"10.1.{}.{}:40000\"", i >> 8, i & 255)),
+            "{i}: {line}"
+        );
+    }
+}

@@ -102,10 +102,11 @@ fn key_field(out: &mut Vec<u8>, name: &str, key: &[u8]) {
 }
 
 /// Writes jsonl lines, remembering how each address prints (formatting a socket address is
-/// the costliest part of a line, and a capture has few distinct ones).
+/// the costliest part of a line, and a capture has few distinct ones; the addresses come from
+/// the network, hence a seeded table).
 #[derive(Debug, Default)]
 pub struct JsonlWriter {
-    addrs: rustc_hash::FxHashMap<std::net::SocketAddr, Box<str>>,
+    addrs: crate::hash::SeededMap<crate::hash::SocketKey, Box<str>>,
 }
 
 impl JsonlWriter {
@@ -114,7 +115,7 @@ impl JsonlWriter {
             self.addrs.clear();
         }
         self.addrs
-            .entry(a)
+            .entry(crate::hash::SocketKey(a))
             .or_insert_with(|| a.to_string().into_boxed_str())
     }
 

@@ -11,6 +11,7 @@
 //! | [`pipeline`] | the pass itself: reassembly and dissector state, its counters |
 //! | [`filter`] | the display-filter language shared by the TUI, `dump`, `stats` and `replay` |
 //! | [`dump`], [`summary`] | jsonl/csv/text lines; the statistics behind `memshark stats` |
+//! | [`hash`] | [`hash::SeededMap`] and [`hash::SeededSet`]: randomly seeded tables for keys, addresses and flows from the network |
 //!
 //! The wire formats themselves live in [`memshark_protocol`].
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod dump;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hash;
 pub mod pipeline;
 pub mod source;
 pub mod summary;

@@ -5,13 +5,12 @@
 //! consumer wants more; [`crate::source`] drives it from a [`Source`] into a
 //! [`Sink`](source::Sink), with the stop semantics written down there.
 
-use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::path::Path;
 
 use crate::capture::reassembly::ReassemblyStats;
 use crate::capture::{decode, Frame, LiveStats, Reassembler, ReassemblyConfig, StreamEvent};
 use crate::dissect::{DissectStats, Dissector, Message};
+use crate::hash::{SeededSet, SocketPairKey};
 use crate::source::{self, Source, SourceError};
 use memshark_protocol::limits::LINE_MAX_LEN;
 
@@ -44,7 +43,7 @@ pub struct Pass {
     dissector: Dissector,
     /// Flows off the memcached ports that opened with a binary header (bounded by the
     /// reassembler's own flow table in practice; cleared when it grows past 100 000).
-    memcached_flows: HashSet<(SocketAddr, SocketAddr)>,
+    memcached_flows: SeededSet<SocketPairKey>,
     stats: PassStats,
 }
 
@@ -58,7 +57,7 @@ impl Pass {
                 ..ReassemblyConfig::default()
             }),
             dissector: Dissector::new(),
-            memcached_flows: HashSet::new(),
+            memcached_flows: SeededSet::default(),
             stats: PassStats::default(),
         }
     }
@@ -77,9 +76,9 @@ impl Pass {
             // Off the memcached ports, only streams that open with a binary header or a whole
             // text command line count (remembered per flow, so their later segments follow).
             let flow = if seg.src <= seg.dst {
-                (seg.src, seg.dst)
+                SocketPairKey(seg.src, seg.dst)
             } else {
-                (seg.dst, seg.src)
+                SocketPairKey(seg.dst, seg.src)
             };
             if !self.memcached_flows.contains(&flow) {
                 let opens_binary = seg.payload.len() >= 24

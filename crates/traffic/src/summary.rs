@@ -2,24 +2,26 @@
 //! percentiles, the get hit ratio, bytes each way, top keys and clients, errors and the damage
 //! a capture can have (gaps, malformed messages, unpaired messages, drops).
 
+use std::collections::BinaryHeap;
 use std::net::IpAddr;
 
 use bytes::Bytes;
 use memshark_latency::LatencyHistogram;
 
 use crate::dissect::{Kind, Message};
+use crate::hash::SeededMap;
 use crate::pipeline::PassStats;
 use memshark_protocol::binary::Opcode;
 use memshark_protocol::op::{Op, Outcome, Proto};
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap;
 
 /// Distinct keys tracked for the top-keys tables; past this, new keys are counted together
 /// as "other" so memory stays bounded on captures with millions of keys.
 pub const MAX_TRACKED_KEYS: usize = 1_000_000;
 
 /// A key as the statistics hold it: up to 30 bytes inline in the table slot itself (a
-/// lookup compares it without following a pointer), longer ones on the heap. Hashes and
-/// compares as its bytes, so the table is searched with a plain `&[u8]`.
+/// lookup compares it without following a pointer), longer ones on the heap. Hashes, compares
+/// and orders as its bytes, so the table is searched with a plain `&[u8]`.
 #[derive(Clone)]
 pub enum KeyName {
     /// A key of at most 30 bytes.
@@ -71,6 +73,18 @@ impl PartialEq for KeyName {
 
 impl Eq for KeyName {}
 
+impl PartialOrd for KeyName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for KeyName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
 impl std::hash::Hash for KeyName {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.as_bytes().hash(state);
@@ -82,6 +96,75 @@ impl std::borrow::Borrow<[u8]> for KeyName {
         self.as_bytes()
     }
 }
+
+/// What the top tables order equal counts by: the key's own order, which
+/// [`order_prefix`](TopKey::order_prefix) settles without comparing keys when it can.
+trait TopKey: Ord + Clone {
+    /// A number that orders like the key: `a < b` implies `a.order_prefix() <= b.order_prefix()`.
+    fn order_prefix(&self) -> u64 {
+        0
+    }
+}
+
+impl TopKey for KeyName {
+    /// The first 8 bytes, big-endian, zero-padded: byte strings order like them, and only
+    /// keys that share their first 8 bytes need comparing.
+    fn order_prefix(&self) -> u64 {
+        let mut first = [0; 8];
+        let b = self.as_bytes();
+        let n = b.len().min(8);
+        first[..n].copy_from_slice(&b[..n]);
+        u64::from_be_bytes(first)
+    }
+}
+
+impl TopKey for IpAddr {}
+
+impl TopKey for &'static str {}
+
+/// An entry of a top table, ordered best first: the larger count, then the smaller key.
+struct Ranked<'a, K, V> {
+    by: u64,
+    /// `key.order_prefix()`.
+    prefix: u64,
+    key: &'a K,
+    value: &'a V,
+}
+
+impl<'a, K: TopKey, V> Ranked<'a, K, V> {
+    fn new(by: u64, key: &'a K, value: &'a V) -> Self {
+        Ranked {
+            by,
+            prefix: key.order_prefix(),
+            key,
+            value,
+        }
+    }
+}
+
+impl<K: TopKey, V> Ord for Ranked<'_, K, V> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .by
+            .cmp(&self.by)
+            .then(self.prefix.cmp(&other.prefix))
+            .then_with(|| self.key.cmp(other.key))
+    }
+}
+
+impl<K: TopKey, V> PartialOrd for Ranked<'_, K, V> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K: TopKey, V> PartialEq for Ranked<'_, K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl<K: TopKey, V> Eq for Ranked<'_, K, V> {}
 
 /// Per-op figures.
 #[derive(Debug, Clone)]
@@ -105,22 +188,26 @@ impl Default for OpStats {
 }
 
 /// The accumulated statistics of a capture.
+///
+/// The key and client tables are keyed by data from the network and hashed under a random
+/// seed ([`SeededMap`]), so they iterate in a different order in every run: the reports list
+/// them sorted by count, ties by key (or address) ascending.
 #[derive(Debug, Default)]
 pub struct TrafficStats {
     /// Per request op, by name (a binary and a text `get` count together).
-    pub ops: HashMap<&'static str, OpStats>,
+    pub ops: FxHashMap<&'static str, OpStats>,
     /// Key lookups by get-family requests.
     pub lookups: u64,
     /// Lookups that hit.
     pub hits: u64,
     /// Per key: (requests, value bytes).
-    pub keys: HashMap<KeyName, (u64, u64)>,
+    pub keys: SeededMap<KeyName, (u64, u64)>,
     /// Keys not tracked because of [`MAX_TRACKED_KEYS`].
     pub untracked_key_requests: u64,
     /// Requests per client address.
-    pub clients: HashMap<IpAddr, u64>,
+    pub clients: SeededMap<IpAddr, u64>,
     /// Error answers by binary status name or text answer word.
-    pub errors: HashMap<&'static str, u64>,
+    pub errors: FxHashMap<&'static str, u64>,
     /// Malformed or gap-flagged messages.
     pub flagged: u64,
     /// First and last message time (ns).
@@ -213,26 +300,41 @@ impl TrafficStats {
         }
     }
 
-    fn top<K: Clone + Eq + std::hash::Hash, V: Copy>(
-        map: &HashMap<K, V>,
+    /// The `n` entries of `map` with the largest `by`, largest first; equal ones by key
+    /// ascending. A total order: the result does not depend on the map's iteration order
+    /// (which a seeded map changes from run to run).
+    fn top<K: TopKey, V: Copy, S>(
+        map: &std::collections::HashMap<K, V, S>,
         n: usize,
         by: impl Fn(&V) -> u64,
     ) -> Vec<(K, V)> {
-        // Pick the top n without sorting everything: a million keys stay cheap.
-        let mut v: Vec<(&K, u64)> = map.iter().map(|(k, v)| (k, by(v))).collect();
         if n == 0 {
             return Vec::new();
         }
-        if v.len() > n {
-            v.select_nth_unstable_by_key(n - 1, |e| std::cmp::Reverse(e.1));
-            v.truncate(n);
+        // One pass, keeping the best n so far with the worst of them on top: a million keys
+        // stay cheap, and most are turned away by their count alone.
+        let mut best: BinaryHeap<Ranked<'_, K, V>> = BinaryHeap::with_capacity(n.min(map.len()));
+        for (key, value) in map {
+            let by = by(value);
+            if best.len() < n {
+                best.push(Ranked::new(by, key, value));
+            } else if let Some(mut worst) = best.peek_mut() {
+                if by >= worst.by {
+                    let candidate = Ranked::new(by, key, value);
+                    if candidate < *worst {
+                        *worst = candidate;
+                    }
+                }
+            }
         }
-        v.sort_by_key(|e| std::cmp::Reverse(e.1));
-        v.into_iter().map(|(k, _)| (k.clone(), map[k])).collect()
+        best.into_sorted_vec()
+            .into_iter()
+            .map(|r| (r.key.clone(), *r.value))
+            .collect()
     }
 
     /// The `n` keys requested most (`by_bytes`: moving the most value bytes), with their
-    /// (requests, bytes).
+    /// (requests, bytes); equal counts by key bytes ascending.
     pub fn top_keys(&self, n: usize, by_bytes: bool) -> Vec<(Bytes, (u64, u64))> {
         if by_bytes {
             Self::top(&self.keys, n, |v| v.1)
@@ -244,12 +346,12 @@ impl TrafficStats {
         .collect()
     }
 
-    /// The `n` clients sending the most requests.
+    /// The `n` clients sending the most requests; equal counts by address ascending.
     pub fn top_clients(&self, n: usize) -> Vec<(IpAddr, u64)> {
         Self::top(&self.clients, n, |v| *v)
     }
 
-    /// The `n` most frequent error answers.
+    /// The `n` most frequent error answers; equal counts by name ascending.
     pub fn top_errors(&self, n: usize) -> Vec<(&'static str, u64)> {
         Self::top(&self.errors, n, |v| *v)
     }
@@ -267,8 +369,10 @@ impl TrafficStats {
     pub fn to_json(&self, top: usize) -> serde_json::Value {
         use serde_json::json;
         let secs = self.seconds();
+        // A `serde_json::Map` orders its entries by name (unless serde_json's `preserve_order`
+        // is on: then in this order, which is total).
         let mut ops: Vec<_> = self.ops.iter().collect();
-        ops.sort_by_key(|e| std::cmp::Reverse(e.1.requests));
+        ops.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then(a.0.cmp(b.0)));
         let ops: serde_json::Map<_, _> = ops
             .into_iter()
             .map(|(name, o)| {
@@ -298,7 +402,7 @@ impl TrafficStats {
             "top_keys_by_count": Self::top(&self.keys, top, |v| v.0).iter().map(|(k, v)| json!({"key": key_name(k), "count": v.0, "bytes": v.1})).collect::<Vec<_>>(),
             "top_keys_by_bytes": Self::top(&self.keys, top, |v| v.1).iter().map(|(k, v)| json!({"key": key_name(k), "count": v.0, "bytes": v.1})).collect::<Vec<_>>(),
             "top_clients": Self::top(&self.clients, top, |v| *v).iter().map(|(k, v)| json!({"client": k.to_string(), "requests": v})).collect::<Vec<_>>(),
-            "errors": self.errors,
+            "errors": self.errors.iter().collect::<std::collections::BTreeMap<_, _>>(),
             "messages": d.messages,
             "requests": d.requests,
             "responses": d.responses,
@@ -437,7 +541,7 @@ mod tests {
 
     #[test]
     fn key_names_inline_and_on_the_heap_are_found_by_their_bytes() {
-        let mut map: HashMap<KeyName, u32> = HashMap::default();
+        let mut map: SeededMap<KeyName, u32> = SeededMap::default();
         let short = b"user:42".as_slice();
         let edge = [b'a'; 30];
         let long = [b'b'; 31];
@@ -455,5 +559,142 @@ mod tests {
         assert_eq!(map.get(&b"user:4"[..]), None);
         assert_eq!(map.get(&edge[..29]), None);
         assert_eq!(KeyName::new(b"").as_bytes(), b"");
+    }
+}
+
+#[cfg(test)]
+mod hash_tests {
+    //! The key and client tables are seeded at random: their reports must not depend on the
+    //! tables' order, and keys crafted to collide under FxHash must not slow them down.
+
+    use super::*;
+    use crate::hash::collisions::{assert_no_slowdown, fx_colliding_keys, random_keys, N};
+
+    /// Statistics with many ties: keys `key:0000`… (every third requested twice, `n % 7`
+    /// bytes a request), clients `10.0.x.y` and `::x` with equal counts, two errors counted
+    /// alike. `reverse` feeds everything in the opposite order.
+    fn tied(reverse: bool) -> TrafficStats {
+        let mut s = TrafficStats::default();
+        let mut keys: Vec<u64> = (0..2000).collect();
+        if reverse {
+            keys.reverse();
+        }
+        for n in keys {
+            let k = Bytes::from(format!("key:{n:04}"));
+            for _ in 0..1 + u64::from(n % 3 == 0) {
+                s.count_key(&k, n % 7);
+            }
+            let client = if n % 2 == 0 {
+                IpAddr::from([10, 0, (n >> 8) as u8, n as u8])
+            } else {
+                IpAddr::from(std::net::Ipv6Addr::from(u128::from(n)))
+            };
+            *s.clients.entry(client).or_default() += 5;
+        }
+        let errors = [("NOT_STORED", 2), ("EXISTS", 2), ("ERROR", 1)];
+        for (e, n) in if reverse {
+            errors.into_iter().rev().collect::<Vec<_>>()
+        } else {
+            errors.to_vec()
+        } {
+            s.errors.insert(e, n);
+        }
+        s
+    }
+
+    #[test]
+    fn ties_are_broken_by_key_so_reports_do_not_depend_on_the_tables_order() {
+        let (a, b) = (tied(false), tied(true));
+        let key = |k: &str| Bytes::copy_from_slice(k.as_bytes());
+        assert_eq!(
+            a.top_keys(3, false),
+            [
+                (key("key:0000"), (2, 0)),
+                (key("key:0003"), (2, 6)),
+                (key("key:0006"), (2, 12))
+            ]
+        );
+        assert_eq!(
+            a.top_keys(3, true),
+            [
+                (key("key:0006"), (2, 12)),
+                (key("key:0027"), (2, 12)),
+                (key("key:0048"), (2, 12))
+            ]
+        );
+        assert_eq!(
+            a.top_clients(3),
+            [
+                (IpAddr::from([10, 0, 0, 0]), 5),
+                (IpAddr::from([10, 0, 0, 2]), 5),
+                (IpAddr::from([10, 0, 0, 4]), 5)
+            ]
+        );
+        assert_eq!(
+            a.top_errors(3),
+            [("EXISTS", 2), ("NOT_STORED", 2), ("ERROR", 1)]
+        );
+        // Each table has its own random seed, so `a` and `b` iterate in different orders.
+        for top in [0, 1, 10, 1000, 5000] {
+            assert_eq!(a.top_keys(top, false), b.top_keys(top, false));
+            assert_eq!(a.top_keys(top, true), b.top_keys(top, true));
+            assert_eq!(a.top_clients(top), b.top_clients(top));
+            assert_eq!(a.to_text(top), b.to_text(top));
+            assert_eq!(a.to_json(top), b.to_json(top));
+        }
+    }
+
+    #[test]
+    fn order_prefixes_order_like_the_keys() {
+        let keys: Vec<KeyName> = [
+            &b""[..],
+            b"\0",
+            b"a",
+            b"a\0",
+            b"a\0\0\0\0\0\0\0\0",
+            b"ab",
+            b"abcdefgh",
+            b"abcdefgh\0",
+            b"abcdefghi",
+            b"abcdefgi",
+            b"\xff",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+        ]
+        .iter()
+        .map(|k| KeyName::new(k))
+        .collect();
+        for a in &keys {
+            for b in &keys {
+                if a < b {
+                    assert!(a.order_prefix() <= b.order_prefix(), "{a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_colliding_under_fxhash_are_counted_as_fast_as_random_ones() {
+        let as_bytes = |keys: Vec<Vec<u8>>| keys.into_iter().map(Bytes::from).collect::<Vec<_>>();
+        let random = as_bytes(random_keys(N));
+        let crafted = as_bytes(fx_colliding_keys(N));
+        assert_no_slowdown(
+            "stats key table",
+            &random[..],
+            &crafted[..],
+            |keys, deadline| {
+                let mut s = TrafficStats::default();
+                // Each key counted twice: an insertion, then a lookup.
+                for _ in 0..2 {
+                    for (i, k) in keys.iter().enumerate() {
+                        s.count_key(k, 1);
+                        if i % 1024 == 0 && deadline.passed() {
+                            return false;
+                        }
+                    }
+                }
+                assert_eq!(s.keys.len(), keys.len());
+                true
+            },
+        );
     }
 }

@@ -16,6 +16,7 @@
 //! all ([`ReassemblyConfig::max_buffered_total`]); what is dropped to stay within them is
 //! counted in [`ReassemblyStats`].
 
+use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -23,7 +24,7 @@ use bytes::Bytes;
 
 use super::link::{Segment, Transport};
 use super::{Origin, Timestamp};
-use rustc_hash::FxHashMap;
+use crate::hash::{SeededMap, SocketPairKey};
 
 /// Which way bytes flow on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,17 +141,21 @@ struct Connection {
 }
 
 /// The flow table and reassembly state for every connection of a capture.
+///
+/// The table is keyed by the two ends' addresses, which the sender chooses: it is hashed under
+/// a random seed ([`SeededMap`]), and connections ended together (idle, end of capture) end in
+/// the order they were first seen, whatever the table's order.
 #[derive(Debug)]
 pub struct Reassembler {
     config: ReassemblyConfig,
-    flows: FxHashMap<(SocketAddr, SocketAddr), Connection>,
+    flows: SeededMap<SocketPairKey, Connection>,
     next_id: u64,
     buffered_total: usize,
     stats: ReassemblyStats,
     last_sweep: Timestamp,
     /// Servers named by the caller for flows off the memcached ports (bounded: cleared past
     /// 100 000 entries).
-    server_hints: FxHashMap<(SocketAddr, SocketAddr), SocketAddr>,
+    server_hints: SeededMap<SocketPairKey, SocketAddr>,
 }
 
 impl Reassembler {
@@ -167,12 +172,12 @@ impl Reassembler {
     pub fn new(config: ReassemblyConfig) -> Reassembler {
         Reassembler {
             config,
-            flows: FxHashMap::default(),
+            flows: SeededMap::default(),
             next_id: 1,
             buffered_total: 0,
             stats: ReassemblyStats::default(),
             last_sweep: Timestamp::default(),
-            server_hints: FxHashMap::default(),
+            server_hints: SeededMap::default(),
         }
     }
 
@@ -186,26 +191,33 @@ impl Reassembler {
         self.flows.len()
     }
 
-    fn key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
+    fn key(a: SocketAddr, b: SocketAddr) -> SocketPairKey {
         if a <= b {
-            (a, b)
+            SocketPairKey(a, b)
         } else {
-            (b, a)
+            SocketPairKey(b, a)
         }
     }
 
-    /// Which of `src`/`dst` is the server, for a connection first seen with this segment.
-    fn server_side(&self, src: SocketAddr, dst: SocketAddr, syn: bool, ack: bool) -> SocketAddr {
+    /// Which of `src`/`dst` is the server, for a connection first seen with this segment:
+    /// a SYN's receiver, a SYN-ACK's sender, the caller's hint, the memcached port, the lower
+    /// port. (Takes the fields it reads, so that it can run while the flow table is borrowed.)
+    fn server_side(
+        hints: &SeededMap<SocketPairKey, SocketAddr>,
+        ports: &[u16],
+        (src, dst): (SocketAddr, SocketAddr),
+        syn: bool,
+        ack: bool,
+    ) -> SocketAddr {
         if syn && !ack {
             return dst;
         }
         if syn && ack {
             return src;
         }
-        if let Some(&server) = self.server_hints.get(&Self::key(src, dst)) {
+        if let Some(&server) = hints.get(&Self::key(src, dst)) {
             return server;
         }
-        let ports = &self.config.ports;
         if ports.contains(&dst.port()) {
             dst
         } else if ports.contains(&src.port()) {
@@ -232,7 +244,13 @@ impl Reassembler {
             Transport::Tcp(t) => t,
             Transport::Udp => {
                 self.stats.datagrams += 1;
-                let server = self.server_side(seg.src, seg.dst, false, false);
+                let server = Self::server_side(
+                    &self.server_hints,
+                    &self.config.ports,
+                    (seg.src, seg.dst),
+                    false,
+                    false,
+                );
                 let (client, dir) = if server == seg.dst {
                     (seg.src, Direction::ToServer)
                 } else {
@@ -247,31 +265,35 @@ impl Reassembler {
         };
         self.stats.segments += 1;
         let key = Self::key(seg.src, seg.dst);
-        if !self.flows.contains_key(&key) {
-            // Only a SYN or a segment with data starts tracking (a lone ACK, FIN or RST after a
-            // connection ended must not resurrect it).
-            if tcp.rst || (!tcp.syn && seg.payload.is_empty() && seg.missing == 0) {
-                return;
-            }
-            let server = self.server_side(seg.src, seg.dst, tcp.syn, tcp.ack_flag);
-            let client = if server == seg.dst { seg.src } else { seg.dst };
-            self.stats.connections += 1;
-            let id = self.next_id;
-            self.next_id += 1;
-            self.flows.insert(
-                key,
-                Connection {
+        // One lookup per segment: the key is hashed once.
+        let conn = match self.flows.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                // Only a SYN or a segment with data starts tracking (a lone ACK, FIN or RST
+                // after a connection ended must not resurrect it).
+                if tcp.rst || (!tcp.syn && seg.payload.is_empty() && seg.missing == 0) {
+                    return;
+                }
+                let server = Self::server_side(
+                    &self.server_hints,
+                    &self.config.ports,
+                    (seg.src, seg.dst),
+                    tcp.syn,
+                    tcp.ack_flag,
+                );
+                let client = if server == seg.dst { seg.src } else { seg.dst };
+                self.stats.connections += 1;
+                let id = self.next_id;
+                self.next_id += 1;
+                e.insert(Connection {
                     id,
                     client,
                     server,
                     to_server: Half::default(),
                     to_client: Half::default(),
                     last_seen: ts,
-                },
-            );
-        }
-        let Some(conn) = self.flows.get_mut(&key) else {
-            return;
+                })
+            }
         };
         conn.last_seen = ts;
         let dir = if seg.dst == conn.server {
@@ -378,7 +400,7 @@ impl Reassembler {
 
     fn close(
         &mut self,
-        key: (SocketAddr, SocketAddr),
+        key: SocketPairKey,
         frame: u64,
         ts: Timestamp,
         reset: bool,
@@ -414,31 +436,33 @@ impl Reassembler {
         }
     }
 
-    /// Ends connections idle longer than the timeout.
+    /// Ends connections idle longer than the timeout, in the order they were first seen.
     fn sweep(&mut self, now: Timestamp, sink: &mut impl FnMut(StreamEvent)) {
         self.last_sweep = now;
         let limit = self.config.idle_timeout_ns;
-        let idle: Vec<_> = self
+        let mut idle: Vec<_> = self
             .flows
             .iter()
             .filter(|(_, c)| now.as_nanos().saturating_sub(c.last_seen.as_nanos()) > limit)
-            .map(|(k, _)| *k)
+            .map(|(k, c)| (c.id, *k))
             .collect();
-        for key in idle {
+        idle.sort_unstable();
+        for (_, key) in idle {
             self.stats.timed_out += 1;
             self.close(key, 0, now, false, sink);
         }
     }
 
-    /// Ends every connection (end of capture): holes become gaps, each direction is closed.
+    /// Ends every connection (end of capture), in the order they were first seen: holes
+    /// become gaps, each direction is closed.
     pub fn finish(&mut self, sink: &mut impl FnMut(StreamEvent)) {
-        let keys: Vec<_> = self.flows.keys().copied().collect();
-        for key in keys {
-            let ts = self
-                .flows
-                .get(&key)
-                .map(|c| c.last_seen)
-                .unwrap_or_default();
+        let mut open: Vec<_> = self
+            .flows
+            .iter()
+            .map(|(k, c)| (c.id, *k, c.last_seen))
+            .collect();
+        open.sort_unstable_by_key(|&(id, _, _)| id);
+        for (_, key, ts) in open {
             self.close(key, 0, ts, false, sink);
         }
     }
@@ -517,4 +541,128 @@ fn skip_to_pending(
         }
     }
     drain(half, total, stats, emit);
+}
+
+#[cfg(test)]
+mod hash_tests {
+    //! The flow table is keyed by addresses the senders choose: flows crafted to collide under
+    //! FxHash must not slow it down, and connections ended together end in a fixed order.
+
+    use super::*;
+    use crate::capture::link::TcpInfo;
+    use crate::hash::collisions::{assert_no_slowdown, fx_colliding_v6, random_v6, N};
+    use std::hash::Hasher;
+
+    fn server() -> SocketAddr {
+        "[::1]:11211".parse().expect("address")
+    }
+
+    /// A data segment from `client` to the server.
+    fn request(client: SocketAddr, seq: u32, payload: &[u8]) -> Segment<'_> {
+        Segment {
+            src: client,
+            dst: server(),
+            transport: Transport::Tcp(TcpInfo {
+                seq,
+                ack: 1,
+                syn: false,
+                ack_flag: true,
+                fin: false,
+                rst: false,
+            }),
+            payload,
+            missing: 0,
+        }
+    }
+
+    #[test]
+    fn flows_colliding_under_fxhash_are_tracked_as_fast_as_random_ones() {
+        let random = random_v6(N, 40000);
+        // Flow keys are (lower end, higher end): the server, then the client.
+        let server_ip = std::net::Ipv6Addr::LOCALHOST.to_bits();
+        let crafted = fx_colliding_v6(N, 40000, |_, h| h.write_u128(server_ip));
+        assert!(crafted
+            .iter()
+            .all(|&c| Reassembler::key(c, server()).0 == server()));
+        assert_no_slowdown(
+            "reassembly flow table",
+            &random[..],
+            &crafted[..],
+            |clients, deadline| {
+                let mut r = Reassembler::new(ReassemblyConfig::default());
+                let mut events = 0;
+                // Each flow sends twice: a new connection, then a lookup.
+                for seq in [100, 106] {
+                    for (i, &c) in clients.iter().enumerate() {
+                        r.push(
+                            i as u64,
+                            Timestamp::default(),
+                            &request(c, seq, b"get k\n"),
+                            &mut |_| events += 1,
+                        );
+                        if i % 1024 == 0 && deadline.passed() {
+                            return false;
+                        }
+                    }
+                }
+                assert_eq!(
+                    (r.open_connections(), events),
+                    (clients.len(), 2 * clients.len())
+                );
+                true
+            },
+        );
+    }
+
+    #[test]
+    fn connections_ended_together_end_in_the_order_they_were_first_seen() {
+        let clients = random_v6(500, 40000);
+        let mut r = Reassembler::new(ReassemblyConfig::default());
+        for (i, &c) in clients.iter().enumerate() {
+            // A cut-off segment leaves a hole behind each connection's data.
+            r.push(
+                i as u64,
+                Timestamp::from_nanos(i as u64),
+                &request(c, 100, b"get"),
+                &mut |_| {},
+            );
+            r.push(
+                i as u64,
+                Timestamp::from_nanos(i as u64),
+                &request(c, 110, b"x"),
+                &mut |_| {},
+            );
+        }
+        let mut ended = Vec::new();
+        r.finish(&mut |ev| {
+            if ev.kind == (StreamEventKind::Closed { reset: false })
+                && ev.origin.dir == Direction::ToServer
+            {
+                ended.push(ev.origin.client);
+            }
+        });
+        assert_eq!(ended, clients);
+        // Idle connections too.
+        let mut r = Reassembler::new(ReassemblyConfig::default());
+        for (i, &c) in clients.iter().enumerate() {
+            r.push(
+                i as u64,
+                Timestamp::from_nanos(i as u64),
+                &request(c, 100, b"get"),
+                &mut |_| {},
+            );
+        }
+        let mut ended = Vec::new();
+        let late =
+            Timestamp::from_nanos(ReassemblyConfig::default().idle_timeout_ns + 20_000_000_000);
+        let newcomer = "[2001:db8::1]:40001".parse().expect("address");
+        r.push(0, late, &request(newcomer, 1, b"x"), &mut |ev| {
+            if matches!(ev.kind, StreamEventKind::Closed { .. })
+                && ev.origin.dir == Direction::ToServer
+            {
+                ended.push(ev.origin.client);
+            }
+        });
+        assert_eq!(ended, clients);
+    }
 }

@@ -22,6 +22,7 @@ mod message;
 mod problem;
 
 use std::collections::VecDeque;
+use std::hash::BuildHasher;
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -29,6 +30,7 @@ pub use message::{Kind, Message, Proto};
 pub use problem::{Malformed, Problem};
 
 use crate::capture::{Direction, Origin, StreamEvent, StreamEventKind, Timestamp};
+use crate::hash::SeededState;
 use decode::Step;
 use memshark_protocol::ascii::ParseLimits;
 use memshark_protocol::binary::{Opcode, Status};
@@ -87,6 +89,8 @@ struct Pending {
     txn: u64,
     /// Hash of the key of a binary request whose answer names it (GETK/GETKQ/GATK…), so that
     /// quiet multi-gets that all use one opaque still pair each hit with its own request.
+    /// Seeded at random ([`Dissector::key_seed`]), so a sender cannot pick two keys that pass
+    /// for one another.
     key_hash: Option<u64>,
     opaque: Option<u32>,
     op: Option<Op>,
@@ -107,7 +111,10 @@ struct Conn {
 /// Per-connection decoders and pairing state.
 #[derive(Debug)]
 pub struct Dissector {
+    /// By connection id: numbers the reassembler (or the proxy) assigns, not the sender.
     conns: FxHashMap<u64, Conn>,
+    /// The random seed of [`Pending::key_hash`].
+    key_seed: SeededState,
     limits: ParseLimits,
     stats: DissectStats,
     next_txn: u64,
@@ -124,6 +131,7 @@ impl Dissector {
     pub fn new() -> Dissector {
         Dissector {
             conns: FxHashMap::default(),
+            key_seed: SeededState::default(),
             limits: ParseLimits::permissive(),
             stats: DissectStats::default(),
             next_txn: 0,
@@ -411,7 +419,7 @@ impl Dissector {
                     conn.pending.push_back(Pending {
                         txn: self.next_txn - 1,
                         key_hash: (m.proto == Proto::Binary)
-                            .then(|| m.key.as_deref().map(key_hash))
+                            .then(|| m.key.as_deref().map(|k| self.key_seed.hash_one(k)))
                             .flatten(),
                         opaque: m.opaque,
                         op: m.op,
@@ -431,7 +439,7 @@ impl Dissector {
                 let found = match m.proto {
                     // memcached echoes opcode and opaque; match both, then opaque alone.
                     Proto::Binary => {
-                        let answer_key = m.key.as_deref().map(key_hash);
+                        let answer_key = m.key.as_deref().map(|k| self.key_seed.hash_one(k));
                         let same_key = |p: &Pending| match (p.key_hash, answer_key) {
                             (Some(a), Some(b)) => a == b,
                             _ => true,
@@ -510,13 +518,6 @@ impl Dissector {
             self.stats.unpaired_requests += conn.pending.iter().filter(|p| !p.quiet).count() as u64;
         }
     }
-}
-
-fn key_hash(key: &[u8]) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(key);
-    h.finish()
 }
 
 /// Whether a request stays open until a terminator: text gets and `stats`, binary STAT

@@ -14,6 +14,7 @@ use memshark_protocol::ascii::Reply;
 use memshark_protocol::binary::Status;
 use memshark_protocol::op::Outcome;
 use memshark_traffic::dissect::{Kind, Message, Problem, Proto};
+use memshark_traffic::hash::{SeededMap, SocketPairKey};
 use rustc_hash::FxHashMap;
 
 /// "No such record".
@@ -100,12 +101,14 @@ pub struct Store {
     msgs: Vec<MsgRec>,
     txns: Vec<Txn>,
     flows: Vec<Flow>,
-    flow_index: FxHashMap<(u64, SocketAddr, SocketAddr), u32>,
+    /// Flow → its index in `flows` (in order of first appearance). Keyed by addresses from the
+    /// network, so hashed under a random seed.
+    flow_index: SeededMap<(u64, SocketPairKey), u32>,
     ops: Vec<&'static str>,
     /// Dissector request number − `txn_base` → row.
     by_txn: Vec<u32>,
     txn_base: u64,
-    /// Why flagged messages were flagged, by message record.
+    /// Why flagged messages were flagged, by message record (numbers the store assigns).
     errors: FxHashMap<u32, Problem>,
     /// Rows dropped from the front to stay under a row limit.
     pub evicted: u64,
@@ -316,7 +319,7 @@ impl Store {
 
     fn flow_of(&mut self, m: &Message) -> u32 {
         let o = &m.origin;
-        let k = (o.conn, o.client, o.server);
+        let k = (o.conn, SocketPairKey(o.client, o.server));
         if let Some(&i) = self.flow_index.get(&k) {
             return i;
         }

@@ -189,3 +189,54 @@ fn view_filters_sorts_and_catches_up() {
     let first = view.row(0).unwrap();
     assert_eq!(view.position_of(first), Some(0));
 }
+
+#[test]
+fn flows_colliding_under_fxhash_are_indexed_as_fast_as_random_ones() {
+    use memshark_traffic::dissect::Proto;
+    use memshark_traffic::hash::collisions::{assert_no_slowdown, fx_colliding_v6, random_v6, N};
+    use std::hash::Hasher;
+    let server: std::net::SocketAddr = "[::1]:11211".parse().unwrap();
+    // One request per connection `i + 1` from client `i`; the flow key is (conn, client,
+    // server), so the crafted clients cancel the connection number.
+    let requests = |clients: Vec<std::net::SocketAddr>| -> Vec<Message> {
+        clients
+            .into_iter()
+            .zip(1u64..)
+            .map(|(c, conn)| {
+                let mut m = Message::new(
+                    Origin::new(conn, c, server, Direction::ToServer),
+                    Proto::Ascii,
+                );
+                m.raw = bytes::Bytes::from_static(b"get k\r\n");
+                m
+            })
+            .collect()
+    };
+    let random = requests(random_v6(N, 40000));
+    let crafted = requests(fx_colliding_v6(N, 40000, |i, h| h.write_u64(i as u64 + 1)));
+    assert_no_slowdown(
+        "timeline flow index",
+        &random[..],
+        &crafted[..],
+        |msgs, deadline| {
+            let mut store = Store::new();
+            // Each flow twice: a new one, then a lookup.
+            for _ in 0..2 {
+                for (i, m) in msgs.iter().enumerate() {
+                    store.push(m);
+                    if i % 1024 == 0 && deadline.passed() {
+                        return false;
+                    }
+                }
+            }
+            // Flows are numbered in order of first appearance.
+            assert_eq!(store.flows().len(), msgs.len());
+            assert!(store
+                .flows()
+                .iter()
+                .zip(msgs)
+                .all(|(f, m)| f.client == m.origin.client));
+            true
+        },
+    );
+}
