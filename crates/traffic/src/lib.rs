@@ -11,6 +11,7 @@
 //! | [`pipeline`] | the pass itself: reassembly and dissector state, its counters |
 //! | [`filter`] | the display-filter language shared by the TUI, `dump`, `stats` and `replay` |
 //! | [`dump`], [`summary`] | jsonl/csv/text lines; the statistics behind `memshark stats` |
+//! | [`transaction`] | the transactions table: each request joined with its answers |
 //!
 //! The wire formats themselves live in [`memshark_protocol`].
 #![forbid(unsafe_code)]
@@ -25,3 +26,4 @@ pub mod fuzzing;
 pub mod pipeline;
 pub mod source;
 pub mod summary;
+pub mod transaction;
