@@ -52,7 +52,9 @@ fn duckdb_available() -> bool {
 fn duckdb(script: &str, args: &[&str]) -> Value {
     let out = Command::new("python3")
         .arg("-c")
-        .arg(format!("import duckdb, json, sys\nargs = sys.argv[1:]\n{script}"))
+        .arg(format!(
+            "import duckdb, json, sys\nargs = sys.argv[1:]\n{script}"
+        ))
         .args(args)
         .output()
         .expect("python3 runs");
@@ -97,7 +99,16 @@ fn duckdb_reads_what_stats_prints() {
         let t = dir.path().join(format!("{name}.transactions.parquet"));
         let (m, t) = (m.to_str().expect("utf-8"), t.to_str().expect("utf-8"));
         memshark(&["dump", &pcap, "--format", "parquet", "-o", m]);
-        memshark(&["dump", &pcap, "--format", "parquet", "--table", "transactions", "-o", t]);
+        memshark(&[
+            "dump",
+            &pcap,
+            "--format",
+            "parquet",
+            "--table",
+            "transactions",
+            "-o",
+            t,
+        ]);
         let stats: Value =
             serde_json::from_slice(&memshark(&["stats", &pcap, "--json", "--top", "5"]))
                 .expect("stats --json");
@@ -107,11 +118,19 @@ fn duckdb_reads_what_stats_prints() {
         for (op, o) in ops {
             let want = o["requests"].as_u64().expect("requests");
             if want > 0 {
-                assert_eq!(duck["requests"][op].as_u64(), Some(want), "{name}: {op} requests");
+                assert_eq!(
+                    duck["requests"][op].as_u64(),
+                    Some(want),
+                    "{name}: {op} requests"
+                );
             }
             let answered = o["answered"].as_u64().expect("answered");
             if answered > 0 {
-                assert_eq!(duck["answered"][op].as_u64(), Some(answered), "{name}: {op} answered");
+                assert_eq!(
+                    duck["answered"][op].as_u64(),
+                    Some(answered),
+                    "{name}: {op} answered"
+                );
             }
             if let Some(lat) = o["latency"].as_object() {
                 for (p, v) in lat {
@@ -126,8 +145,15 @@ fn duckdb_reads_what_stats_prints() {
                 }
             }
         }
-        let n_ops = ops.values().filter(|o| o["requests"].as_u64() > Some(0)).count();
-        assert_eq!(duck["requests"].as_object().map(|o| o.len()), Some(n_ops), "{name}: ops");
+        let n_ops = ops
+            .values()
+            .filter(|o| o["requests"].as_u64() > Some(0))
+            .count();
+        assert_eq!(
+            duck["requests"].as_object().map(|o| o.len()),
+            Some(n_ops),
+            "{name}: ops"
+        );
         assert_eq!(duck["lookups"], stats["get_lookups"], "{name}: lookups");
         assert_eq!(duck["hits"], stats["get_hits"], "{name}: hits");
         // Top keys: every key stats names has its count, and the counts are DuckDB's top.
@@ -160,7 +186,14 @@ fn a_partitioned_directory_of_several_captures_is_one_table() {
     let pcaps: Vec<String> = FIXTURES.iter().map(|f| fixture(f)).collect();
     let mut args = vec!["dump"];
     args.extend(pcaps.iter().map(String::as_str));
-    args.extend(["--format", "parquet", "--out-dir", out, "--partition-by", "date,hour,capture"]);
+    args.extend([
+        "--format",
+        "parquet",
+        "--out-dir",
+        out,
+        "--partition-by",
+        "date,hour,capture",
+    ]);
     memshark(&args);
     // Nothing partial is left behind, and every file sits in its partition.
     let mut files = Vec::new();
@@ -179,7 +212,10 @@ fn a_partitioned_directory_of_several_captures_is_one_table() {
     for f in &files {
         let s = f.to_string_lossy();
         assert!(s.ends_with(".parquet"), "{s}");
-        assert!(s.contains("/date=") && s.contains("/hour=") && s.contains("/capture="), "{s}");
+        assert!(
+            s.contains("/date=") && s.contains("/hour=") && s.contains("/capture="),
+            "{s}"
+        );
     }
     let duck = duckdb(
         r#"
@@ -191,7 +227,10 @@ print(json.dumps({c: [n, d, ok] for c, n, d, ok in rows}))
     for name in FIXTURES {
         let stats: Value = serde_json::from_slice(&memshark(&["stats", &fixture(name), "--json"]))
             .expect("stats --json");
-        assert_eq!(duck[name][0], stats["messages"], "{name}: messages in its partition");
+        assert_eq!(
+            duck[name][0], stats["messages"],
+            "{name}: messages in its partition"
+        );
         assert_eq!(duck[name][2], Value::Bool(true), "{name}: hours");
     }
     assert_eq!(duck.as_object().map(|o| o.len()), Some(FIXTURES.len()));
@@ -213,7 +252,16 @@ fn transactions_lines_and_parquet_agree() {
         pq.to_str().expect("utf-8"),
     );
     for (format, out) in [("jsonl", jsonl), ("csv", csv), ("parquet", pq)] {
-        memshark(&["dump", &pcap, "--table", "transactions", "--format", format, "-o", out]);
+        memshark(&[
+            "dump",
+            &pcap,
+            "--table",
+            "transactions",
+            "--format",
+            format,
+            "-o",
+            out,
+        ]);
     }
     let duck = duckdb(
         r#"

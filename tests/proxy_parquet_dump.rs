@@ -34,7 +34,10 @@ fn proxy(backend: SocketAddr, dir: &Path) -> (Child, SocketAddr) {
         .expect("memshark proxy starts");
     let start = Instant::now();
     while TcpStream::connect(listen).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "the proxy listens");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the proxy listens"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     (child, listen)
@@ -71,7 +74,10 @@ fn complete(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).expect("read_dir") {
         let p = e.expect("entry").path();
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.starts_with("x-") && name.ends_with(".parquet") {
             out.push(p);
         }
@@ -104,8 +110,16 @@ fn assert_complete(files: &[PathBuf]) {
             .arg(f)
             .output()
             .expect("python3");
-        assert!(out.status.success(), "DuckDB reads {}: {}", f.display(), String::from_utf8_lossy(&out.stderr));
-        let rows: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("a count");
+        assert!(
+            out.status.success(),
+            "DuckDB reads {}: {}",
+            f.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows: u64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a count");
         assert!(rows > 0, "{} has rows", f.display());
     }
 }
@@ -133,13 +147,24 @@ fn sigterm_closes_every_file_cleanly() {
     assert!(status.success());
     let start = Instant::now();
     while child.try_wait().expect("wait").is_none() {
-        assert!(start.elapsed() < Duration::from_secs(20), "the proxy exits on SIGTERM");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the proxy exits on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let files = complete(dir.path());
     // The file open at SIGTERM was closed too.
-    assert!(files.len() > before, "{} files, {before} before SIGTERM", files.len());
-    assert_eq!(others(dir.path()), Vec::<String>::new(), "no partial file left");
+    assert!(
+        files.len() > before,
+        "{} files, {before} before SIGTERM",
+        files.len()
+    );
+    assert_eq!(
+        others(dir.path()),
+        Vec::<String>::new(),
+        "no partial file left"
+    );
     assert_complete(&files);
 }
 
@@ -154,7 +179,10 @@ fn sigkill_mid_dump_leaves_only_complete_files_under_final_names() {
     let files = complete(dir.path());
     assert!(files.len() >= 2);
     for n in others(dir.path()) {
-        assert!(n.starts_with(".x-") && n.ends_with(".parquet.partial"), "unexpected {n}");
+        assert!(
+            n.starts_with(".x-") && n.ends_with(".parquet.partial"),
+            "unexpected {n}"
+        );
     }
     assert_complete(&files);
 }

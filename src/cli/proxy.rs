@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use memshark::dissect::{Kind, Message};
-use memshark::source::{Sink, SourceError};
 use memshark::latency::LatencyHistogram;
 use memshark::proxy::{Proxy, ProxyConfig, RecordConfig, Recorder, TapConsumer};
+use memshark::source::{Sink, SourceError};
 
 /// Sit between clients and a memcached: forward every byte unchanged, show what passes, and
 /// optionally record it as a pcap/pcapng file.
@@ -275,7 +275,10 @@ impl Sink for Consumer {
         if let Some(d) = self.dump.take() {
             match d.close() {
                 Ok(files) if !files.is_empty() => {
-                    eprintln!("memshark proxy: dump closed: {} Parquet file(s)", files.len())
+                    eprintln!(
+                        "memshark proxy: dump closed: {} Parquet file(s)",
+                        files.len()
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => eprintln!("memshark proxy: closing the dump failed: {e:#}"),

@@ -33,7 +33,9 @@ impl Dump {
     pub fn create(path: &Path, minutes: Option<f64>, bytes: Option<u64>) -> anyhow::Result<Dump> {
         if path.extension().is_some_and(|e| e == "parquet") {
             let mut policy = RollPolicy {
-                max_age: minutes.map(|m| Duration::try_from_secs_f64(m.max(0.0) * 60.0).unwrap_or(Duration::MAX)),
+                max_age: minutes.map(|m| {
+                    Duration::try_from_secs_f64(m.max(0.0) * 60.0).unwrap_or(Duration::MAX)
+                }),
                 max_bytes: bytes,
             };
             if policy == RollPolicy::default() {

@@ -113,9 +113,9 @@ impl<T: Table> ParquetFile<T> {
 
     /// About how big the file is so far: bytes written plus the row group being encoded.
     pub fn bytes(&self) -> u64 {
-        self.writer.as_ref().map_or(0, |w| {
-            (w.bytes_written() + w.in_progress_size()) as u64
-        })
+        self.writer
+            .as_ref()
+            .map_or(0, |w| (w.bytes_written() + w.in_progress_size()) as u64)
     }
 
     /// Appends one row; a full batch goes to the encoder, a full row group to the file.
@@ -152,8 +152,7 @@ impl<T: Table> ParquetFile<T> {
             file.sync_all()
                 .map_err(|e| ExportError::io(&self.partial, e))?;
         }
-        std::fs::rename(&self.partial, &self.path)
-            .map_err(|e| ExportError::io(&self.path, e))?;
+        std::fs::rename(&self.partial, &self.path).map_err(|e| ExportError::io(&self.path, e))?;
         Ok(self.rows)
     }
 }

@@ -174,7 +174,15 @@ impl Rows for TransactionsTable {
         progress: &Progress,
     ) -> anyhow::Result<PassStats> {
         let joiner = Joiner::new();
-        read_into(args, file, TransactionRows { out, progress, joiner })
+        read_into(
+            args,
+            file,
+            TransactionRows {
+                out,
+                progress,
+                joiner,
+            },
+        )
     }
 }
 
@@ -192,7 +200,11 @@ fn lines(args: &Args, format: DumpFormat, progress: &Progress) -> anyhow::Result
         ),
         None => Box::new(std::io::stdout().lock()),
     };
-    let mut lines = Lines::new(format, std::io::BufWriter::with_capacity(1 << 20, out), header);
+    let mut lines = Lines::new(
+        format,
+        std::io::BufWriter::with_capacity(1 << 20, out),
+        header,
+    );
     let stats = match args.table {
         TableName::Messages => MessagesTable::pass(args, None, &mut lines, progress)?,
         TableName::Transactions => TransactionsTable::pass(args, None, &mut lines, progress)?,
@@ -229,7 +241,10 @@ fn parquet<T: Rows>(args: &Args, progress: &Progress) -> anyhow::Result<bool> {
     for file in files {
         // Two inputs of one name (a/web1.pcap, b/web1.pcap) share the partition, in files of
         // their own (web1.parquet, web1-0001.parquet).
-        let name = args.capture_name.clone().unwrap_or_else(|| capture_name(file));
+        let name = args
+            .capture_name
+            .clone()
+            .unwrap_or_else(|| capture_name(file));
         out.set_capture(&name)?;
         truncated |= T::pass(args, Some(file), &mut out, progress)?.truncated_file;
     }

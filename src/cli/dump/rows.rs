@@ -130,7 +130,10 @@ pub struct TransactionRows<'a, O> {
 }
 
 impl<O: RowOut<Transaction>> TransactionRows<'_, O> {
-    fn put(&mut self, f: impl FnOnce(&mut Joiner, &mut dyn FnMut(Transaction))) -> anyhow::Result<bool> {
+    fn put(
+        &mut self,
+        f: impl FnOnce(&mut Joiner, &mut dyn FnMut(Transaction)),
+    ) -> anyhow::Result<bool> {
         let mut go_on = Ok(true);
         let out = &mut *self.out;
         f(&mut self.joiner, &mut |t| {

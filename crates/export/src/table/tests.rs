@@ -23,7 +23,10 @@ fn batches_match_their_schema() {
         joiner.finish(&mut |t| txns.push(&t));
         assert_eq!(messages.len(), n);
         let batch = messages.finish().expect("messages batch");
-        assert_eq!((batch.num_rows(), batch.schema()), (n, MessagesTable::schema()));
+        assert_eq!(
+            (batch.num_rows(), batch.schema()),
+            (n, MessagesTable::schema())
+        );
         assert!(messages.is_empty());
         let rows = txns.len();
         let batch = txns.finish().expect("transactions batch");

@@ -67,7 +67,11 @@ pub fn jsonl(out: &mut Vec<u8>, t: &Transaction) {
         num(out, s);
     }
     if let Some(h) = t.hit() {
-        out.extend_from_slice(if h { b",\"hit\":true" } else { b",\"hit\":false" });
+        out.extend_from_slice(if h {
+            b",\"hit\":true"
+        } else {
+            b",\"hit\":false"
+        });
         out.extend_from_slice(b",\"hits\":");
         num(out, t.hits);
     }

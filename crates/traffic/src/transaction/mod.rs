@@ -170,7 +170,10 @@ impl Joiner {
                     }
                 }
                 self.pending.insert(txn, Transaction::from_request(m, txn));
-                self.by_conn.entry(m.origin.conn).or_default().push_back(txn);
+                self.by_conn
+                    .entry(m.origin.conn)
+                    .or_default()
+                    .push_back(txn);
             }
             Kind::Response => {
                 let Some(t) = self.pending.get_mut(&txn) else {

@@ -26,7 +26,11 @@ fn transactions_agree_with_stats() {
         )
         .expect("fixture reads");
         joiner.finish(&mut |t| rows.push(t));
-        assert_eq!(rows.len() as u64, requests, "{fixture}: one row per request");
+        assert_eq!(
+            rows.len() as u64,
+            requests,
+            "{fixture}: one row per request"
+        );
         let lookups: u64 = rows
             .iter()
             .filter(|t| t.lookup && t.error.is_none())
