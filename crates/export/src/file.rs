@@ -6,10 +6,20 @@
 //! interrupted writer (a crash, `kill -9`) leaves a hidden partial file that DuckDB's and
 //! Spark's globs pass over, never an unreadable file under a final name. A file dropped
 //! without being closed removes its partial file.
+//!
+//! Parquet encoding and zstd run on a thread of each file's own, fed record batches through a
+//! short queue, so that reading and dissecting go on meanwhile (memory stays bounded: at most
+//! a few batches wait).
 
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use arrow_array::RecordBatch;
 
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -59,11 +69,79 @@ pub fn partial_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.partial"))
 }
 
+/// The encoder thread and the queue to it.
+struct Encoder {
+    batches: Option<SyncSender<RecordBatch>>,
+    thread: Option<JoinHandle<Result<File, ExportError>>>,
+    /// Bytes written plus the row group in progress, as of the last batch encoded.
+    bytes: Arc<AtomicU64>,
+}
+
+impl Encoder {
+    fn start(
+        mut writer: ArrowWriter<BufWriter<File>>,
+        partial: PathBuf,
+    ) -> Result<Encoder, ExportError> {
+        let (tx, rx) = sync_channel::<RecordBatch>(2);
+        let bytes = Arc::new(AtomicU64::new(0));
+        let seen = Arc::clone(&bytes);
+        let thread = std::thread::Builder::new()
+            .name("memshark-parquet".into())
+            .spawn(move || {
+                for batch in rx {
+                    writer.write(&batch)?;
+                    let size = writer.bytes_written() + writer.in_progress_size();
+                    seen.store(size as u64, Ordering::Relaxed);
+                }
+                let buffered = writer.into_inner()?;
+                buffered
+                    .into_inner()
+                    .map_err(|e| ExportError::io(&partial, e.into_error()))
+            })
+            .map_err(|e| ExportError::io("memshark-parquet thread", e))?;
+        Ok(Encoder {
+            batches: Some(tx),
+            thread: Some(thread),
+            bytes,
+        })
+    }
+
+    /// Hands a batch on; an encoder that has failed gives its error.
+    fn write(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
+        if self
+            .batches
+            .as_ref()
+            .is_some_and(|tx| tx.send(batch).is_ok())
+        {
+            return Ok(());
+        }
+        // The thread ended early: it failed, and says why.
+        self.finish().map(drop)
+    }
+
+    /// Ends the queue: the footer is written and the file handed back.
+    fn finish(&mut self) -> Result<File, ExportError> {
+        self.batches = None;
+        let gone = |what: &str| {
+            ExportError::io(
+                "memshark-parquet thread",
+                std::io::Error::other(what.to_owned()),
+            )
+        };
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(gone("the Parquet encoder panicked")),
+            None => Err(gone("the Parquet encoder has already ended")),
+        }
+    }
+}
+
 /// One Parquet file of table `T` being written.
 pub struct ParquetFile<T: Table> {
     path: PathBuf,
     partial: PathBuf,
-    writer: Option<ArrowWriter<BufWriter<File>>>,
+    encoder: Encoder,
+    closed: bool,
     table: T,
     batch_rows: usize,
     rows: u64,
@@ -91,10 +169,12 @@ impl<T: Table> ParquetFile<T> {
             T::schema(),
             Some(options.properties()?),
         )?;
+        let encoder = Encoder::start(writer, partial.clone())?;
         Ok(ParquetFile {
             path,
             partial,
-            writer: Some(writer),
+            encoder,
+            closed: false,
             table: T::default(),
             batch_rows: options.batch_rows.clamp(1, options.row_group_rows.max(1)),
             rows: 0,
@@ -111,11 +191,10 @@ impl<T: Table> ParquetFile<T> {
         self.rows
     }
 
-    /// About how big the file is so far: bytes written plus the row group being encoded.
+    /// About how big the file is so far: bytes written plus the row group being encoded, as
+    /// of the last batch encoded.
     pub fn bytes(&self) -> u64 {
-        self.writer
-            .as_ref()
-            .map_or(0, |w| (w.bytes_written() + w.in_progress_size()) as u64)
+        self.encoder.bytes.load(Ordering::Relaxed)
     }
 
     /// Appends one row; a full batch goes to the encoder, a full row group to the file.
@@ -134,24 +213,17 @@ impl<T: Table> ParquetFile<T> {
             return Ok(());
         }
         let batch = self.table.finish()?;
-        if let Some(w) = &mut self.writer {
-            w.write(&batch)?;
-        }
-        Ok(())
+        self.encoder.write(batch)
     }
 
     /// Writes what is buffered and the footer, syncs, and gives the file its final name.
     /// Returns the rows written.
     pub fn close(mut self) -> Result<u64, ExportError> {
         self.write_batch()?;
-        if let Some(w) = self.writer.take() {
-            let buffered = w.into_inner()?;
-            let file = buffered
-                .into_inner()
-                .map_err(|e| ExportError::io(&self.partial, e.into_error()))?;
-            file.sync_all()
-                .map_err(|e| ExportError::io(&self.partial, e))?;
-        }
+        self.closed = true;
+        let file = self.encoder.finish()?;
+        file.sync_all()
+            .map_err(|e| ExportError::io(&self.partial, e))?;
         std::fs::rename(&self.partial, &self.path).map_err(|e| ExportError::io(&self.path, e))?;
         Ok(self.rows)
     }
@@ -159,8 +231,10 @@ impl<T: Table> ParquetFile<T> {
 
 impl<T: Table> Drop for ParquetFile<T> {
     fn drop(&mut self) {
-        if self.writer.take().is_some() {
-            // Never closed: it has no footer, so it is no Parquet file.
+        if !self.closed {
+            // Never closed: it has no footer, so it is no Parquet file. End the encoder, then
+            // remove what it wrote.
+            let _ = self.encoder.finish();
             let _ = std::fs::remove_file(&self.partial);
         }
     }
