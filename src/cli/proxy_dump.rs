@@ -21,7 +21,7 @@ pub enum Dump {
         line: Vec<u8>,
     },
     /// Rolling Parquet files.
-    Parquet(Rolling<MessagesTable>),
+    Parquet(Box<Rolling<MessagesTable>>),
 }
 
 /// Files roll this often when neither a time nor a size is given.
@@ -45,7 +45,7 @@ impl Dump {
                 batch_rows: 4_096,
                 ..WriteOptions::default()
             };
-            return Ok(Dump::Parquet(Rolling::new(path, options, policy)));
+            return Ok(Dump::Parquet(Box::new(Rolling::new(path, options, policy))));
         }
         Ok(Dump::Jsonl {
             out: std::io::BufWriter::new(memshark::capture::create_private(path)?),
@@ -83,7 +83,7 @@ impl Dump {
                 out.flush()?;
                 Ok(Vec::new())
             }
-            Dump::Parquet(files) => Ok(files.close()?),
+            Dump::Parquet(files) => Ok((*files).close()?),
         }
     }
 }
