@@ -4,9 +4,11 @@
 # Makes a synthetic capture (default 600 MB: 64 connections, binary and text, pipelined gets
 # and sets with 100–2000-byte values) with examples/synth_capture.rs, then times
 #   memshark dump --format jsonl > /dev/null
+#   memshark dump --format parquet -o FILE.parquet     (and --table transactions)
 #   memshark stats > /dev/null
 #   tshark -r FILE -d tcp.port==11211,memcache -T fields -e memcache.opcode -e memcache.key > /dev/null
-# and prints throughput, peak memory (maxrss) and the ratios.
+# and prints throughput, peak memory (maxrss), the ratios (Parquet vs jsonl must be >= 1.0x),
+# and the sizes of the jsonl, csv and Parquet outputs beside the capture's.
 #
 # Usage: bench/dump.sh [SIZE_MB [PIPELINE [MAX_VALUE]]]   (needs Debian's tshark, /usr/bin/time)
 #   bench/dump.sh 600          pipelined requests, values up to 2000 B (large segments)
@@ -32,6 +34,23 @@ measure() { # label command...
 }
 
 measure dump_jsonl target/release/memshark dump "$file" --format jsonl
+out=${TMPDIR:-/tmp}/memshark-bench-out
+mkdir -p "$out"
+measure dump_parquet target/release/memshark dump "$file" --format parquet -o "$out/messages.parquet"
+measure dump_txn_pq target/release/memshark dump "$file" --format parquet --table transactions -o "$out/transactions.parquet"
+python3 -c "
+j=float(open('/tmp/memshark-bench-dump_jsonl.secs').read()); p=float(open('/tmp/memshark-bench-dump_parquet.secs').read())
+print(f'parquet vs jsonl: {j/p:.2f}x the speed')"
+target/release/memshark dump "$file" --format jsonl -o "$out/messages.jsonl"
+target/release/memshark dump "$file" --format csv -o "$out/messages.csv"
+python3 -c "
+import os, sys
+cap = int(sys.argv[1]); d = sys.argv[2]
+print(f'{\"capture\":<22} {cap/1e6:10.1f} MB')
+for n in ['messages.jsonl', 'messages.csv', 'messages.parquet', 'transactions.parquet']:
+    b = os.path.getsize(os.path.join(d, n))
+    print(f'{n:<22} {b/1e6:10.1f} MB {b/cap:8.3f}x the capture')" "$bytes" "$out"
+rm -rf "$out"
 measure stats target/release/memshark stats "$file"
 if command -v tshark > /dev/null; then
   measure tshark tshark -r "$file" -d tcp.port==11211,memcache -T fields -e memcache.opcode -e memcache.key

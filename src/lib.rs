@@ -12,6 +12,7 @@
 //! | [`memshark_protocol`] | [`protocol`], [`client`] | the wire formats, sans I/O: binary, text and meta codecs; the async client (feature `client`) |
 //! | [`memshark_latency`] | [`latency`] | the one latency histogram every report uses |
 //! | [`memshark_traffic`] | [`capture`], [`dissect`], [`source`], [`pipeline`], [`filter`], [`dump`], [`summary`] | frames to transactions: pcap, reassembly, the dissector, the filter language, jsonl and stats |
+//! | [`memshark_export`] | [`export`] | Parquet output: the messages and transactions tables, partitioned and rolling files |
 //! | [`memshark_server`] | [`server`] | the reference server |
 //! | [`memshark_load`] | [`load`] | the workload generator |
 //! | [`memshark_proxy`] | [`proxy`] | the recording proxy and its tap |
@@ -36,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use memshark_export as export;
 pub use memshark_latency as latency;
 pub use memshark_load as load;
 pub use memshark_protocol as protocol;
@@ -45,7 +47,9 @@ pub use memshark_replay as replay;
 pub use memshark_server as server;
 #[doc(hidden)]
 pub use memshark_traffic::fuzzing;
-pub use memshark_traffic::{capture, dissect, dump, filter, pipeline, source, summary};
+pub use memshark_traffic::{
+    capture, dissect, dump, filter, pipeline, source, summary, transaction,
+};
 pub use memshark_tui as tui;
 pub use memshark_tui::timeline;
 

@@ -10,6 +10,7 @@ mod dump;
 mod live;
 mod load;
 mod proxy;
+mod proxy_dump;
 mod replay;
 mod serve;
 mod source;

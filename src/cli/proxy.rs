@@ -1,15 +1,15 @@
 //! `memshark proxy`: the recording proxy.
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use memshark::dissect::Kind;
+use memshark::dissect::{Kind, Message};
 use memshark::latency::LatencyHistogram;
 use memshark::proxy::{Proxy, ProxyConfig, RecordConfig, Recorder, TapConsumer};
+use memshark::source::{Sink, SourceError};
 
 /// Sit between clients and a memcached: forward every byte unchanged, show what passes, and
 /// optionally record it as a pcap/pcapng file.
@@ -37,9 +37,18 @@ pub struct Args {
     /// Print a stats line every second on stderr instead of the terminal UI.
     #[arg(long)]
     headless: bool,
-    /// Also write every message as schema-v1 jsonl to this file, live.
+    /// Also write every message to this file, live: schema-v1 jsonl, or for a `.parquet`
+    /// name the messages table as rolling Parquet files `NAME-<UTC start>-<n>.parquet`, each
+    /// written under a hidden partial name and renamed once complete (also on Ctrl-C/SIGTERM).
     #[arg(long)]
     dump: Option<PathBuf>,
+    /// Parquet dump: start a new file after this many minutes (hourly when neither this
+    /// nor --dump-roll-size is given; checked as messages arrive).
+    #[arg(long, requires = "dump")]
+    dump_roll_minutes: Option<f64>,
+    /// Parquet dump: start a new file at about this size (suffixes k, m, g).
+    #[arg(long, requires = "dump", value_parser = super::serve::parse_size)]
+    dump_roll_size: Option<usize>,
     /// Most client connections at once.
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
@@ -141,10 +150,12 @@ async fn serve(
     ui: Option<memshark::tui::feed::Collector>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let mut dump_file = match &args.dump {
-        Some(p) => Some(std::io::BufWriter::new(memshark::capture::create_private(
+    let dump = match &args.dump {
+        Some(p) => Some(super::proxy_dump::Dump::create(
             p,
-        )?)),
+            args.dump_roll_minutes,
+            args.dump_roll_size.map(|s| s as u64),
+        )?),
         None => None,
     };
     let headless = ui.is_none();
@@ -172,32 +183,13 @@ async fn serve(
     let window = Arc::new(Mutex::new(Window::new()));
     let consumer = {
         let window = Arc::clone(&window);
-        tokio::spawn(async move {
-            let mut jsonl = memshark::dump::JsonlWriter::default();
-            let mut line = Vec::new();
-            let on_message = move |m: memshark::dissect::Message| {
-                if m.kind() == Kind::Response {
-                    let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
-                    w.ops += u64::from(m.latency_ns.is_some());
-                    w.errors += u64::from(m.is_error());
-                    if let Some(l) = m.latency_ns {
-                        w.latency.record_ns(l);
-                    }
-                }
-                if let Some(f) = &mut dump_file {
-                    line.clear();
-                    jsonl.write(&mut line, &m);
-                    let _ = f.write_all(&line);
-                }
-                if let Some(ui) = &ui {
-                    ui.push(m);
-                }
-                true
-            };
-            TapConsumer::new(recorder)
-                .run(rx, memshark::source::from_fn(on_message))
-                .await
-        })
+        let sink = Consumer {
+            window,
+            dump,
+            ui,
+            last_tick: std::time::Instant::now(),
+        };
+        tokio::spawn(async move { TapConsumer::new(recorder).run(rx, sink).await })
     };
     let ticker = headless.then(|| {
         let counters = Arc::clone(&counters);
@@ -234,4 +226,64 @@ async fn serve(
         }
     }
     Ok(())
+}
+
+/// What the proxy does with each message it sees: the stats window, the dump, the UI.
+struct Consumer {
+    window: Arc<Mutex<Window>>,
+    dump: Option<super::proxy_dump::Dump>,
+    ui: Option<memshark::tui::feed::Collector>,
+    last_tick: std::time::Instant,
+}
+
+impl Consumer {
+    /// Runs `f` on the dump; a failure is told once and ends the dump.
+    fn on_dump(&mut self, f: impl FnOnce(&mut super::proxy_dump::Dump) -> anyhow::Result<()>) {
+        if let Some(d) = &mut self.dump {
+            if let Err(e) = f(d) {
+                eprintln!("memshark proxy: the dump failed, dumping stops: {e:#}");
+                self.dump = None;
+            }
+        }
+    }
+}
+
+impl Sink for Consumer {
+    type Error = SourceError;
+
+    fn message(&mut self, m: Message) -> Result<bool, SourceError> {
+        if m.kind() == Kind::Response {
+            let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+            w.ops += u64::from(m.latency_ns.is_some());
+            w.errors += u64::from(m.is_error());
+            if let Some(l) = m.latency_ns {
+                w.latency.record_ns(l);
+            }
+        }
+        self.on_dump(|d| d.write(&m));
+        if self.last_tick.elapsed() >= Duration::from_secs(1) {
+            self.last_tick = std::time::Instant::now();
+            self.on_dump(|d| d.tick());
+        }
+        if let Some(ui) = &self.ui {
+            ui.push(m);
+        }
+        Ok(true)
+    }
+
+    fn finish(&mut self, _: &memshark::pipeline::PassStats) -> Result<(), SourceError> {
+        if let Some(d) = self.dump.take() {
+            match d.close() {
+                Ok(files) if !files.is_empty() => {
+                    eprintln!(
+                        "memshark proxy: dump closed: {} Parquet file(s)",
+                        files.len()
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("memshark proxy: closing the dump failed: {e:#}"),
+            }
+        }
+        Ok(())
+    }
 }

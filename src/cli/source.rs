@@ -10,12 +10,13 @@ use memshark::source::{self, Filtered, Sink};
 /// A capture file or a live interface.
 #[derive(Debug, clap::Args)]
 pub struct Source {
-    /// The capture (pcap, pcapng, optionally gzipped).
+    /// The capture (pcap, pcapng, optionally gzipped); several are read one after another
+    /// as one capture (`dump --out-dir` reads each on its own).
     #[arg(required_unless_present = "interface")]
-    file: Option<PathBuf>,
+    files: Vec<PathBuf>,
     /// Capture live from this interface instead (cargo feature `live`; root or CAP_NET_RAW).
-    #[arg(short = 'i', long = "interface", conflicts_with = "file")]
-    interface: Option<String>,
+    #[arg(short = 'i', long = "interface", conflicts_with = "files")]
+    pub interface: Option<String>,
     /// Live: a BPF filter instead of the one built from --port.
     #[arg(long, requires = "interface")]
     bpf: Option<String>,
@@ -39,8 +40,10 @@ impl Source {
     /// Opens what the arguments name: a file is opened when read; a live capture starts here,
     /// stopping on Ctrl-C/SIGTERM, after --duration or after --count frames.
     fn open(&self) -> anyhow::Result<source::Source> {
-        if let Some(file) = &self.file {
-            return Ok(source::Source::file(file));
+        match self.files.as_slice() {
+            [] => {}
+            [file] => return Ok(source::Source::file(file)),
+            files => return Ok(source::Source::files(files)),
         }
         let Some(iface) = &self.interface else {
             bail!("give a capture file or -i INTERFACE");
@@ -92,6 +95,28 @@ where
     S::Error: Into<anyhow::Error>,
 {
     let opened = source.open()?;
+    run(source, opened, sink)
+}
+
+/// The capture files named (empty for a live capture).
+pub fn files(source: &Source) -> &[PathBuf] {
+    &source.files
+}
+
+/// Like [`read`], for one of the source's files alone.
+pub fn read_file<S>(source: &Source, file: &std::path::Path, sink: S) -> anyhow::Result<PassStats>
+where
+    S: Sink,
+    S::Error: Into<anyhow::Error>,
+{
+    run(source, source::Source::file(file), sink)
+}
+
+fn run<S>(source: &Source, opened: source::Source, sink: S) -> anyhow::Result<PassStats>
+where
+    S: Sink,
+    S::Error: Into<anyhow::Error>,
+{
     let stats = match source.filter.as_ref().filter(|f| !f.is_all()) {
         Some(f) => source::run(opened, &source.ports, Filtered::new(f, sink)),
         None => source::run(opened, &source.ports, sink),

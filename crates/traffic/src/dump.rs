@@ -29,7 +29,7 @@ impl std::str::FromStr for DumpFormat {
     }
 }
 
-fn json_str(out: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn json_str(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     for &b in s {
         match b {
@@ -45,7 +45,7 @@ fn json_str(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// `fmt::Write` over a byte vector.
-struct FmtVec<'a>(&'a mut Vec<u8>);
+pub(crate) struct FmtVec<'a>(pub(crate) &'a mut Vec<u8>);
 
 impl std::fmt::Write for FmtVec<'_> {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
@@ -55,7 +55,7 @@ impl std::fmt::Write for FmtVec<'_> {
 }
 
 /// Appends an integer in decimal (`itoa`: no `fmt` machinery on the hot path).
-fn num(out: &mut Vec<u8>, v: impl itoa::Integer) {
+pub(crate) fn num(out: &mut Vec<u8>, v: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
@@ -68,7 +68,7 @@ fn num_field(out: &mut Vec<u8>, name_part: &[u8], v: Option<impl itoa::Integer>)
 }
 
 /// Appends a capture time as `SECS.MICROS` with six digits after the point.
-fn seconds(out: &mut Vec<u8>, secs: u64, micros: u32) {
+pub(crate) fn seconds(out: &mut Vec<u8>, secs: u64, micros: u32) {
     num(out, secs);
     let mut frac = *b".000000";
     let mut m = micros.min(999_999);
@@ -79,7 +79,7 @@ fn seconds(out: &mut Vec<u8>, secs: u64, micros: u32) {
     out.extend_from_slice(&frac);
 }
 
-fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     for &b in bytes {
@@ -186,7 +186,7 @@ fn jsonl_rest(out: &mut Vec<u8>, m: &Message) {
 /// The csv header line.
 pub const CSV_HEADER: &str = "frame,ts,src,dst,proto,kind,op,opcode,key,status,status_name,opaque,cas,flags,exptime,extras_len,value_len,latency_us,error\n";
 
-fn csv_field(out: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn csv_field(out: &mut Vec<u8>, s: &[u8]) {
     if s.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.push(b'"');
         for &b in s {

@@ -12,6 +12,7 @@
 //! | [`filter`] | the display-filter language shared by the TUI, `dump`, `stats` and `replay` |
 //! | [`dump`], [`summary`] | jsonl/csv/text lines; the statistics behind `memshark stats` |
 //! | [`hash`] | [`hash::SeededMap`] and [`hash::SeededSet`]: randomly seeded tables for keys, addresses and flows from the network |
+//! | [`transaction`] | the transactions table: each request joined with its answers |
 //!
 //! The wire formats themselves live in [`memshark_protocol`].
 #![forbid(unsafe_code)]
@@ -27,3 +28,4 @@ pub mod hash;
 pub mod pipeline;
 pub mod source;
 pub mod summary;
+pub mod transaction;

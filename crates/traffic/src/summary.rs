@@ -11,8 +11,7 @@ use memshark_latency::LatencyHistogram;
 use crate::dissect::{Kind, Message};
 use crate::hash::SeededMap;
 use crate::pipeline::PassStats;
-use memshark_protocol::binary::Opcode;
-use memshark_protocol::op::{Op, Outcome, Proto};
+use memshark_protocol::op::Op;
 use rustc_hash::FxHashMap;
 
 /// Distinct keys tracked for the top-keys tables; past this, new keys are counted together
@@ -251,30 +250,18 @@ impl TrafficStats {
             Kind::Response => {
                 if let Some(req_name) = m.request_op_name() {
                     let op = self.ops.entry(req_name).or_default();
-                    // Text VALUE and STAT lines, and binary STAT responses but the last
-                    // (keyless) one, are part of a series.
-                    let in_series = m.op.is_some_and(|o| !o.is_final())
-                        || (m.opcode() == Some(Opcode::Stat) && m.key.is_some());
-                    let is_final = !in_series;
+                    let is_final = !m.is_in_series();
                     if is_final {
                         op.answered += 1;
                         if let Some(l) = m.latency_ns {
                             op.latency.record_ns(l);
                         }
                     }
-                    if let Some(req) = m.request_op.filter(|r| r.is_lookup()) {
-                        // A meta hit counts for a meta lookup (`mg`) only.
-                        let hit = match m.outcome() {
-                            Some(o @ Outcome::Meta(_)) => o.is_hit() && req.proto() == Proto::Meta,
-                            Some(o) => o.is_hit(),
-                            None => false,
-                        };
-                        if hit {
-                            self.hits += 1;
-                            if let Some(k) = &m.key {
-                                if let Some(e) = self.keys.get_mut(&k[..]) {
-                                    e.1 += m.value_len.unwrap_or(0);
-                                }
+                    if m.is_lookup_hit() {
+                        self.hits += 1;
+                        if let Some(k) = &m.key {
+                            if let Some(e) = self.keys.get_mut(&k[..]) {
+                                e.1 += m.value_len.unwrap_or(0);
                             }
                         }
                     }

@@ -173,6 +173,27 @@ impl Message {
         self.outcome().is_some_and(Outcome::is_miss)
     }
 
+    /// Whether this answer is a lookup's hit: an answer to a get-family request whose
+    /// outcome is a hit ([`Outcome::is_hit`]). A meta hit (`VA`, `HD`) counts for a meta
+    /// lookup (`mg`) only. `memshark stats`' hit ratio and the transactions table count these.
+    pub fn is_lookup_hit(&self) -> bool {
+        let Some(req) = self.request_op.filter(|r| r.is_lookup()) else {
+            return false;
+        };
+        match self.outcome() {
+            Some(o @ Outcome::Meta(_)) => o.is_hit() && req.proto() == Proto::Meta,
+            Some(o) => o.is_hit(),
+            None => false,
+        }
+    }
+
+    /// Whether this answer is one of a series that another answer closes: text `VALUE` and
+    /// `STAT` lines, binary STAT responses but the last (keyless) one.
+    pub fn is_in_series(&self) -> bool {
+        self.op.is_some_and(|o| !o.is_final())
+            || (self.opcode() == Some(Opcode::Stat) && self.key.is_some())
+    }
+
     /// Whether the message is flagged, or its answer is an error ([`Outcome::is_error`]: a
     /// binary status other than success and miss, text `ERROR`/`CLIENT_ERROR`/`SERVER_ERROR`).
     pub fn is_error(&self) -> bool {

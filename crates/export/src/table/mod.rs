@@ -1,0 +1,56 @@
+//! The tables: rows ([`Message`](memshark_traffic::dissect::Message)s or
+//! [`Transaction`](memshark_traffic::transaction::Transaction)s) into Arrow record batches with
+//! a fixed schema. The columns and their types are written down in the repository's
+//! ARCHITECTURE.md.
+
+mod messages;
+mod transactions;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{ArrowError, SchemaRef};
+use memshark_traffic::capture::Timestamp;
+
+pub use messages::MessagesTable;
+pub use transactions::TransactionsTable;
+
+/// Column builders for one table: rows go in one by one, a record batch comes out.
+pub trait Table: Default {
+    /// What one row is made from.
+    type Row;
+
+    /// The table's name (`messages`, `transactions`).
+    const NAME: &'static str;
+
+    /// The table's Arrow schema.
+    fn schema() -> SchemaRef;
+
+    /// Appends one row.
+    fn push(&mut self, row: &Self::Row);
+
+    /// Rows appended since the last batch.
+    fn len(&self) -> usize;
+
+    /// Whether no row was appended since the last batch.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows so far as a record batch; the builders start again empty.
+    fn finish(&mut self) -> Result<RecordBatch, ArrowError>;
+
+    /// A row's time (what `date` and `hour` partitions are cut by).
+    fn time(row: &Self::Row) -> Timestamp;
+}
+
+/// A capture time as microseconds since the epoch.
+pub(crate) fn micros(ts: Timestamp) -> i64 {
+    i64::try_from(ts.as_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
+/// The Arrow type of a capture time: UTC, microseconds.
+pub(crate) fn ts_type() -> arrow_schema::DataType {
+    arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+#[cfg(test)]
+mod tests;
