@@ -38,6 +38,8 @@ pub struct ServerConfig {
     pub idle_timeout: Option<Duration>,
     /// SASL PLAIN credentials, if authentication is required.
     pub sasl: Option<SaslCredentials>,
+    /// Whether the text command `shutdown` stops the server (memcached `-A`).
+    pub enable_shutdown: bool,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +50,7 @@ impl Default for ServerConfig {
             max_connections: 1024,
             idle_timeout: None,
             sasl: None,
+            enable_shutdown: false,
         }
     }
 }

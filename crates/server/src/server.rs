@@ -9,8 +9,7 @@ use tokio::sync::{watch, Semaphore};
 use crate::config::ServerConfig;
 use crate::connection;
 use crate::state::Shared;
-use crate::stats::{Counters, ProcessInfo};
-use crate::storage::Store;
+use crate::stats::Counters;
 
 /// A bound server, ready to [`run`](Server::run).
 #[derive(Debug)]
@@ -27,11 +26,7 @@ impl Server {
         config.listen = listener.local_addr()?;
         Ok(Server {
             listener,
-            shared: Arc::new(Shared {
-                store: Store::new(config.store),
-                config,
-                info: ProcessInfo::default(),
-            }),
+            shared: Arc::new(Shared::new(config)),
         })
     }
 
@@ -55,6 +50,7 @@ impl Server {
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
+                _ = self.shared.runtime.halt.notified() => break,
                 accepted = self.listener.accept() => {
                     let Ok((stream, _peer)) = accepted else { continue };
                     let counters: &Counters = &self.shared.store.counters;

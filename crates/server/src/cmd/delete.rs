@@ -7,6 +7,7 @@ use memshark_protocol::meta::{self, ResponseCode};
 
 use super::shape::{KeyRule, Shape};
 use super::{meta_args, BinaryCommand, Command, Ctx, MetaCommand, RequestError, TextCommand};
+use crate::detail::Event;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
 use crate::storage::DeleteOutcome;
 
@@ -37,6 +38,7 @@ impl Command for Delete<'_> {
     type Outcome = DeleteOutcome;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> DeleteOutcome {
+        ctx.shared.runtime.detail.record(self.key, Event::Delete);
         ctx.store().delete(self.key, self.cas)
     }
 }

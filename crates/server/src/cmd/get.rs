@@ -10,6 +10,7 @@ use super::shape::{KeyRule, Shape};
 use super::{
     meta_args, run_text, BinaryCommand, Command, Ctx, MetaCommand, RequestError, TextCommand,
 };
+use crate::detail::Event;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
 use crate::storage::ItemView;
 
@@ -50,10 +51,13 @@ impl Command for Get<'_> {
     type Outcome = Option<ItemView>;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> Option<ItemView> {
-        match self.touch {
+        let item = match self.touch {
             Some(exptime) => ctx.store().get_and_touch(self.key, exptime),
             None => ctx.store().get(self.key),
-        }
+        };
+        let detail = &ctx.shared.runtime.detail;
+        detail.record(self.key, Event::Get(item.is_some()));
+        item
     }
 }
 

@@ -25,15 +25,20 @@
 //! A new `stats` group is one file in [`stats`] and one entry in [`stats::GROUPS`].
 
 pub mod arithmetic;
+pub mod cache_memlimit;
 pub mod control;
 pub mod debug;
 pub mod delete;
 mod error;
 pub mod flush;
 pub mod get;
+pub mod lru;
+pub mod lru_crawler;
 pub mod meta_args;
 pub mod sasl;
 pub mod shape;
+pub mod shutdown;
+pub mod slabs;
 pub mod stats;
 pub mod store;
 pub mod touch;

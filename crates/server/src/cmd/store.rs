@@ -9,6 +9,7 @@ use memshark_protocol::meta::{self, ResponseCode};
 
 use super::shape::{KeyRule, Shape};
 use super::{meta_args, BinaryCommand, Command, Ctx, MetaCommand, RequestError, TextCommand};
+use crate::detail::Event;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
 use crate::storage::{StoreMode, StoreOutcome};
 
@@ -69,6 +70,9 @@ pub struct Update<'a> {
     pub exptime: i64,
     /// The CAS condition.
     pub compare: Compare,
+    /// Whether a value refused as too large also removes the key's old item, so that a
+    /// failed store leaves no stale data (memcached: text `set`, binary SET, meta `ms`).
+    pub drop_stale: bool,
 }
 
 impl<'a> Update<'a> {
@@ -100,6 +104,7 @@ impl<'a> Update<'a> {
             flags,
             exptime,
             compare,
+            drop_stale: command == StoreCommand::Set,
         }
     }
 }
@@ -113,14 +118,19 @@ impl Command for Update<'_> {
             Compare::Unique(unique) => unique,
             Compare::Never => return StoreOutcome::Exists,
         };
-        ctx.store().store(
+        ctx.shared.runtime.detail.record(self.key, Event::Set);
+        let outcome = ctx.store().store(
             self.mode,
             self.key,
             self.value,
             self.flags,
             self.exptime,
             cas,
-        )
+        );
+        if outcome == StoreOutcome::TooLarge && self.drop_stale {
+            ctx.store().unlink(self.key);
+        }
+        outcome
     }
 }
 
@@ -148,6 +158,7 @@ impl<'p> BinaryCommand<'p> for Update<'p> {
             flags,
             exptime: i64::from(exptime),
             compare: Compare::from_wire(p.cas()),
+            drop_stale: p.opcode().to_loud() == Opcode::Set,
         })
     }
 
@@ -199,6 +210,7 @@ impl<'k> MetaCommand<'k> for Update<'k> {
             flags: meta_args::number(flags, b'F').unwrap_or(0) as u32,
             exptime: meta_args::number(flags, b'T').unwrap_or(0),
             compare: Compare::from_wire(meta_args::number(flags, b'C').unwrap_or(0) as u64),
+            drop_stale: true,
         }
     }
 

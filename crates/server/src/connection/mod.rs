@@ -1,6 +1,7 @@
 //! One client connection: read, answer every whole request in the buffer, write the answers
 //! in one go (so pipelined requests cost one write), repeat.
 
+mod line;
 mod requests;
 
 use std::sync::atomic::Ordering;
@@ -25,6 +26,11 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, mut stop: watch::
     let mut buf = BytesMut::with_capacity(READ_BUFFER);
     let mut out = BytesMut::with_capacity(READ_BUFFER);
     let mut requests = Requests::new(&shared.config);
+    let peer = stream
+        .peer_addr()
+        .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+    let registered = shared.runtime.conns.register(peer, shared.info.started);
+    requests.set_id(registered.id);
     loop {
         let read = async {
             match shared.config.idle_timeout {
@@ -43,23 +49,39 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, mut stop: watch::
             break;
         }
         counters.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
-        let flow = requests.process(&mut buf, &shared, &mut out);
+        registered.info.mark();
+        let mut flow = requests.process(&mut buf, &shared, &mut out);
         if flow == Flow::Abort {
             break;
         }
-        if !out.is_empty() {
-            counters
-                .bytes_written
-                .fetch_add(out.len() as u64, Ordering::Relaxed);
-            if stream.write_all(&out).await.is_err() {
+        loop {
+            if !out.is_empty() {
+                counters
+                    .bytes_written
+                    .fetch_add(out.len() as u64, Ordering::Relaxed);
+                if stream.write_all(&out).await.is_err() {
+                    flow = Flow::Abort;
+                    break;
+                }
+                out.clear();
+            }
+            if !requests.streaming() || *stop.borrow() {
                 break;
             }
-            out.clear();
+            requests.produce(&shared, &mut out);
+            if !requests.streaming() {
+                // The stream ended: answer what the client sent meanwhile.
+                flow = requests.process(&mut buf, &shared, &mut out);
+                if flow == Flow::Abort {
+                    break;
+                }
+            }
         }
-        if flow == Flow::Close {
+        if flow != Flow::Continue {
             break;
         }
     }
+    drop(registered);
     let _ = stream.shutdown().await;
     counters.curr_connections.fetch_sub(1, Ordering::Relaxed);
 }

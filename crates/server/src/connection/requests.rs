@@ -4,9 +4,10 @@
 //! out.
 
 use bytes::{Buf, BytesMut};
-use memshark_protocol::ascii::{ParseLimits, Parsed, Request};
+use memshark_protocol::ascii::{ErrorKind, ParseLimits, Parsed, Request};
 use memshark_protocol::binary::{self, check, FrameCheck, Opcode, Packet, Response, Status};
 
+use super::line;
 use crate::cmd::After;
 use crate::config::ServerConfig;
 use crate::state::{Session, Shared};
@@ -58,6 +59,7 @@ impl Requests {
             swallow: 0,
             limits: ParseLimits {
                 max_value: config.store.max_item_size,
+                max_line: line::GET_LINE_MAX,
                 ..ParseLimits::default()
             },
             binary_max_body: (max_item + BINARY_BODY_SLACK).min(u64::from(u32::MAX)) as u32,
@@ -81,7 +83,7 @@ impl Requests {
                     return Flow::Continue;
                 }
             }
-            if buf.is_empty() {
+            if buf.is_empty() || self.streaming() {
                 return Flow::Continue;
             }
             let protocol = *self.protocol.get_or_insert(if buf[0] == 0x80 {
@@ -97,6 +99,26 @@ impl Requests {
                 Some(Flow::Continue) => {}
                 Some(flow) => return flow,
                 None => return Flow::Continue,
+            }
+        }
+    }
+
+    /// Gives the connection its id in `stats conns`.
+    pub(crate) fn set_id(&mut self, id: u64) {
+        self.session.id = id;
+    }
+
+    /// Whether a stream (a metadump) is still being produced; until it ends, no request is
+    /// read.
+    pub(crate) fn streaming(&self) -> bool {
+        self.session.dump.is_some()
+    }
+
+    /// Appends the next piece of the stream in progress to `out`.
+    pub(crate) fn produce(&mut self, shared: &Shared, out: &mut BytesMut) {
+        if let Some(dump) = self.session.dump.as_mut() {
+            if dump.produce(&shared.store, out) {
+                self.session.dump = None;
             }
         }
     }
@@ -144,6 +166,35 @@ impl Requests {
 
     /// One text or meta request; `None` when it is not all there yet.
     fn text(&mut self, buf: &mut BytesMut, shared: &Shared, out: &mut BytesMut) -> Option<Flow> {
+        let window = &buf[..buf.len().min(line::GET_LINE_MAX + 2)];
+        let Some(nl) = memchr::memchr(b'\n', window) else {
+            return match line::partial(buf) {
+                line::Partial::Wait => None,
+                line::Partial::Close => Some(Flow::Abort),
+            };
+        };
+        let text = &buf[..nl];
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        match line::screen(text) {
+            line::Screen::Parse => {}
+            line::Screen::Close => return Some(Flow::Abort),
+            line::Screen::Answer(answer) => {
+                out.extend_from_slice(answer.as_bytes());
+                out.extend_from_slice(b"\r\n");
+                buf.advance(nl + 1);
+                return Some(Flow::Continue);
+            }
+            line::Screen::Silent => {
+                buf.advance(nl + 1);
+                return Some(Flow::Continue);
+            }
+        }
+        if let Some(admin) = crate::admin::Admin::parse(text) {
+            let pipelined = buf.len() > nl + 1;
+            let after = admin.handle(shared, &mut self.session, pipelined, out);
+            buf.advance(nl + 1);
+            return Some(flow(after));
+        }
         match Request::parse(buf, &self.limits) {
             Ok(Parsed::Complete { message, len }) => {
                 let after = crate::ascii::handle(&message, shared, &mut self.session, out);
@@ -152,8 +203,15 @@ impl Requests {
             }
             Ok(Parsed::Incomplete { .. }) => None,
             Err(e) => {
-                out.extend_from_slice(e.kind.reply().as_bytes());
-                out.extend_from_slice(b"\r\n");
+                if let Some(answer) = line::error_reply(e.kind, text) {
+                    out.extend_from_slice(answer.as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                }
+                if e.kind == ErrorKind::TooLarge {
+                    if let Some(key) = line::set_key(text) {
+                        shared.store.unlink(key);
+                    }
+                }
                 let now = (e.skip as u64).min(buf.len() as u64);
                 buf.advance(now as usize);
                 self.swallow = e.skip as u64 - now;
@@ -175,8 +233,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::stats::ProcessInfo;
-    use crate::storage::{Store, StoreConfig};
+    use crate::storage::StoreConfig;
 
     fn config() -> ServerConfig {
         ServerConfig {
@@ -190,11 +247,7 @@ mod tests {
 
     /// The answers to `input` delivered in pieces cut at `cuts`, on a fresh server.
     fn answers(input: &[u8], cuts: &[usize]) -> Vec<u8> {
-        let shared = Shared {
-            store: Store::new(config().store),
-            config: config(),
-            info: ProcessInfo::default(),
-        };
+        let shared = Shared::new(config());
         let mut requests = Requests::new(&shared.config);
         let (mut buf, mut out) = (BytesMut::new(), BytesMut::new());
         let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();

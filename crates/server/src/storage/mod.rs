@@ -10,11 +10,13 @@
 //! a key lands in and its place in the shard's map cannot be predicted, and a client cannot
 //! send keys that collide to turn lookups into linear scans.
 
+mod dump;
 mod outcome;
 mod shard;
+pub mod slabs;
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
@@ -22,9 +24,11 @@ use foldhash::fast::RandomState;
 
 use super::clock::{Clock, Expiry};
 use super::stats::Counters;
+pub use dump::{Cursor, DumpItem};
 pub use outcome::{CounterOutcome, DeleteOutcome, Direction, ItemView, StoreMode, StoreOutcome};
 pub use shard::ITEM_OVERHEAD;
 use shard::{Shard, Slot, NIL};
+use slabs::{item_total, SlabClasses, SlabConfig, SlabStats};
 
 /// Number of shards; a power of two.
 pub const SHARDS: usize = 64;
@@ -34,8 +38,10 @@ pub const SHARDS: usize = 64;
 pub struct StoreConfig {
     /// Bytes for items, keys and overhead (memcached `-m`); default 64 MiB.
     pub memory_limit: usize,
-    /// Largest value accepted (memcached `-I`); default 1 MiB.
+    /// Largest item accepted, as memcached accounts it (memcached `-I`); default 1 MiB.
     pub max_item_size: usize,
+    /// The slab class layout (memcached `-n`, `-f`).
+    pub slabs: SlabConfig,
 }
 
 impl Default for StoreConfig {
@@ -43,6 +49,7 @@ impl Default for StoreConfig {
         StoreConfig {
             memory_limit: 64 * 1024 * 1024,
             max_item_size: 1024 * 1024,
+            slabs: SlabConfig::default(),
         }
     }
 }
@@ -54,8 +61,10 @@ pub struct Store {
     /// Picks a key's shard. Randomly seeded, and apart from the shards' own map hashers, so
     /// that neither the shard nor the place in its map can be predicted from a key.
     shard_hasher: RandomState,
-    shard_limit: usize,
+    shard_limit: AtomicUsize,
     config: StoreConfig,
+    /// The per-class figures (`stats slabs`, `stats items`).
+    pub slabs: Arc<SlabStats>,
     next_cas: AtomicU64,
     /// Items stored at or before this unix second are invalid once it has passed (flush_all
     /// with a delay); 0 when no flush is pending.
@@ -74,11 +83,18 @@ enum Lookup {
 impl Store {
     /// An empty store.
     pub fn new(config: StoreConfig) -> Store {
+        let slabs = Arc::new(SlabStats::new(SlabClasses::new(
+            config.slabs,
+            config.max_item_size,
+        )));
         Store {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(Shard::new(Arc::clone(&slabs))))
+                .collect(),
             shard_hasher: RandomState::default(),
-            shard_limit: (config.memory_limit / SHARDS).max(1),
+            shard_limit: AtomicUsize::new((config.memory_limit / SHARDS).max(1)),
             config,
+            slabs,
             next_cas: AtomicU64::new(1),
             oldest_live: AtomicU64::new(0),
             clock: Clock::default(),
@@ -89,6 +105,17 @@ impl Store {
     /// The limits this store was made with.
     pub fn config(&self) -> StoreConfig {
         self.config
+    }
+
+    /// The memory limit now (`cache_memlimit` changes it).
+    pub fn memory_limit(&self) -> usize {
+        self.shard_limit.load(Ordering::Relaxed) * SHARDS
+    }
+
+    /// Changes the memory limit; items over it are evicted as new ones arrive.
+    pub fn set_memory_limit(&self, bytes: usize) {
+        self.shard_limit
+            .store((bytes / SHARDS).max(1), Ordering::Relaxed);
     }
 
     /// Which shard holds `key`.
@@ -124,6 +151,9 @@ impl Store {
             } else {
                 &self.counters.get_expired
             });
+            if expired && !slot.fetched {
+                self.slabs.bump(slot.class, |c| &c.expired_unfetched);
+            }
             shard.remove(i);
             return Lookup::Missing;
         }
@@ -139,12 +169,13 @@ impl Store {
         }
     }
 
-    /// Number of live-or-not-yet-reaped items and bytes charged, summed over shards.
+    /// Number of live-or-not-yet-reaped items, and their bytes as memcached accounts them.
     pub fn usage(&self) -> (u64, u64) {
-        self.shards.iter().fold((0, 0), |(n, b), s| {
+        let items = self.shards.iter().fold(0, |n, s| {
             let s = s.lock().unwrap_or_else(|p| p.into_inner());
-            (n + s.map.len() as u64, b + s.used as u64)
-        })
+            n + s.map.len() as u64
+        });
+        (items, self.slabs.bytes())
     }
 
     /// Looks an item up (counts a get hit or miss).
@@ -154,7 +185,9 @@ impl Store {
         Counters::bump(&self.counters.cmd_get);
         match self.lookup(&mut shard, key, now) {
             Lookup::Live(i) => {
-                shard.touch(i);
+                shard.touch(i, now);
+                shard.slots[i].fetched = true;
+                self.slabs.bump(shard.slots[i].class, |c| &c.get_hits);
                 Counters::bump(&self.counters.get_hits);
                 Some(Self::view(&shard.slots[i]))
             }
@@ -189,8 +222,11 @@ impl Store {
             Lookup::Live(i) => {
                 if as_get {
                     Counters::bump(&c.get_hits);
+                    shard.slots[i].fetched = true;
+                    self.slabs.bump(shard.slots[i].class, |c| &c.get_hits);
                 }
                 Counters::bump(&c.touch_hits);
+                self.slabs.bump(shard.slots[i].class, |c| &c.touch_hits);
                 let view = Self::view(&shard.slots[i]);
                 let expires_at = match expiry {
                     Expiry::Expired => {
@@ -201,7 +237,7 @@ impl Store {
                     Expiry::At(t) => t,
                 };
                 shard.slots[i].expires_at = expires_at;
-                shard.touch(i);
+                shard.touch(i, now);
                 Some(ItemView { expires_at, ..view })
             }
             Lookup::Missing => {
@@ -227,13 +263,15 @@ impl Store {
     ) -> StoreOutcome {
         Counters::bump(&self.counters.cmd_set);
         let value = value.as_ref();
-        if value.len() > self.config.max_item_size {
+        let Some((class, chunks)) = self.slabs.classes.place(item_total(key.len(), value.len()))
+        else {
             // memcached drops the old item when a too-large set replaces it.
-            if mode == StoreMode::Set {
-                self.delete_quietly(key);
+            if mode == StoreMode::Set && cas == 0 {
+                self.unlink(key);
             }
             return StoreOutcome::TooLarge;
-        }
+        };
+        self.slabs.bump(class, |c| &c.cmd_set);
         let now = self.clock.now();
         let expiry = self.clock.expiry(exptime);
         let mut shard = self.shard(key);
@@ -249,14 +287,18 @@ impl Store {
                 }
                 Some(i) if shard.slots[i].cas != cas => {
                     Counters::bump(&self.counters.cas_badval);
+                    self.slabs.bump(class, |c| &c.cas_badval);
                     return StoreOutcome::Exists;
                 }
-                Some(_) => Counters::bump(&self.counters.cas_hits),
+                Some(_) => {
+                    Counters::bump(&self.counters.cas_hits);
+                    self.slabs.bump(class, |c| &c.cas_hits);
+                }
             }
         }
         let (value, flags, expires_at) = match (mode, existing) {
             (StoreMode::Add, Some(i)) => {
-                shard.touch(i);
+                shard.touch(i, now);
                 return StoreOutcome::NotStored;
             }
             (StoreMode::Replace | StoreMode::Append | StoreMode::Prepend, None) => {
@@ -264,7 +306,8 @@ impl Store {
             }
             (StoreMode::Append | StoreMode::Prepend, Some(i)) => {
                 let old = &shard.slots[i];
-                if old.value.len() + value.len() > self.config.max_item_size {
+                let total = item_total(key.len(), old.value.len() + value.len());
+                if self.slabs.classes.place(total).is_none() {
                     return StoreOutcome::TooLarge;
                 }
                 let mut joined = BytesMut::with_capacity(old.value.len() + value.len());
@@ -300,6 +343,11 @@ impl Store {
         }
         let key = Bytes::copy_from_slice(key);
         let new_cas = self.new_cas();
+        let (class, chunks) = self
+            .slabs
+            .classes
+            .place(item_total(key.len(), value.len()))
+            .unwrap_or((class, chunks));
         let slot = Slot {
             key,
             value,
@@ -307,10 +355,16 @@ impl Store {
             expires_at,
             stored_at: now,
             cas: new_cas,
+            accessed_at: now,
+            fetched: false,
+            class,
+            chunks: chunks as u32,
             prev: NIL,
             next: NIL,
         };
-        if !self.make_room(&mut shard, slot.size(), now) {
+        let charge = shard.charge(class, slot.chunks);
+        if !self.make_room(&mut shard, charge, now) {
+            self.slabs.bump(class, |c| &c.outofmemory);
             return StoreOutcome::OutOfMemory;
         }
         shard.insert(slot);
@@ -320,26 +374,41 @@ impl Store {
 
     /// Evicts from the LRU tail until `size` more bytes fit; `false` if they never can.
     fn make_room(&self, shard: &mut Shard, size: usize, now: u64) -> bool {
-        if size > self.shard_limit {
+        let limit = self.shard_limit.load(Ordering::Relaxed);
+        if size > limit {
             return false;
         }
-        while shard.used + size > self.shard_limit {
+        while shard.used + size > limit {
             let Some(t) = shard.tail else {
                 return false;
             };
             let slot = &shard.slots[t];
             let expired = slot.expires_at != 0 && slot.expires_at <= now;
-            Counters::bump(if expired {
-                &self.counters.reclaimed
+            let class = self.slabs.class(slot.class);
+            if expired {
+                Counters::bump(&self.counters.reclaimed);
+                Counters::bump(&class.reclaimed);
             } else {
-                &self.counters.evictions
-            });
+                Counters::bump(&self.counters.evictions);
+                Counters::bump(&class.evicted);
+                if slot.expires_at != 0 {
+                    Counters::bump(&class.evicted_nonzero);
+                }
+                if !slot.fetched {
+                    Counters::bump(&class.evicted_unfetched);
+                }
+                class
+                    .evicted_time
+                    .store(now.saturating_sub(slot.accessed_at), Ordering::Relaxed);
+            }
             shard.remove(t);
         }
         true
     }
 
-    fn delete_quietly(&self, key: &[u8]) {
+    /// Removes an item, whatever its state, counting nothing (memcached's `item_unlink`: a
+    /// `set` refused as too large leaves no stale value behind).
+    pub fn unlink(&self, key: &[u8]) {
         let mut shard = self.shard(key);
         if let Some(&i) = shard.map.get(key) {
             shard.remove(i);
@@ -354,6 +423,7 @@ impl Store {
             Lookup::Live(i) if cas != 0 && shard.slots[i].cas != cas => DeleteOutcome::Exists,
             Lookup::Live(i) => {
                 Counters::bump(&self.counters.delete_hits);
+                self.slabs.bump(shard.slots[i].class, |c| &c.delete_hits);
                 shard.remove(i);
                 DeleteOutcome::Deleted
             }
@@ -393,6 +463,16 @@ impl Store {
                     return CounterOutcome::NonNumeric;
                 };
                 Counters::bump(hits);
+                self.slabs.bump(
+                    slot.class,
+                    |c| {
+                        if incr {
+                            &c.incr_hits
+                        } else {
+                            &c.decr_hits
+                        }
+                    },
+                );
                 let value = if incr {
                     current.wrapping_add(delta)
                 } else {
@@ -404,14 +484,9 @@ impl Store {
                 if text.len() < slot.value.len() {
                     text.resize(slot.value.len(), b' ');
                 }
-                let text = Bytes::from(text);
-                let slot = &mut shard.slots[i];
-                let old_len = slot.value.len();
-                slot.value = text;
-                slot.cas = new_cas;
-                let new_len = slot.value.len();
-                shard.used = shard.used + new_len - old_len;
-                shard.touch(i);
+                shard.set_value(i, Bytes::from(text));
+                shard.slots[i].cas = new_cas;
+                shard.touch(i, now);
                 CounterOutcome::Value {
                     value,
                     cas: new_cas,
@@ -450,8 +525,7 @@ impl Store {
         if delay <= 0 {
             self.oldest_live.store(0, Ordering::Relaxed);
             for shard in self.shards.iter() {
-                let mut s = shard.lock().unwrap_or_else(|p| p.into_inner());
-                *s = Shard::default();
+                shard.lock().unwrap_or_else(|p| p.into_inner()).clear();
             }
         } else {
             let at = match self.clock.expiry(delay) {

@@ -1,7 +1,7 @@
 //! `stats`: the process, the counters and the store's usage.
 
 use super::{Stat, StatsGroup};
-use crate::Shared;
+use crate::{Session, Shared};
 
 /// The general statistics (plain `stats`).
 #[derive(Debug, Clone, Copy)]
@@ -12,7 +12,7 @@ impl StatsGroup for General {
         ""
     }
 
-    fn collect(&self, shared: &Shared) -> Vec<Stat> {
+    fn collect(&self, shared: &Shared, _session: &Session) -> Vec<Stat> {
         let store = &shared.store;
         let now = store.clock.now();
         let uptime = shared.info.started.elapsed().as_secs();
@@ -30,10 +30,7 @@ impl StatsGroup for General {
         for (name, value) in store.counters.snapshot() {
             stats.push(Stat::new(name, value));
         }
-        stats.push(Stat::new(
-            "limit_maxbytes",
-            shared.config.store.memory_limit,
-        ));
+        stats.push(Stat::new("limit_maxbytes", store.memory_limit()));
         stats.push(Stat::new("curr_items", items));
         stats.push(Stat::new("bytes", bytes));
         stats

@@ -1,7 +1,7 @@
 //! `stats settings`: how the server was configured.
 
 use super::{Stat, StatsGroup};
-use crate::Shared;
+use crate::{Session, Shared};
 
 /// The configuration (`stats settings`).
 #[derive(Debug, Clone, Copy)]
@@ -12,7 +12,7 @@ impl StatsGroup for Settings {
         "settings"
     }
 
-    fn collect(&self, shared: &Shared) -> Vec<Stat> {
+    fn collect(&self, shared: &Shared, _session: &Session) -> Vec<Stat> {
         let config = &shared.config;
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         vec![
