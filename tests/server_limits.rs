@@ -61,6 +61,7 @@ fn memory_limit_evicts_and_counts() {
         store: StoreConfig {
             memory_limit: 2 * 1024 * 1024,
             max_item_size: 1024 * 1024,
+            ..StoreConfig::default()
         },
         ..ServerConfig::default()
     });

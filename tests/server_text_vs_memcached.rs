@@ -6,7 +6,7 @@ mod support;
 
 use memshark::protocol::limits::{ITEM_SIZE_MAX_DEFAULT, KEY_MAX_LEN};
 use memshark::server::ServerConfig;
-use support::{exchange, Embedded, Memcached};
+use support::{closes_after, exchange, Embedded, Memcached};
 
 fn normalise(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
@@ -113,6 +113,76 @@ fn cases() -> Vec<(&'static str, String)> {
             "flush_all",
             "set t16 0 0 1\r\na\r\nflush_all\r\nget t16\r\nflush_all noreply\r\n".into(),
         ),
+        (
+            "wrong token counts answer ERROR",
+            "set e1 0 0\r\nset e1 0 0 1 noreply extra\r\nx\r\ncas e1 0 0 1\r\n\
+             incr e1\r\ntouch e1\r\ndelete\r\nflush_all 0 0 0\r\nget\r\n"
+                .into(),
+        ),
+        (
+            "delete's usage text",
+            "delete e2 b\r\ndelete e2 noreply x\r\ndelete e2 0 0\r\ndelete e2 1\r\n\
+             delete e2 0 noreply\r\n"
+                .into(),
+        ),
+        (
+            "data lengths read as a C int",
+            "set e3 0 0 4294967295\r\nset e3 0 0 2147483647\r\nset e3 0 0 2147483646\r\n\
+             set e3 0 0 -1\r\nget e3\r\n"
+                .into(),
+        ),
+        (
+            "noreply silences errors",
+            "set e4 0 0 -1 noreply\r\nset e4 x 0 1 noreply\r\nx\r\nincr e4 x noreply\r\n".into(),
+        ),
+        ("flush_all's exptime", "flush_all x\r\nflush_all -1 noreply\r\n".into()),
+        (
+            "a refused set removes the old value, other refusals keep it",
+            format!(
+                "set e5 0 0 1\r\na\r\nset e5 0 0 {n}\r\n{big}\r\nget e5\r\n\
+                 set e6 0 0 1\r\na\r\nset e6 0 0 {n} noreply\r\n{big}\r\nget e6\r\n\
+                 set e7 0 0 1\r\na\r\nadd e7 0 0 {n}\r\n{big}\r\nappend e7 0 0 {n}\r\n{big}\r\n\
+                 cas e7 0 0 {n} 1\r\n{big}\r\nget e7\r\n\
+                 ms e8 1\r\na\r\nms e8 {n} MA\r\n{big}\r\nmg e8 v\r\n",
+                n = big.len()
+            ),
+        ),
+        (
+            "the item size limit counts the whole item",
+            format!(
+                "set k 0 0 {n}\r\n{v}\r\nmg k s\r\nset k 0 0 {m}\r\n{v}x\r\nmg k s\r\n",
+                n = ITEM_SIZE_MAX_DEFAULT - 60,
+                m = ITEM_SIZE_MAX_DEFAULT - 59,
+                v = "v".repeat(ITEM_SIZE_MAX_DEFAULT - 60)
+            ),
+        ),
+        (
+            "a get line far over 2048 bytes is served",
+            format!(
+                "set g1 0 0 1\r\na\r\nget {} g1\r\ngets {} g1\r\n",
+                (0..12_000).map(|i| format!("m{i}")).collect::<Vec<_>>().join(" "),
+                (0..12_000).map(|i| format!("m{i}")).collect::<Vec<_>>().join(" ")
+            ),
+        ),
+        (
+            "stats groups and detail",
+            "stats sizes\r\nstats detail\r\nstats detail x\r\nstats bogus\r\nstats reset\r\n".into(),
+        ),
+        (
+            "operator commands",
+            "cache_memlimit 100 noreply\r\ncache_memlimit 1\r\ncache_memlimit x\r\n\
+             cache_memlimit\r\ncache_memlimit 64\r\n\
+             slabs reassign 1 1\r\nslabs reassign 99 1\r\nslabs reassign x 1\r\n\
+             slabs reassign 1 2 3\r\nslabs automove 3\r\nslabs automove 0\r\n\
+             slabs automove x\r\nslabs foo\r\nslabs automove 1\r\n\
+             lru mode flat\r\nlru mode x\r\nlru mode segmented\r\nlru temp_ttl 61\r\n\
+             lru tune 20 40 0.1 2\r\nlru foo\r\nlru\r\n\
+             lru_crawler metadump\r\n\
+             lru_crawler crawl all\r\nlru_crawler sleep 100\r\nlru_crawler tocrawl 0\r\n\
+             lru_crawler foo\r\nlru_crawler\r\nverbosity 1 2\r\nverbosity 0\r\n\
+             shutdown\r\ndebugtime\r\nmisbehave\r\n"
+                .into(),
+        ),
     ]
 }
 
@@ -199,4 +269,222 @@ fn stats_have_memcacheds_fields() {
     let text = String::from_utf8_lossy(&r);
     assert!(text.starts_with("RESET\r\n"));
     assert!(text.contains("STAT item_size_max 1048576"));
+}
+
+/// A connection whose line is an HTTP request (an unknown command word, a last token
+/// `HTTP/…`) is closed without a word, answers still pending included: memcached's defence
+/// against cross-protocol attacks.
+#[test]
+fn http_request_lines_close_the_connection() {
+    let memcached = Memcached::start(&[]);
+    let ours = Embedded::start(ServerConfig::default());
+    let requests: [&[u8]; 7] = [
+        b"GET / HTTP/1.0\r\n\r\n",
+        b"PUT /x HTTP/1.1\r\nversion\r\n",
+        b"DELETE HTTP/1.1\r\n",
+        b"POST /form HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+        b"version\r\nHEAD / HTTP/1.0\r\n",
+        b"HTTP/1.0\r\n",
+        b" GET / HTTP/1.0\r\n",
+    ];
+    for request in requests {
+        for addr in [memcached.addr(), ours.addr()] {
+            let text = String::from_utf8_lossy(request);
+            assert!(closes_after(addr, request), "{addr} kept {text:?} open");
+            assert_eq!(
+                exchange(addr, request, b""),
+                b"",
+                "{addr} answered {text:?}"
+            );
+        }
+    }
+    // Not HTTP: a known command, a last token not starting `HTTP/`.
+    for request in [&b"get a HTTP/1.0\r\n"[..], b"GET /\r\n", b"x http/1.0\r\n"] {
+        let theirs = exchange(memcached.addr(), request, b"\r\n");
+        assert!(!theirs.is_empty());
+        assert_eq!(exchange(ours.addr(), request, b"\r\n"), theirs);
+    }
+}
+
+/// The lines of `answer`, with what differs between two servers for reasons of time or
+/// identity masked: `STAT` values named in `masked`, and the `la=`/`exp=`/`cas=` fields of a
+/// metadump.
+fn masked_lines(answer: &[u8], masked: &[&str]) -> Vec<String> {
+    String::from_utf8_lossy(answer)
+        .split("\r\n")
+        .flat_map(|l| l.split('\n'))
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let toks: Vec<&str> = line.split(' ').collect();
+            match toks.as_slice() {
+                ["STAT", name, _] if masked.iter().any(|m| name.ends_with(m)) => {
+                    format!("STAT {name} <masked>")
+                }
+                ["VERSION", _] => "VERSION <v>".to_string(),
+                [key, ..] if key.starts_with("key=") => toks
+                    .iter()
+                    .map(|t| match t.split_once('=') {
+                        Some((f @ ("la" | "cas"), _)) => format!("{f}=<masked>"),
+                        Some(("exp", v)) if v != "-1" => "exp=<time>".to_string(),
+                        _ => t.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                _ => line.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Asserts two answers have the same lines, listing only those that differ.
+fn assert_same_lines(theirs: &[String], mine: &[String]) {
+    let width = theirs.len().max(mine.len());
+    let diff: Vec<String> = (0..width)
+        .filter(|&i| theirs.get(i) != mine.get(i))
+        .map(|i| {
+            format!(
+                "line {i}: memcached {:?}, memshark {:?}",
+                theirs.get(i),
+                mine.get(i)
+            )
+        })
+        .collect();
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
+/// Items of many sizes into both servers; `stats slabs` and `stats items` report the same
+/// classes, chunks, pages, memory and counters (the LRU segment split and ages aside: those
+/// follow memcached's background maintainer).
+#[test]
+fn slab_classes_match_memcached() {
+    let memcached = Memcached::start(&["-m", "64"]);
+    let ours = Embedded::start(ServerConfig::default());
+    let mut script = String::new();
+    for (i, len) in [
+        1usize, 40, 41, 100, 500, 1000, 5000, 20_000, 100_000, 600_000,
+    ]
+    .iter()
+    .enumerate()
+    {
+        for copy in 0..3 {
+            script.push_str(&format!(
+                "set s{i}:{copy} {copy} 0 {len}\r\n{}\r\n",
+                "x".repeat(*len)
+            ));
+        }
+    }
+    script.push_str(
+        "get s0:0 s1:1 s4:2 nothing\r\ndelete s2:0\r\nincr s0:1 1\r\nset n 0 0 2\r\n10\r\n\
+         incr n 100\r\ndecr n 1\r\ntouch s3:0 100\r\ngets s5:0\r\nmn\r\n",
+    );
+    let masked = [
+        "number_hot",
+        "number_warm",
+        "number_cold",
+        ":age",
+        "age_hot",
+        "age_warm",
+        "hits_to_hot",
+        "hits_to_warm",
+        "hits_to_cold",
+        "moves_to_cold",
+        "moves_to_warm",
+        "moves_within_lru",
+        "crawler_items_checked",
+    ];
+    let answers: Vec<Vec<String>> = [memcached.addr(), ours.addr()]
+        .iter()
+        .map(|&addr| {
+            let _ = exchange(addr, script.as_bytes(), b"MN\r\n");
+            let slabs = exchange(addr, b"stats slabs\r\n", b"END\r\n");
+            let items = exchange(addr, b"stats items\r\n", b"END\r\n");
+            let mut lines = masked_lines(&slabs, &masked);
+            lines.extend(masked_lines(&items, &masked));
+            lines
+        })
+        .collect();
+    assert!(answers[0].len() > 100, "{:?}", answers[0]);
+    assert_same_lines(&answers[0], &answers[1]);
+}
+
+/// `lru_crawler metadump` lists every live key in memcached's format (times and uniques aside:
+/// `la`, `cas` and absolute `exp` depend on when each server ran), in any order.
+#[test]
+fn metadump_matches_memcached() {
+    let memcached = Memcached::start(&[]);
+    let ours = Embedded::start(ServerConfig::default());
+    let script = "set plain 0 0 1\r\na\r\nset with%25percent 5 100 3\r\nabc\r\n\
+                  set gone 0 -1 1\r\nx\r\nset big 0 0 5000\r\n"
+        .to_string()
+        + &"b".repeat(5000)
+        + "\r\nset \u{e9}t\u{e9} 0 0 1\r\nz\r\nmn\r\n";
+    let mut dumps = Vec::new();
+    for addr in [memcached.addr(), ours.addr()] {
+        let _ = exchange(addr, script.as_bytes(), b"MN\r\n");
+        let mut dump = masked_lines(
+            &exchange(addr, b"lru_crawler metadump all\r\n", b"END\r\n"),
+            &[],
+        );
+        dump.sort();
+        let mut by_class = masked_lines(
+            &exchange(addr, b"lru_crawler metadump 1\r\n", b"END\r\n"),
+            &[],
+        );
+        by_class.sort();
+        dump.extend(by_class);
+        for bad in ["0", "x", "1,x", "64"] {
+            let request = format!("lru_crawler metadump {bad}\r\n");
+            dump.extend(masked_lines(
+                &exchange(addr, request.as_bytes(), b"\r\n"),
+                &[],
+            ));
+        }
+        // Pipelined after another request, it is refused.
+        dump.extend(masked_lines(
+            &exchange(
+                addr,
+                b"version\r\nlru_crawler metadump all\r\n",
+                b"metadump\r\n",
+            ),
+            &[],
+        ));
+        dumps.push(dump);
+    }
+    assert_same_lines(&dumps[0], &dumps[1]);
+}
+
+/// `stats detail on|off|dump` counts gets, hits, sets and deletes per key prefix.
+#[test]
+fn stats_detail_matches_memcached() {
+    let memcached = Memcached::start(&[]);
+    let ours = Embedded::start(ServerConfig::default());
+    let script = "stats detail dump\r\nstats detail on\r\nset a:1 0 0 1\r\nx\r\nget a:1 a:2 b\r\n\
+                  delete a:1\r\nset nodelim 0 0 1\r\nx\r\nstats detail dump\r\nstats detail off\r\n\
+                  set a:3 0 0 1\r\nx\r\nstats detail dump\r\nmn\r\n";
+    let theirs = exchange(memcached.addr(), script.as_bytes(), b"MN\r\n");
+    let mine = exchange(ours.addr(), script.as_bytes(), b"MN\r\n");
+    assert_same_lines(&masked_lines(&theirs, &[]), &masked_lines(&mine, &[]));
+}
+
+/// A multi-get of 20 000 keys (a line of about 200 KB) is served in full.
+#[test]
+fn multi_get_of_twenty_thousand_keys() {
+    let memcached = Memcached::start(&["-m", "64"]);
+    let ours = Embedded::start(ServerConfig::default());
+    let keys: Vec<String> = (0..20_000).map(|i| format!("multi:get:key:{i}")).collect();
+    let mut sets = String::new();
+    for (i, k) in keys.iter().enumerate().filter(|(i, _)| i % 3 != 0) {
+        sets.push_str(&format!("set {k} {i} 0 {}\r\n{i}\r\n", i.to_string().len()));
+    }
+    sets.push_str("mn\r\n");
+    let get = format!("get {}\r\n", keys.join(" "));
+    assert!(get.len() > 128 * 1024);
+    let mut answers = Vec::new();
+    for addr in [memcached.addr(), ours.addr()] {
+        let _ = exchange(addr, sets.as_bytes(), b"MN\r\n");
+        answers.push(exchange(addr, get.as_bytes(), b"END\r\n"));
+    }
+    assert!(answers[0].ends_with(b"END\r\n"));
+    assert_eq!(answers[0].len(), answers[1].len());
+    assert!(answers[0] == answers[1], "the answers differ");
 }

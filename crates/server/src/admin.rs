@@ -48,8 +48,9 @@ impl Admin {
         })
     }
 
-    /// Runs the command, appending its answer to `out`. `pipelined`: more requests follow it
-    /// in what the client has sent (a metadump refuses to start then, as memcached's does).
+    /// Runs the command, appending its answer to `out`. `pipelined`: answers to earlier
+    /// requests of the same read are still unsent (a metadump refuses to start then, as
+    /// memcached's does).
     pub fn handle(
         self,
         shared: &Shared,

@@ -40,6 +40,10 @@ pub struct ServerConfig {
     pub sasl: Option<SaslCredentials>,
     /// Whether the text command `shutdown` stops the server (memcached `-A`).
     pub enable_shutdown: bool,
+    /// Worker threads (memcached `-t`; reported in `stats` and `stats settings`).
+    pub threads: usize,
+    /// Verbosity at start (memcached `-v`, `-vv`).
+    pub verbosity: u32,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +55,8 @@ impl Default for ServerConfig {
             idle_timeout: None,
             sasl: None,
             enable_shutdown: false,
+            threads: 4,
+            verbosity: 0,
         }
     }
 }

@@ -26,11 +26,21 @@ pub struct Shared {
 impl Shared {
     /// The state of a server starting with `config`.
     pub fn new(config: ServerConfig) -> Shared {
+        let runtime = Runtime::default();
+        runtime
+            .verbosity
+            .store(config.verbosity, std::sync::atomic::Ordering::Relaxed);
+        runtime
+            .slab_automove
+            .store(1, std::sync::atomic::Ordering::Relaxed);
+        runtime
+            .temp_ttl
+            .store(61, std::sync::atomic::Ordering::Relaxed);
         Shared {
             store: Store::new(config.store),
             config,
             info: ProcessInfo::default(),
-            runtime: Runtime::default(),
+            runtime,
         }
     }
 }

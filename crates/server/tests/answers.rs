@@ -239,7 +239,8 @@ fn text_scripts() -> Vec<Script> {
                     "m".repeat(2000)
                 ))],
             ),
-            64 * 1024,
+            // Less than the 2000-byte value's chunk: no eviction can make room.
+            1024,
             1024 * 1024,
         ),
     ]
@@ -287,7 +288,8 @@ fn meta_scripts() -> Vec<Script> {
                 "meta: ms out of memory",
                 vec![t(&format!("ms o1 2000 q\r\n{}\r\nmn\r\n", "m".repeat(2000)))],
             ),
-            64 * 1024,
+            // Less than the 2000-byte value's chunk: no eviction can make room.
+            1024,
             1024 * 1024,
         ),
         text(
@@ -610,7 +612,8 @@ fn binary_scripts() -> Vec<Script> {
                     noop.clone(),
                 ])],
             ),
-            64 * 1024,
+            // Less than the 2000-byte value's chunk: no eviction can make room.
+            1024,
             1024 * 1024,
         ),
         sasl(bin(

@@ -22,7 +22,7 @@ pub enum LruCrawler {
     Metadump {
         /// The classes, as a bit set.
         classes: u64,
-        /// Other requests follow in the same read (memcached refuses then).
+        /// Answers to earlier requests are still unsent (memcached refuses then).
         pipelined: bool,
     },
     /// A class list that is not one.

@@ -190,9 +190,15 @@ impl Requests {
             }
         }
         if let Some(admin) = crate::admin::Admin::parse(text) {
-            let pipelined = buf.len() > nl + 1;
+            // Answers to earlier requests not yet sent: memcached refuses to start a metadump.
+            let pipelined = !out.is_empty();
             let after = admin.handle(shared, &mut self.session, pipelined, out);
             buf.advance(nl + 1);
+            if self.streaming() {
+                // memcached hands the connection to its crawler and drops what was read
+                // after the command.
+                buf.clear();
+            }
             return Some(flow(after));
         }
         match Request::parse(buf, &self.limits) {
@@ -238,7 +244,8 @@ mod tests {
     fn config() -> ServerConfig {
         ServerConfig {
             store: StoreConfig {
-                max_item_size: 64,
+                // Whole items, as memcached counts them: a 100-byte value is too large.
+                max_item_size: 150,
                 ..StoreConfig::default()
             },
             ..ServerConfig::default()

@@ -56,7 +56,7 @@ impl Store {
                     accessed_at: slot.accessed_at,
                     cas: slot.cas,
                     fetched: slot.fetched,
-                    class: slot.class,
+                    class: slot.placement.class,
                     total: slot.total(),
                 };
                 if !visit(&item) {
@@ -77,7 +77,7 @@ impl Store {
         for shard in self.shards.iter() {
             let shard = shard.lock().unwrap_or_else(|p| p.into_inner());
             for slot in shard.slots.iter().filter(|s| !s.key.is_empty()) {
-                if let Some(o) = oldest.get_mut(usize::from(slot.class).wrapping_sub(1)) {
+                if let Some(o) = oldest.get_mut(usize::from(slot.placement.class).wrapping_sub(1)) {
                     *o = (*o).min(slot.accessed_at);
                 }
             }

@@ -61,7 +61,8 @@ pub struct Store {
     /// Picks a key's shard. Randomly seeded, and apart from the shards' own map hashers, so
     /// that neither the shard nor the place in its map can be predicted from a key.
     shard_hasher: RandomState,
-    shard_limit: AtomicUsize,
+    /// The memory limit: bytes the chunks of all items may take.
+    limit: AtomicUsize,
     config: StoreConfig,
     /// The per-class figures (`stats slabs`, `stats items`).
     pub slabs: Arc<SlabStats>,
@@ -92,7 +93,7 @@ impl Store {
                 .map(|_| Mutex::new(Shard::new(Arc::clone(&slabs))))
                 .collect(),
             shard_hasher: RandomState::default(),
-            shard_limit: AtomicUsize::new((config.memory_limit / SHARDS).max(1)),
+            limit: AtomicUsize::new(config.memory_limit.max(1)),
             config,
             slabs,
             next_cas: AtomicU64::new(1),
@@ -109,13 +110,12 @@ impl Store {
 
     /// The memory limit now (`cache_memlimit` changes it).
     pub fn memory_limit(&self) -> usize {
-        self.shard_limit.load(Ordering::Relaxed) * SHARDS
+        self.limit.load(Ordering::Relaxed)
     }
 
     /// Changes the memory limit; items over it are evicted as new ones arrive.
     pub fn set_memory_limit(&self, bytes: usize) {
-        self.shard_limit
-            .store((bytes / SHARDS).max(1), Ordering::Relaxed);
+        self.limit.store(bytes.max(1), Ordering::Relaxed);
     }
 
     /// Which shard holds `key`.
@@ -152,7 +152,8 @@ impl Store {
                 &self.counters.get_expired
             });
             if expired && !slot.fetched {
-                self.slabs.bump(slot.class, |c| &c.expired_unfetched);
+                self.slabs
+                    .bump(slot.placement.class, |c| &c.expired_unfetched);
             }
             shard.remove(i);
             return Lookup::Missing;
@@ -187,7 +188,8 @@ impl Store {
             Lookup::Live(i) => {
                 shard.touch(i, now);
                 shard.slots[i].fetched = true;
-                self.slabs.bump(shard.slots[i].class, |c| &c.get_hits);
+                self.slabs
+                    .bump(shard.slots[i].placement.class, |c| &c.get_hits);
                 Counters::bump(&self.counters.get_hits);
                 Some(Self::view(&shard.slots[i]))
             }
@@ -223,10 +225,12 @@ impl Store {
                 if as_get {
                     Counters::bump(&c.get_hits);
                     shard.slots[i].fetched = true;
-                    self.slabs.bump(shard.slots[i].class, |c| &c.get_hits);
+                    self.slabs
+                        .bump(shard.slots[i].placement.class, |c| &c.get_hits);
                 }
                 Counters::bump(&c.touch_hits);
-                self.slabs.bump(shard.slots[i].class, |c| &c.touch_hits);
+                self.slabs
+                    .bump(shard.slots[i].placement.class, |c| &c.touch_hits);
                 let view = Self::view(&shard.slots[i]);
                 let expires_at = match expiry {
                     Expiry::Expired => {
@@ -263,7 +267,10 @@ impl Store {
     ) -> StoreOutcome {
         Counters::bump(&self.counters.cmd_set);
         let value = value.as_ref();
-        let Some((class, chunks)) = self.slabs.classes.place(item_total(key.len(), value.len()))
+        let Some(placement) =
+            self.slabs
+                .classes
+                .place(key.len(), flags, item_total(key.len(), value.len(), flags))
         else {
             // memcached drops the old item when a too-large set replaces it.
             if mode == StoreMode::Set && cas == 0 {
@@ -271,6 +278,7 @@ impl Store {
             }
             return StoreOutcome::TooLarge;
         };
+        let class = placement.class;
         self.slabs.bump(class, |c| &c.cmd_set);
         let now = self.clock.now();
         let expiry = self.clock.expiry(exptime);
@@ -306,8 +314,13 @@ impl Store {
             }
             (StoreMode::Append | StoreMode::Prepend, Some(i)) => {
                 let old = &shard.slots[i];
-                let total = item_total(key.len(), old.value.len() + value.len());
-                if self.slabs.classes.place(total).is_none() {
+                let total = item_total(key.len(), old.value.len() + value.len(), old.flags);
+                if self
+                    .slabs
+                    .classes
+                    .place(key.len(), old.flags, total)
+                    .is_none()
+                {
                     return StoreOutcome::TooLarge;
                 }
                 let mut joined = BytesMut::with_capacity(old.value.len() + value.len());
@@ -343,11 +356,11 @@ impl Store {
         }
         let key = Bytes::copy_from_slice(key);
         let new_cas = self.new_cas();
-        let (class, chunks) = self
+        let placement = self
             .slabs
             .classes
-            .place(item_total(key.len(), value.len()))
-            .unwrap_or((class, chunks));
+            .place(key.len(), flags, item_total(key.len(), value.len(), flags))
+            .unwrap_or(placement);
         let slot = Slot {
             key,
             value,
@@ -357,14 +370,13 @@ impl Store {
             cas: new_cas,
             accessed_at: now,
             fetched: false,
-            class,
-            chunks: chunks as u32,
+            placement,
             prev: NIL,
             next: NIL,
         };
-        let charge = shard.charge(class, slot.chunks);
+        let charge = placement.charge(&self.slabs.classes);
         if !self.make_room(&mut shard, charge, now) {
-            self.slabs.bump(class, |c| &c.outofmemory);
+            self.slabs.bump(placement.class, |c| &c.outofmemory);
             return StoreOutcome::OutOfMemory;
         }
         shard.insert(slot);
@@ -372,38 +384,65 @@ impl Store {
         StoreOutcome::Stored(new_cas)
     }
 
-    /// Evicts from the LRU tail until `size` more bytes fit; `false` if they never can.
+    /// Evicts until `size` more bytes fit under the memory limit: from this shard's LRU tail
+    /// first, then from the tails of other shards not busy now; `false` if they never can.
     fn make_room(&self, shard: &mut Shard, size: usize, now: u64) -> bool {
-        let limit = self.shard_limit.load(Ordering::Relaxed);
+        let limit = self.limit.load(Ordering::Relaxed);
         if size > limit {
             return false;
         }
-        while shard.used + size > limit {
-            let Some(t) = shard.tail else {
-                return false;
-            };
-            let slot = &shard.slots[t];
-            let expired = slot.expires_at != 0 && slot.expires_at <= now;
-            let class = self.slabs.class(slot.class);
-            if expired {
-                Counters::bump(&self.counters.reclaimed);
-                Counters::bump(&class.reclaimed);
-            } else {
-                Counters::bump(&self.counters.evictions);
-                Counters::bump(&class.evicted);
-                if slot.expires_at != 0 {
-                    Counters::bump(&class.evicted_nonzero);
-                }
-                if !slot.fetched {
-                    Counters::bump(&class.evicted_unfetched);
-                }
-                class
-                    .evicted_time
-                    .store(now.saturating_sub(slot.accessed_at), Ordering::Relaxed);
+        let mut other = 0;
+        while self.slabs.charged() + size > limit {
+            if shard.tail.is_some() {
+                self.evict_tail(shard, now);
+                continue;
             }
-            shard.remove(t);
+            // This shard is empty: take from another, never waiting for its lock (two
+            // shards locked in turn by two threads must not deadlock).
+            let mut freed = false;
+            while other < SHARDS && !freed {
+                if let Ok(mut s) = self.shards[other].try_lock() {
+                    if s.tail.is_some() {
+                        self.evict_tail(&mut s, now);
+                        freed = true;
+                    }
+                }
+                if !freed {
+                    other += 1;
+                }
+            }
+            if !freed {
+                return false;
+            }
         }
         true
+    }
+
+    /// Evicts the least recently used item of `shard`, counting it as memcached does.
+    fn evict_tail(&self, shard: &mut Shard, now: u64) {
+        let Some(t) = shard.tail else {
+            return;
+        };
+        let slot = &shard.slots[t];
+        let expired = slot.expires_at != 0 && slot.expires_at <= now;
+        let class = self.slabs.class(slot.placement.class);
+        if expired {
+            Counters::bump(&self.counters.reclaimed);
+            Counters::bump(&class.reclaimed);
+        } else {
+            Counters::bump(&self.counters.evictions);
+            Counters::bump(&class.evicted);
+            if slot.expires_at != 0 {
+                Counters::bump(&class.evicted_nonzero);
+            }
+            if !slot.fetched {
+                Counters::bump(&class.evicted_unfetched);
+            }
+            class
+                .evicted_time
+                .store(now.saturating_sub(slot.accessed_at), Ordering::Relaxed);
+        }
+        shard.remove(t);
     }
 
     /// Removes an item, whatever its state, counting nothing (memcached's `item_unlink`: a
@@ -423,7 +462,8 @@ impl Store {
             Lookup::Live(i) if cas != 0 && shard.slots[i].cas != cas => DeleteOutcome::Exists,
             Lookup::Live(i) => {
                 Counters::bump(&self.counters.delete_hits);
-                self.slabs.bump(shard.slots[i].class, |c| &c.delete_hits);
+                self.slabs
+                    .bump(shard.slots[i].placement.class, |c| &c.delete_hits);
                 shard.remove(i);
                 DeleteOutcome::Deleted
             }
@@ -463,16 +503,13 @@ impl Store {
                     return CounterOutcome::NonNumeric;
                 };
                 Counters::bump(hits);
-                self.slabs.bump(
-                    slot.class,
-                    |c| {
-                        if incr {
-                            &c.incr_hits
-                        } else {
-                            &c.decr_hits
-                        }
-                    },
-                );
+                self.slabs.bump(slot.placement.class, |c| {
+                    if incr {
+                        &c.incr_hits
+                    } else {
+                        &c.decr_hits
+                    }
+                });
                 let value = if incr {
                     current.wrapping_add(delta)
                 } else {

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use foldhash::fast::RandomState;
 
-use super::slabs::{item_total, SlabStats};
+use super::slabs::{item_total, Placement, SlabStats};
 
 /// Bytes memcached accounts per item beyond its key and value (header, CAS, the key's NUL and
-/// the value's `\r\n`).
-pub const ITEM_OVERHEAD: usize = item_total(0, 0);
+/// the value's `\r\n`; 4 more when its client flags are not 0).
+pub const ITEM_OVERHEAD: usize = item_total(0, 0, 0);
 
 /// The end of the LRU list.
 pub(super) const NIL: usize = usize::MAX;
@@ -31,10 +31,8 @@ pub(super) struct Slot {
     pub(super) accessed_at: u64,
     /// Whether a get has read it since it was stored.
     pub(super) fetched: bool,
-    /// Its slab class (1-based).
-    pub(super) class: u8,
-    /// The chunks of that class it takes.
-    pub(super) chunks: u32,
+    /// Its slab class and chunks.
+    pub(super) placement: Placement,
     pub(super) prev: usize,
     pub(super) next: usize,
 }
@@ -42,7 +40,7 @@ pub(super) struct Slot {
 impl Slot {
     /// The bytes memcached accounts the item at (`ITEM_ntotal`).
     pub(super) fn total(&self) -> usize {
-        item_total(self.key.len(), self.value.len())
+        item_total(self.key.len(), self.value.len(), self.flags)
     }
 }
 
@@ -74,30 +72,24 @@ impl Shard {
         }
     }
 
-    /// The memory charged for an item of class `class` taking `chunks` chunks.
-    pub(super) fn charge(&self, class: u8, chunks: u32) -> usize {
-        self.slabs.classes.chunk_size(usize::from(class)) * chunks as usize
-    }
-
     /// Gives slot `i` a new value of the same item (a counter rewritten), moving it to the
     /// class the new size needs.
     pub(super) fn set_value(&mut self, i: usize, value: Bytes) {
-        let (class, chunks, total) = {
+        let (placement, total) = {
             let slot = &self.slots[i];
-            (slot.class, slot.chunks, slot.total())
+            (slot.placement, slot.total())
         };
-        self.used -= self.charge(class, chunks);
-        self.slabs.remove_item(class, total, chunks as usize);
+        self.used -= placement.charge(&self.slabs.classes);
+        self.slabs.remove_item(&placement, total);
         let slot = &mut self.slots[i];
         slot.value = value;
         let total = slot.total();
-        if let Some((class, chunks)) = self.slabs.classes.place(total) {
-            slot.class = class;
-            slot.chunks = chunks as u32;
+        if let Some(placement) = self.slabs.classes.place(slot.key.len(), slot.flags, total) {
+            slot.placement = placement;
         }
-        let (class, chunks) = (slot.class, slot.chunks);
-        self.used += self.charge(class, chunks);
-        self.slabs.add_item(class, total, chunks as usize);
+        let placement = slot.placement;
+        self.used += placement.charge(&self.slabs.classes);
+        self.slabs.add_item(&placement, total);
     }
 
     /// Drops every item.
@@ -147,12 +139,12 @@ impl Shard {
     /// Drops slot `i` from the map, the list and the memory charged.
     pub(super) fn remove(&mut self, i: usize) {
         self.unlink(i);
-        let (class, chunks, total) = {
+        let (placement, total) = {
             let slot = &self.slots[i];
-            (slot.class, slot.chunks, slot.total())
+            (slot.placement, slot.total())
         };
-        self.used -= self.charge(class, chunks);
-        self.slabs.remove_item(class, total, chunks as usize);
+        self.used -= placement.charge(&self.slabs.classes);
+        self.slabs.remove_item(&placement, total);
         let slot = &mut self.slots[i];
         let key = std::mem::take(&mut slot.key);
         slot.value = Bytes::new();
@@ -162,9 +154,8 @@ impl Shard {
 
     /// Adds an item as the most recently used; its slot index.
     pub(super) fn insert(&mut self, slot: Slot) -> usize {
-        self.used += self.charge(slot.class, slot.chunks);
-        self.slabs
-            .add_item(slot.class, slot.total(), slot.chunks as usize);
+        self.used += slot.placement.charge(&self.slabs.classes);
+        self.slabs.add_item(&slot.placement, slot.total());
         let key = slot.key.clone();
         let i = match self.free.pop() {
             Some(i) => {

@@ -6,7 +6,7 @@
 //! The store underneath stays sharded; an item's memory is charged at the size of the chunks
 //! memcached would give it, so eviction under `-m` sees the same sizes memcached does.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// memcached's item header on a 64-bit build (`sizeof(item)`).
 pub const ITEM_HEADER: usize = 48;
@@ -39,9 +39,18 @@ impl Default for SlabConfig {
 }
 
 /// The bytes memcached accounts an item at (`ITEM_ntotal`): header, CAS, key and its NUL,
-/// value and its `\r\n`.
-pub const fn item_total(key_len: usize, value_len: usize) -> usize {
-    ITEM_HEADER + CAS_LEN + key_len + 1 + value_len + 2
+/// the client flags when they are not 0, value and its `\r\n`.
+pub const fn item_total(key_len: usize, value_len: usize, flags: u32) -> usize {
+    ITEM_HEADER + CAS_LEN + key_len + 1 + flags_len(flags) + value_len + 2
+}
+
+/// Bytes memcached spends on an item's client flags: none when they are 0.
+pub const fn flags_len(flags: u32) -> usize {
+    if flags == 0 {
+        0
+    } else {
+        4
+    }
 }
 
 /// The slab classes: chunk sizes, 1-based like memcached's class ids.
@@ -101,17 +110,66 @@ impl SlabClasses {
         self.sizes.last().copied().unwrap_or(PAGE_SIZE / 2)
     }
 
-    /// Where an item of `total` bytes goes: its class and the chunks it takes there; `None`
-    /// when memcached refuses it as too large for the cache.
-    pub fn place(&self, total: usize) -> Option<(u8, usize)> {
+    /// Where an item with a key of `key_len` bytes and `total` bytes in all goes; `None` when
+    /// memcached refuses it as too large for the cache. An item over the largest chunk is
+    /// chained as memcached chains it: a header chunk sized for the key, full chunks of the
+    /// largest class, and a tail chunk from the smallest class it fits.
+    pub fn place(&self, key_len: usize, flags: u32, total: usize) -> Option<Placement> {
         if total > self.item_size_max {
             return None;
         }
-        if total > self.chunk_max() {
-            return Some((self.sizes.len() as u8, total.div_ceil(self.chunk_max())));
+        let largest = self.sizes.len() as u8;
+        if total <= self.chunk_max() {
+            let i = self.sizes.iter().position(|&s| s >= total)?;
+            let class = i as u8 + 1;
+            return Some(Placement {
+                class,
+                runs: [(class, 1), (0, 0), (0, 0)],
+            });
         }
-        let i = self.sizes.iter().position(|&s| s >= total)?;
-        Some((i as u8 + 1, 1))
+        let suffix = key_len + 1 + flags_len(flags);
+        let header = self.class_of(suffix + ITEM_HEADER + CHUNK_HEADER + CAS_LEN)?;
+        let data = total - (ITEM_HEADER + CAS_LEN + suffix);
+        let per_chunk = self.chunk_max() - CHUNK_HEADER;
+        let full = data / per_chunk;
+        let rest = data % per_chunk;
+        let tail = if rest == 0 {
+            (0, 0)
+        } else {
+            (self.class_of(rest + CHUNK_HEADER)?, 1)
+        };
+        Some(Placement {
+            class: largest,
+            runs: [(header, 1), (largest, full as u32), tail],
+        })
+    }
+
+    /// The smallest class whose chunks hold `size` bytes.
+    fn class_of(&self, size: usize) -> Option<u8> {
+        let i = self.sizes.iter().position(|&s| s >= size)?;
+        Some(i as u8 + 1)
+    }
+}
+
+/// memcached's header of each chunk of a chained item (`sizeof(item_chunk)`).
+pub const CHUNK_HEADER: usize = 48;
+
+/// Where an item's memory comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// The class whose LRU and `stats items` the item counts in.
+    pub class: u8,
+    /// The chunks it takes: up to three runs of `(class, count)` (class 0: none).
+    pub runs: [(u8, u32); 3],
+}
+
+impl Placement {
+    /// The bytes its chunks take.
+    pub fn charge(&self, classes: &SlabClasses) -> usize {
+        self.runs
+            .iter()
+            .map(|&(class, n)| classes.chunk_size(usize::from(class)) * n as usize)
+            .sum()
     }
 }
 
@@ -178,6 +236,7 @@ pub struct SlabStats {
     /// The class layout.
     pub classes: SlabClasses,
     counters: Box<[ClassCounters]>,
+    charged: AtomicUsize,
 }
 
 impl SlabStats {
@@ -186,7 +245,11 @@ impl SlabStats {
         let counters = (0..classes.len())
             .map(|_| ClassCounters::default())
             .collect();
-        SlabStats { classes, counters }
+        SlabStats {
+            classes,
+            counters,
+            charged: AtomicUsize::new(0),
+        }
     }
 
     /// The figures of class `id` (1-based); class 0 or one out of range reads as the last.
@@ -202,24 +265,40 @@ impl SlabStats {
         counter(self.class(id)).fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Accounts a new item of `total` bytes taking `chunks` chunks of class `id`; a page more
-    /// whenever the class runs out of chunks.
-    pub fn add_item(&self, id: u8, total: usize, chunks: usize) {
-        let c = self.class(id);
+    /// Accounts a new item of `total` bytes placed so; a class is given a page more whenever
+    /// it runs out of chunks.
+    pub fn add_item(&self, placement: &Placement, total: usize) {
+        let c = self.class(placement.class);
         c.number.fetch_add(1, Ordering::Relaxed);
         c.mem_requested.fetch_add(total as u64, Ordering::Relaxed);
-        let used = c.used_chunks.fetch_add(chunks as u64, Ordering::Relaxed) + chunks as u64;
-        let per_page = self.classes.per_page(usize::from(id)).max(1) as u64;
-        c.total_pages
-            .fetch_max(used.div_ceil(per_page), Ordering::Relaxed);
+        for &(id, n) in placement.runs.iter().filter(|r| r.0 != 0 && r.1 != 0) {
+            let c = self.class(id);
+            let used = c.used_chunks.fetch_add(u64::from(n), Ordering::Relaxed) + u64::from(n);
+            let per_page = self.classes.per_page(usize::from(id)).max(1) as u64;
+            c.total_pages
+                .fetch_max(used.div_ceil(per_page), Ordering::Relaxed);
+        }
+        self.charged
+            .fetch_add(placement.charge(&self.classes), Ordering::Relaxed);
     }
 
     /// Accounts an item leaving.
-    pub fn remove_item(&self, id: u8, total: usize, chunks: usize) {
-        let c = self.class(id);
+    pub fn remove_item(&self, placement: &Placement, total: usize) {
+        let c = self.class(placement.class);
         c.number.fetch_sub(1, Ordering::Relaxed);
         c.mem_requested.fetch_sub(total as u64, Ordering::Relaxed);
-        c.used_chunks.fetch_sub(chunks as u64, Ordering::Relaxed);
+        for &(id, n) in placement.runs.iter().filter(|r| r.0 != 0 && r.1 != 0) {
+            self.class(id)
+                .used_chunks
+                .fetch_sub(u64::from(n), Ordering::Relaxed);
+        }
+        self.charged
+            .fetch_sub(placement.charge(&self.classes), Ordering::Relaxed);
+    }
+
+    /// Bytes the chunks of every item take (what the memory limit bounds).
+    pub fn charged(&self) -> usize {
+        self.charged.load(Ordering::Relaxed)
     }
 
     /// Class ids in order, with their figures.
@@ -266,9 +345,17 @@ mod tests {
         assert_eq!(c.chunk_size(38), 394840);
         assert_eq!(c.chunk_size(39), 524288);
         assert_eq!(c.per_page(1), 10922);
-        assert_eq!(item_total(1, 1), 61);
-        assert_eq!(c.place(61), Some((1, 1)));
-        assert_eq!(c.place(561), Some((9, 1)));
-        assert_eq!(c.place(1024 * 1024 + 1), None);
+        assert_eq!(item_total(1, 1, 0), 61);
+        assert_eq!(item_total(1, 1, 7), 65);
+        assert_eq!(c.place(1, 0, 61).map(|p| p.class), Some(1));
+        assert_eq!(c.place(1, 0, 561).map(|p| p.class), Some(9));
+        assert_eq!(c.place(1, 0, 1024 * 1024 + 1), None);
+        // memcached's chaining of a 600000-byte value under a 5-byte key: a header chunk of
+        // class 2, one chunk of class 39, the tail in class 31.
+        let p = c.place(5, 0, item_total(5, 600_000, 0)).expect("fits");
+        assert_eq!(p.class, 39);
+        assert_eq!(p.runs, [(2, 1), (39, 1), (31, 1)]);
+        let p = c.place(5, 0, item_total(5, 1_000_000, 0)).expect("fits");
+        assert_eq!(p.runs, [(2, 1), (39, 1), (39, 1)]);
     }
 }

@@ -135,10 +135,9 @@ fn flush_now_and_delayed() {
 
 #[test]
 fn lru_evicts_least_recently_used_within_the_limit() {
-    // One shard's share of memory holds a handful of 1 KiB items.
     let s = Store::new(StoreConfig {
-        // A 1 KiB value and a short key take a 1184-byte chunk (slab class 12).
-        memory_limit: SHARDS * 4 * 1184 + SHARDS * 100,
+        // A 1 KiB value and a short key take a 1184-byte chunk (slab class 12): room for 4.
+        memory_limit: 4 * 1184 + 100,
         max_item_size: 1 << 20,
         ..StoreConfig::default()
     });

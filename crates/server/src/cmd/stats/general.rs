@@ -17,7 +17,7 @@ impl StatsGroup for General {
         let now = store.clock.now();
         let uptime = shared.info.started.elapsed().as_secs();
         let (items, bytes) = store.usage();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = shared.config.threads;
         let mut stats = vec![
             Stat::new("pid", std::process::id()),
             Stat::new("uptime", uptime),
