@@ -1,0 +1,194 @@
+//! memcached's own operator tooling against the embedded server and memcached itself: Debian's
+//! `memcached-tool` (display, stats, settings, dump) and `stats conns` must tell the same
+//! story about the same items.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use memshark::server::ServerConfig;
+use support::{exchange, Embedded, Memcached};
+
+const TOOL: &str = "/usr/share/memcached/scripts/memcached-tool";
+
+/// Runs `memcached-tool HOST:PORT mode`, killed after 20 s; its standard output.
+fn tool(addr: SocketAddr, mode: &str) -> String {
+    let mut child = Command::new("perl")
+        .args([TOOL, &addr.to_string(), mode])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {TOOL} ({e}): it comes with Debian's memcached"));
+    // Read while it runs: a dump is megabytes, more than a pipe holds.
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut out);
+        out
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                panic!("memcached-tool {mode} against {addr} did not finish");
+            }
+        }
+    }
+    let output = reader.join().expect("reader thread");
+    String::from_utf8_lossy(&output).into_owned()
+}
+
+/// The same items in both servers: many sizes, flags, a chained item, a key needing escapes.
+fn fill(addr: SocketAddr) {
+    let mut script = String::new();
+    for (i, len) in [
+        1usize, 10, 60, 100, 300, 1000, 3000, 10_000, 50_000, 200_000, 700_000,
+    ]
+    .iter()
+    .enumerate()
+    {
+        for copy in 0..4 {
+            script.push_str(&format!(
+                "set tool:{i}:{copy} {copy} 0 {len}\r\n{}\r\n",
+                "v".repeat(*len)
+            ));
+        }
+    }
+    script.push_str("set odd%key 7 0 3\r\nabc\r\ndelete tool:0:0\r\nmn\r\n");
+    let answer = exchange(addr, script.as_bytes(), b"MN\r\n");
+    assert!(answer.ends_with(b"MN\r\n"), "{addr} did not take the items");
+}
+
+/// `display` lists the same classes, pages, counts and evictions (the age column aside).
+#[test]
+fn memcached_tool_display_and_dump() {
+    let memcached = Memcached::start(&["-m", "64"]);
+    let ours = Embedded::start(ServerConfig::default());
+    let mut displays = Vec::new();
+    let mut dumps = Vec::new();
+    for addr in [memcached.addr(), ours.addr()] {
+        fill(addr);
+        let display: Vec<String> = tool(addr, "display")
+            .lines()
+            .map(|l| {
+                let mut cols: Vec<&str> = l.split_whitespace().collect();
+                if cols.len() == 9 && cols[2].ends_with('s') {
+                    cols[2] = "<age>";
+                }
+                cols.join(" ")
+            })
+            .collect();
+        displays.push(display);
+        let mut dump: Vec<String> = tool(addr, "dump")
+            .split("\r\n")
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .map(|record| record.join("\\r\\n"))
+            .collect();
+        dump.sort();
+        dumps.push(dump);
+    }
+    assert!(displays[0].len() > 10, "{:?}", displays[0]);
+    assert_eq!(displays[1], displays[0]);
+    assert_eq!(dumps[0].len(), 45, "{:?}", &dumps[0][..3]);
+    assert!(dumps[0].iter().any(|r| r.starts_with("add odd%key 7 0 3")));
+    assert!(dumps[1] == dumps[0], "the dumps differ");
+}
+
+/// `stats` and `settings` print what memcached prints for the facts both servers share.
+#[test]
+fn memcached_tool_stats_and_settings() {
+    let memcached = Memcached::start(&["-m", "64"]);
+    let ours = Embedded::start(ServerConfig::default());
+    let field = |text: &str, name: &str| -> Option<String> {
+        text.lines().find_map(|l| {
+            let mut cols = l.split_whitespace();
+            (cols.next() == Some(name)).then(|| cols.collect::<Vec<_>>().join(" "))
+        })
+    };
+    let mut reports = Vec::new();
+    for addr in [memcached.addr(), ours.addr()] {
+        fill(addr);
+        reports.push((tool(addr, "stats"), tool(addr, "settings")));
+    }
+    let (theirs, mine) = (&reports[0], &reports[1]);
+    for name in [
+        "curr_items",
+        "total_items",
+        "bytes",
+        "limit_maxbytes",
+        "cmd_set",
+        "evictions",
+    ] {
+        assert!(field(&theirs.0, name).is_some(), "memcached lacks {name}");
+        assert_eq!(field(&mine.0, name), field(&theirs.0, name), "stats {name}");
+    }
+    for name in [
+        "maxbytes",
+        "maxconns",
+        "item_size_max",
+        "growth_factor",
+        "chunk_size",
+        "slab_chunk_max",
+        "evictions",
+        "cas_enabled",
+        "binding_protocol",
+        "stat_key_prefix",
+        "shutdown_command",
+        "temporary_ttl",
+        "umask",
+    ] {
+        assert!(field(&theirs.1, name).is_some(), "memcached lacks {name}");
+        assert_eq!(
+            field(&mine.1, name),
+            field(&theirs.1, name),
+            "settings {name}"
+        );
+    }
+}
+
+/// `stats conns` lists the listener, then each connection with the same fields (ids, ports
+/// and times renumbered: they are the servers' own).
+#[test]
+fn stats_conns_has_memcacheds_shape() {
+    let memcached = Memcached::start(&[]);
+    let ours = Embedded::start(ServerConfig::default());
+    let mut shapes = Vec::new();
+    for addr in [memcached.addr(), ours.addr()] {
+        let idle = std::net::TcpStream::connect(addr).expect("connect");
+        std::thread::sleep(Duration::from_millis(100));
+        let answer = exchange(addr, b"stats conns\r\n", b"END\r\n");
+        drop(idle);
+        let mut ids = Vec::new();
+        let shape: Vec<String> = String::from_utf8_lossy(&answer)
+            .lines()
+            .map(|line| {
+                let toks: Vec<&str> = line.split(' ').collect();
+                match toks.as_slice() {
+                    ["STAT", name, value] => {
+                        let (id, field) = name.split_once(':').unwrap_or(("?", name));
+                        if !ids.contains(&id) {
+                            ids.push(id);
+                        }
+                        let n = ids.iter().position(|i| *i == id).unwrap_or(0);
+                        let value = match field {
+                            "addr" | "listen_addr" => value.rsplit_once(':').map_or("", |v| v.0),
+                            "secs_since_last_cmd" => "<secs>",
+                            _ => value,
+                        };
+                        format!("STAT {n}:{field} {value}")
+                    }
+                    _ => line.to_string(),
+                }
+            })
+            .collect();
+        shapes.push(shape);
+    }
+    assert_eq!(shapes[1], shapes[0]);
+}
