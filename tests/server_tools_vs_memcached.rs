@@ -192,3 +192,122 @@ fn stats_conns_has_memcacheds_shape() {
     }
     assert_eq!(shapes[1], shapes[0]);
 }
+
+/// A child process killed on drop.
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits up to 10 s for a server on `addr`.
+fn wait_for(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {addr}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether the process exits within 5 s.
+fn exits(process: &mut Process) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = process.0.try_wait() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// `memshark serve` takes the command line that starts memcached, reports it in `stats
+/// settings` as memcached does, and with `-A` stops on `shutdown`.
+#[test]
+fn serve_takes_memcacheds_command_line() {
+    let flags = [
+        "-l",
+        "127.0.0.1",
+        "-m",
+        "32",
+        "-c",
+        "100",
+        "-I",
+        "2m",
+        "-t",
+        "2",
+        "-U",
+        "0",
+        "-A",
+        "-v",
+        "-n",
+        "64",
+        "-f",
+        "1.5",
+        "-o",
+        "modern,idle_timeout=30",
+    ];
+    let port = support::free_port();
+    let mut ours = Process(
+        Command::new(env!("CARGO_BIN_EXE_memshark"))
+            .args(["serve", "-p", &port.to_string()])
+            .args(flags)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("memshark serve"),
+    );
+    let ours_addr = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_for(ours_addr);
+    let memcached = Memcached::start(&flags);
+    let settings = |addr| {
+        let text = String::from_utf8_lossy(&exchange(addr, b"stats settings\r\n", b"END\r\n"))
+            .into_owned();
+        text.lines()
+            .filter(|l| {
+                [
+                    "maxbytes ",
+                    "maxconns ",
+                    "udpport ",
+                    "inter ",
+                    "verbosity ",
+                    "shutdown_command ",
+                    "growth_factor ",
+                    "chunk_size ",
+                    "num_threads ",
+                    "item_size_max ",
+                    "slab_chunk_max ",
+                    "idle_timeout ",
+                ]
+                .iter()
+                .any(|name| l.starts_with(&format!("STAT {name}")))
+            })
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let theirs = settings(memcached.addr());
+    assert_eq!(theirs.len(), 12, "{theirs:?}");
+    assert_eq!(settings(ours_addr), theirs);
+    // The same slab classes from -n 64 -f 1.5: a 100-byte item lands in the same class.
+    let set = format!("set k 0 0 100\r\n{}\r\n", "x".repeat(100));
+    let class = |addr| {
+        let _ = exchange(addr, set.as_bytes(), b"STORED\r\n");
+        let dump = exchange(addr, b"lru_crawler metadump all\r\n", b"END\r\n");
+        let text = String::from_utf8_lossy(&dump).into_owned();
+        text.split(' ')
+            .find(|t| t.starts_with("cls="))
+            .map(str::to_string)
+    };
+    let theirs = class(memcached.addr());
+    assert!(theirs.is_some());
+    assert_eq!(class(ours_addr), theirs);
+    // -A: `shutdown` stops the server.
+    let _ = exchange(ours_addr, b"shutdown\r\n", b"");
+    assert!(
+        exits(&mut ours),
+        "memshark serve -A did not stop on shutdown"
+    );
+}
