@@ -488,3 +488,29 @@ fn multi_get_of_twenty_thousand_keys() {
     assert_eq!(answers[0].len(), answers[1].len());
     assert!(answers[0] == answers[1], "the answers differ");
 }
+
+/// Meta commands on fresh servers, byte for byte, CAS values included: the return flags in
+/// the order asked, `ma`'s `t`, the CAS of failed stores, `me`'s fields, and the flag checks.
+#[test]
+fn meta_answers_match_memcached_exactly() {
+    let memcached = Memcached::start(&[]);
+    let ours = Embedded::start(ServerConfig::default());
+    let script = "ms m1 2 c\r\nhi\r\nms m1 2 c\r\nho\r\nmg m1 c v\r\nmg m1 s v t f c k O1 q\r\n\
+        ms m2 1 T100 F3 c k O5 b\r\nx\r\nms bTM= 1 b c k\r\nx\r\nmg bTM= b k v c\r\n\
+        ma m5\r\nma m5 N0 J5\r\nma m5 v\r\nma m5 MI D3 v c t N0\r\nma m5 MD D100 v\r\n\
+        ma m5 q\r\nma m5 O7 k\r\nma m5 C1 v\r\nma m6 N100 J7 v t c\r\n\
+        ms m7 3\r\nabc\r\nma m7 v\r\nma m7 MX\r\nma m7 Mx\r\n\
+        ms m10 1 S1\r\nx\r\nms m10\r\nms\r\nmg\r\nmd\r\nma\r\n\
+        me m12\r\nms m12 1\r\nx\r\nme m12\r\nms m13 2 MS\r\nab\r\nms m13 2 MZ\r\nab\r\n\
+        ms m13 2 M\r\nab\r\nmg m14 v E99\r\nms m14 1 E123\r\nx\r\nma m14 E555 v c\r\n\
+        ms m15 1 c\r\nx\r\nmg m15 c\r\nms m15 1 C999 c\r\ny\r\nms m16 1 MR c\r\ny\r\n\
+        mg m17 k v O123456789012345678901234567890123\r\nmg m17 O q\r\n\
+        md m1 E5\r\nmg m1 x\r\nms m1 1 x\r\nz\r\nma m1 x\r\nmd m1 x\r\nmg m1 v v\r\n\
+        ma m1 N0 N0\r\nma m1 MZ\r\nma m1 M\r\nma m1 MII\r\n\
+        ma q3 N0 M+\r\nma q3 M- v\r\nma q3 Mi v\r\nma q3 MI v\r\nma q3 MD v\r\n\
+        ms m4 1 T100\r\nx\r\nme m4\r\nmg m4 v\r\nme m4\r\n\
+        ms m20 1 k O1 c q\r\nx\r\nmd m20 k O2 q\r\nmd m20 k O3\r\nmg m20 k O4 q v\r\nmn\r\n";
+    let theirs = exchange(memcached.addr(), script.as_bytes(), b"MN\r\n");
+    let mine = exchange(ours.addr(), script.as_bytes(), b"MN\r\n");
+    assert_same_lines(&masked_lines(&theirs, &[]), &masked_lines(&mine, &[]));
+}

@@ -88,7 +88,7 @@ impl<'p> BinaryCommand<'p> for Arithmetic<'p> {
 
     fn answer_binary(&self, outcome: CounterOutcome, reply: &BinaryReply<'_>, out: &mut BytesMut) {
         match outcome {
-            CounterOutcome::Value { value, cas } => {
+            CounterOutcome::Value { value, cas, .. } => {
                 if !reply.quiet() {
                     reply.send(BinaryResponse::counter(reply.op, value).with_cas(cas), out);
                 }
@@ -131,7 +131,11 @@ impl<'k> MetaCommand<'k> for Arithmetic<'k> {
     /// (nothing when quiet); `EX`; a counter that is not a number is a `CLIENT_ERROR` line.
     fn answer_meta(&self, outcome: CounterOutcome, reply: &MetaReply<'_>, out: &mut BytesMut) {
         match outcome {
-            CounterOutcome::Value { value, cas } => {
+            CounterOutcome::Value {
+                value,
+                cas,
+                expires_at,
+            } => {
                 let text = value.to_string();
                 let with_value = reply.flags.has(b'v');
                 if !with_value && reply.quiet() {
@@ -142,10 +146,11 @@ impl<'k> MetaCommand<'k> for Arithmetic<'k> {
                 } else {
                     reply.line(ResponseCode::Hd, out)
                 };
-                if reply.flags.has(b'c') {
-                    line.number(b'c', cas);
-                }
-                line.echo(reply);
+                line.returns(reply, |flag| match flag {
+                    b'c' => Some(cas.to_string()),
+                    b't' => Some(reply.ttl(expires_at)),
+                    _ => None,
+                });
                 if with_value {
                     line.value(text.as_bytes());
                 } else {

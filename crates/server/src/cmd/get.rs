@@ -137,17 +137,15 @@ impl<'k> MetaCommand<'k> for Get<'k> {
         } else {
             reply.line(ResponseCode::Hd, out)
         };
-        for (flag, _) in reply.flags.iter() {
-            match flag {
-                b'f' => line.number(b'f', item.flags),
-                b'c' => line.number(b'c', item.cas),
-                b's' => line.number(b's', item.value.len()),
-                b't' if item.expires_at == 0 => line.number(b't', -1),
-                b't' => line.number(b't', item.expires_at.saturating_sub(reply.now)),
-                _ => &mut line,
-            };
-        }
-        line.echo(reply);
+        line.returns(reply, |flag| {
+            Some(match flag {
+                b'f' => item.flags.to_string(),
+                b'c' => item.cas.to_string(),
+                b's' => item.value.len().to_string(),
+                b't' => reply.ttl(item.expires_at),
+                _ => return None,
+            })
+        });
         if with_value {
             line.value(&item.value);
         } else {

@@ -220,11 +220,10 @@ impl<'k> MetaCommand<'k> for Update<'k> {
         let code = match outcome {
             StoreOutcome::Stored(cas) => {
                 if !reply.quiet() {
-                    let mut line = reply.line(ResponseCode::Hd, out);
-                    if reply.flags.has(b'c') {
-                        line.number(b'c', cas);
-                    }
-                    line.echo(reply).end();
+                    reply
+                        .line(ResponseCode::Hd, out)
+                        .returns(reply, |flag| (flag == b'c').then(|| cas.to_string()))
+                        .end();
                 }
                 return;
             }
@@ -234,6 +233,10 @@ impl<'k> MetaCommand<'k> for Update<'k> {
             StoreOutcome::TooLarge => return Response::ServerError(TOO_LARGE).write_to(out),
             StoreOutcome::OutOfMemory => return Response::ServerError(OUT_OF_MEMORY).write_to(out),
         };
-        reply.echo_line(code, out);
+        // memcached reports the CAS of a failed store as 0.
+        reply
+            .line(code, out)
+            .returns(reply, |flag| (flag == b'c').then(|| "0".to_string()))
+            .end();
     }
 }

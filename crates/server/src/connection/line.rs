@@ -163,6 +163,9 @@ pub(crate) fn screen(line: &[u8]) -> Screen {
             return Screen::Answer("ERROR");
         }
     }
+    if matches!(word, b"mg" | b"ms" | b"md" | b"ma") && args.is_empty() {
+        return Screen::Answer("ERROR");
+    }
     let store = matches!(
         word,
         b"set" | b"add" | b"replace" | b"append" | b"prepend" | b"cas"
@@ -191,6 +194,17 @@ pub(crate) fn error_reply(kind: ErrorKind, line: &[u8]) -> Option<&'static str> 
         (ErrorKind::BadFormat, b"flush_all") => "CLIENT_ERROR invalid exptime argument",
         _ => kind.reply(),
     })
+}
+
+/// The data block an `ms` line announces, which memcached still reads and drops when it
+/// refuses the line for its key (bytes, with the `\r\n`).
+pub(crate) fn meta_set_data(line: &[u8]) -> Option<u64> {
+    let mut toks = tokens(line);
+    if toks.next()? != b"ms" {
+        return None;
+    }
+    let len: u64 = std::str::from_utf8(toks.nth(1)?).ok()?.parse().ok()?;
+    Some(len + 2)
 }
 
 /// The key of a `set` or `ms` line, whose old item memcached removes when the new value is

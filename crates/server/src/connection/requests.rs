@@ -218,9 +218,13 @@ impl Requests {
                         shared.store.unlink(key);
                     }
                 }
-                let now = (e.skip as u64).min(buf.len() as u64);
+                let mut skip = e.skip as u64;
+                if e.kind == ErrorKind::InvalidBase64Key {
+                    skip += line::meta_set_data(text).unwrap_or(0);
+                }
+                let now = skip.min(buf.len() as u64);
                 buf.advance(now as usize);
-                self.swallow = e.skip as u64 - now;
+                self.swallow = skip - now;
                 Some(Flow::Continue)
             }
         }

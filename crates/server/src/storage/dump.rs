@@ -24,6 +24,23 @@ pub struct DumpItem<'a> {
     pub total: usize,
 }
 
+/// An item's bookkeeping as `me` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemMeta {
+    /// Expiration as a unix second (0: never).
+    pub expires_at: u64,
+    /// Last access as a unix second.
+    pub accessed_at: u64,
+    /// CAS unique.
+    pub cas: u64,
+    /// Whether a get has read it.
+    pub fetched: bool,
+    /// Its slab class.
+    pub class: u8,
+    /// Its size as memcached accounts it.
+    pub total: usize,
+}
+
 /// Where a walk stands: the next shard and slot to look at.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
@@ -67,6 +84,24 @@ impl Store {
             cursor.slot = 0;
         }
         true
+    }
+
+    /// A live item's bookkeeping, without reading it (nothing counted, nothing touched).
+    pub fn peek(&self, key: &[u8]) -> Option<ItemMeta> {
+        let now = self.clock.now();
+        let oldest = self.oldest_live.load(Ordering::Relaxed);
+        let shard = self.shard(key);
+        let slot = &shard.slots[*shard.map.get(key)?];
+        let flushed = oldest != 0 && oldest <= now && slot.stored_at <= oldest;
+        let expired = slot.expires_at != 0 && slot.expires_at <= now;
+        (!flushed && !expired).then(|| ItemMeta {
+            expires_at: slot.expires_at,
+            accessed_at: slot.accessed_at,
+            cas: slot.cas,
+            fetched: slot.fetched,
+            class: slot.placement.class,
+            total: slot.total(),
+        })
     }
 
     /// For each class (index = class id - 1), seconds since its least recently used live item

@@ -24,7 +24,7 @@ use foldhash::fast::RandomState;
 
 use super::clock::{Clock, Expiry};
 use super::stats::Counters;
-pub use dump::{Cursor, DumpItem};
+pub use dump::{Cursor, DumpItem, ItemMeta};
 pub use outcome::{CounterOutcome, DeleteOutcome, Direction, ItemView, StoreMode, StoreOutcome};
 pub use shard::ITEM_OVERHEAD;
 use shard::{Shard, Slot, NIL};
@@ -527,6 +527,7 @@ impl Store {
                 CounterOutcome::Value {
                     value,
                     cas: new_cas,
+                    expires_at: shard.slots[i].expires_at,
                 }
             }
             Lookup::Missing => {
@@ -546,6 +547,10 @@ impl Store {
                     StoreOutcome::Stored(cas) => CounterOutcome::Value {
                         value: initial,
                         cas,
+                        expires_at: match self.clock.expiry(exptime) {
+                            Expiry::At(t) => t,
+                            _ => 0,
+                        },
                     },
                     // Raced with another creator: apply the delta to what it stored.
                     StoreOutcome::NotStored => self.arithmetic(key, direction, delta, None, 0),

@@ -67,6 +67,8 @@ pub enum CounterOutcome {
         value: u64,
         /// Its new CAS.
         cas: u64,
+        /// Its expiration as a unix second (0: never).
+        expires_at: u64,
     },
     /// No such item and none created.
     NotFound,
