@@ -186,7 +186,7 @@ fn config(args: Args) -> anyhow::Result<ServerConfig> {
             args.max_item_size
         );
     }
-    if !(args.slab_growth_factor > 1.0) {
+    if args.slab_growth_factor.is_nan() || args.slab_growth_factor <= 1.0 {
         anyhow::bail!(
             "-f {}: the growth factor must be above 1.0",
             args.slab_growth_factor

@@ -28,11 +28,14 @@ struct Counts {
     del: u64,
 }
 
+/// The prefixes in the order first seen, and their counts.
+type Table = (Vec<Vec<u8>>, HashMap<Vec<u8>, Counts>);
+
 /// The per-prefix table; off until `stats detail on`.
 #[derive(Debug, Default)]
 pub struct Detail {
     enabled: AtomicBool,
-    table: Mutex<(Vec<Vec<u8>>, HashMap<Vec<u8>, Counts>)>,
+    table: Mutex<Table>,
 }
 
 impl Detail {

@@ -123,9 +123,9 @@ fn write_item(item: &DumpItem<'_>, out: &mut BytesMut) {
     } else {
         item.expires_at as i64
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
-        " exp={exp} la={} cas={} fetch={} cls={} size={}\n",
+        " exp={exp} la={} cas={} fetch={} cls={} size={}",
         item.accessed_at,
         item.cas,
         if item.fetched { "yes" } else { "no" },

@@ -147,7 +147,7 @@ fn bad_length(token: &[u8]) -> bool {
         return true;
     };
     let as_c_int = n as i32;
-    as_c_int < 0 || as_c_int > i32::MAX - 2
+    !(0..=i32::MAX - 2).contains(&as_c_int)
 }
 
 /// Screens a whole line (without its `\r\n`).

@@ -72,9 +72,7 @@ impl SlabClasses {
         let mut sizes = Vec::new();
         let mut size = ITEM_HEADER + config.min_space;
         while sizes.len() < MAX_CLASSES - 1 && (size as f64) < chunk_max as f64 / factor {
-            if size % 8 != 0 {
-                size += 8 - size % 8;
-            }
+            size = size.next_multiple_of(8);
             sizes.push(size);
             size = (size as f64 * factor) as usize;
         }
