@@ -311,3 +311,72 @@ fn serve_takes_memcacheds_command_line() {
         "memshark serve -A did not stop on shutdown"
     );
 }
+
+/// What a `watch` connection receives while another connection runs `script`, with the
+/// time, log id and connection number masked.
+fn watched(addr: SocketAddr, filter: &str, script: &[u8]) -> Vec<String> {
+    use std::io::{Read, Write};
+    let mut watcher = std::net::TcpStream::connect(addr).expect("connect");
+    watcher
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .ok();
+    watcher
+        .write_all(format!("watch {filter}\r\n").as_bytes())
+        .expect("write");
+    let mut ok = [0u8; 4];
+    watcher.read_exact(&mut ok).expect("OK");
+    assert_eq!(&ok, b"OK\r\n", "{addr}");
+    let _ = exchange(addr, script, b"MN\r\n");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        match watcher.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(_) if !out.is_empty() => break,
+            Err(_) => {}
+        }
+    }
+    String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| {
+            l.split(' ')
+                .map(|t| match t.split_once('=') {
+                    Some((f @ ("ts" | "gid" | "cfd"), _)) => format!("{f}=<masked>"),
+                    _ => t.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// `watch fetchers mutations` streams the same lines as memcached's logger for the same
+/// requests; unknown words are refused.
+#[test]
+fn watch_streams_memcacheds_log_lines() {
+    let memcached = Memcached::start(&[]);
+    let ours = Embedded::start(ServerConfig::default());
+    let script = b"set wk 5 100 2\r\nhi\r\nget wk nokey\r\ngets wk\r\ndelete wk\r\nincr wk 1\r\n\
+        add a1 0 0 1\r\nx\r\nappend a1 0 0 1\r\ny\r\ntouch a1 0\r\nmg a1 v\r\nms a2 1\r\nz\r\n\
+        md a2\r\nma a3 N0\r\ncas a1 0 0 1 999\r\nz\r\nreplace nope 0 0 1\r\nz\r\nmn\r\n";
+    for filter in ["fetchers mutations", "mutations", ""] {
+        let theirs = watched(memcached.addr(), filter, script);
+        assert!(
+            !theirs.is_empty(),
+            "memcached logged nothing for {filter:?}"
+        );
+        assert_eq!(
+            watched(ours.addr(), filter, script),
+            theirs,
+            "watch {filter}"
+        );
+    }
+    for addr in [memcached.addr(), ours.addr()] {
+        assert_eq!(
+            exchange(addr, b"watch deletions\r\n", b"\r\n"),
+            b"ERROR\r\n"
+        );
+    }
+}

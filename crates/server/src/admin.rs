@@ -1,5 +1,5 @@
 //! The operator's commands of the text protocol, which `memshark-protocol` does not parse:
-//! `lru_crawler`, `cache_memlimit`, `shutdown`, `slabs`, `lru`. Each is a command
+//! `lru_crawler`, `cache_memlimit`, `shutdown`, `slabs`, `lru`, `watch`. Each is a command
 //! family of its own in [`crate::cmd`]; this front end recognises the line and routes it.
 
 use bytes::BytesMut;
@@ -10,6 +10,7 @@ use crate::cmd::lru::Lru;
 use crate::cmd::lru_crawler::LruCrawler;
 use crate::cmd::shutdown::Shutdown;
 use crate::cmd::slabs::Slabs;
+use crate::cmd::watch::Watch;
 use crate::cmd::{run_text, After, Ctx};
 use crate::reply::TextReply;
 use crate::{Session, Shared};
@@ -30,6 +31,8 @@ pub enum Admin {
     Slabs(Slabs),
     /// `lru mode|temp_ttl|tune …`.
     Lru(Lru),
+    /// `watch [fetchers|mutations|evictions …]`.
+    Watch(Watch),
 }
 
 impl Admin {
@@ -44,6 +47,7 @@ impl Admin {
             b"shutdown" => Admin::Shutdown(Shutdown::from_args(&args)),
             b"slabs" => Admin::Slabs(Slabs::from_args(&args)),
             b"lru" => Admin::Lru(Lru::from_args(&args)),
+            b"watch" => Admin::Watch(Watch::from_args(&args)),
             _ => return None,
         })
     }
@@ -66,6 +70,7 @@ impl Admin {
             Admin::Shutdown(cmd) => run_text(&cmd, ctx, reply, out),
             Admin::Slabs(cmd) => run_text(&cmd, ctx, reply, out),
             Admin::Lru(cmd) => run_text(&cmd, ctx, reply, out),
+            Admin::Watch(cmd) => run_text(&Watch { pipelined, ..cmd }, ctx, reply, out),
         }
     }
 }

@@ -34,6 +34,7 @@ mod config;
 mod connection;
 pub mod conns;
 pub mod detail;
+pub mod logger;
 pub mod meta;
 pub mod reply;
 mod server;

@@ -73,4 +73,6 @@ pub struct Session {
     pub id: u64,
     /// A metadump still being streamed to this connection.
     pub dump: Option<crate::cmd::lru_crawler::Dump>,
+    /// The log feed, once the connection asked to `watch`.
+    pub watching: Option<crate::cmd::watch::Watching>,
 }

@@ -60,8 +60,25 @@ impl Command for Arithmetic<'_> {
     type Outcome = CounterOutcome;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> CounterOutcome {
-        ctx.store()
-            .arithmetic(self.key, self.direction, self.delta, self.create, self.cas)
+        let creates = ctx.watched() && self.create.is_some() && ctx.logged(self.key).is_none();
+        ctx.log_fetch(self.key);
+        let outcome =
+            ctx.store()
+                .arithmetic(self.key, self.direction, self.delta, self.create, self.cas);
+        if creates {
+            // memcached looks again, then adds the new counter.
+            ctx.store().log.fetch(self.key, None, ctx.session.id);
+            if let (CounterOutcome::Value { expires_at, .. }, Some(item)) =
+                (outcome, ctx.logged(self.key))
+            {
+                let ttl = expires_at.saturating_sub(ctx.store().clock.now());
+                let cfd = ctx.session.id;
+                ctx.store()
+                    .log
+                    .store(self.key, ("stored", "add"), ttl, item, cfd);
+            }
+        }
+        outcome
     }
 }
 

@@ -38,6 +38,7 @@ impl Command for Delete<'_> {
     type Outcome = DeleteOutcome;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> DeleteOutcome {
+        ctx.log_fetch(self.key);
         ctx.shared.runtime.detail.record(self.key, Event::Delete);
         ctx.store().delete(self.key, self.cas)
     }

@@ -51,6 +51,7 @@ impl Command for Get<'_> {
     type Outcome = Option<ItemView>;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> Option<ItemView> {
+        ctx.log_fetch(self.key);
         let item = match self.touch {
             Some(exptime) => ctx.store().get_and_touch(self.key, exptime),
             None => ctx.store().get(self.key),

@@ -42,6 +42,7 @@ pub mod slabs;
 pub mod stats;
 pub mod store;
 pub mod touch;
+pub mod watch;
 
 use bytes::{Bytes, BytesMut};
 use memshark_protocol::binary::Packet;
@@ -49,6 +50,7 @@ use memshark_protocol::meta;
 
 pub use error::RequestError;
 
+use crate::logger::Logged;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
 use crate::storage::Store;
 use crate::{Session, Shared};
@@ -75,6 +77,27 @@ impl Ctx<'_> {
     /// The item store.
     pub fn store(&self) -> &Store {
         &self.shared.store
+    }
+
+    /// Whether `watch` is listening (log lines are worth building).
+    pub fn watched(&self) -> bool {
+        self.shared.store.log.active()
+    }
+
+    /// The item under `key` as a log line shows it, if it is there (peeked, not fetched).
+    pub fn logged(&self, key: &[u8]) -> Option<Logged> {
+        self.store().peek(key).map(|m| Logged {
+            class: m.class,
+            size: m.value_len,
+        })
+    }
+
+    /// Logs a fetch of `key` as memcached's `watch fetchers` shows it, when watched.
+    pub fn log_fetch(&self, key: &[u8]) {
+        if self.watched() {
+            let found = self.logged(key);
+            self.store().log.fetch(key, found, self.session.id);
+        }
     }
 }
 

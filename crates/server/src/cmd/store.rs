@@ -9,8 +9,11 @@ use memshark_protocol::meta::{self, ResponseCode};
 
 use super::shape::{KeyRule, Shape};
 use super::{meta_args, BinaryCommand, Command, Ctx, MetaCommand, RequestError, TextCommand};
+use crate::clock::Expiry;
 use crate::detail::Event;
+use crate::logger::Logged;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
+use crate::storage::slabs::item_total;
 use crate::storage::{StoreMode, StoreOutcome};
 
 /// SET, ADD and REPLACE: a key, flags and expiration, any value.
@@ -119,6 +122,7 @@ impl Command for Update<'_> {
             Compare::Never => return StoreOutcome::Exists,
         };
         ctx.shared.runtime.detail.record(self.key, Event::Set);
+        ctx.log_fetch(self.key);
         let outcome = ctx.store().store(
             self.mode,
             self.key,
@@ -130,7 +134,73 @@ impl Command for Update<'_> {
         if outcome == StoreOutcome::TooLarge && self.drop_stale {
             ctx.store().unlink(self.key);
         }
+        if ctx.watched() {
+            self.log(outcome, ctx);
+        }
         outcome
+    }
+}
+
+impl Update<'_> {
+    /// The command word memcached logs.
+    fn log_name(&self) -> &'static str {
+        match (self.mode, self.compare) {
+            (StoreMode::Set, Compare::Unique(_) | Compare::Never) => "cas",
+            (StoreMode::Set, Compare::Any) => "set",
+            (StoreMode::Add, _) => "add",
+            (StoreMode::Replace, _) => "replace",
+            (StoreMode::Append, _) => "append",
+            (StoreMode::Prepend, _) => "prepend",
+        }
+    }
+
+    /// Logs the store as memcached's `watch mutations` shows it.
+    fn log(&self, outcome: StoreOutcome, ctx: &Ctx<'_>) {
+        let store = ctx.store();
+        let status = match outcome {
+            StoreOutcome::Stored(_) => "stored",
+            StoreOutcome::NotStored => "not_stored",
+            StoreOutcome::Exists => "exists",
+            StoreOutcome::NotFound => "not_found",
+            StoreOutcome::TooLarge | StoreOutcome::OutOfMemory => return,
+        };
+        let now = store.clock.now();
+        let stored = matches!(outcome, StoreOutcome::Stored(_));
+        let (item, expires_at) = match store.peek(self.key) {
+            Some(m) if stored => (
+                Logged {
+                    class: m.class,
+                    size: m.value_len,
+                },
+                m.expires_at,
+            ),
+            _ => {
+                let total = item_total(self.key.len(), self.value.len(), self.flags);
+                let class = store
+                    .slabs
+                    .classes
+                    .place(self.key.len(), self.flags, total)
+                    .map_or(0, |p| p.class);
+                let expires_at = match store.clock.expiry(self.exptime) {
+                    Expiry::At(t) => t,
+                    _ => 0,
+                };
+                let size = self.value.len();
+                (Logged { class, size }, expires_at)
+            }
+        };
+        let ttl = if expires_at == 0 {
+            0
+        } else {
+            expires_at.saturating_sub(now)
+        };
+        store.log.store(
+            self.key,
+            (status, self.log_name()),
+            ttl,
+            item,
+            ctx.session.id,
+        );
     }
 }
 

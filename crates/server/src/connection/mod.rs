@@ -10,13 +10,45 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
+
+use crate::cmd::watch::Watching;
 
 use crate::state::Shared;
 use requests::{Flow, Requests};
 
 /// Initial read buffer; it grows to the largest message in flight.
 const READ_BUFFER: usize = 16 * 1024;
+
+/// Streams log lines to a watching connection until it leaves or the server stops; what it
+/// sends is read and dropped.
+async fn watch(stream: &mut TcpStream, watching: &mut Watching, stop: &mut watch::Receiver<bool>) {
+    let mut sink = [0u8; 4096];
+    loop {
+        tokio::select! {
+            line = watching.feed.recv() => {
+                let text = match line {
+                    Ok(line) if line.kind.bit() & watching.filter != 0 => {
+                        format!("{}\n", line.text)
+                    }
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(n)) => format!("ts=0.0 gid=0 type=skipped count={n}\n"),
+                    Err(RecvError::Closed) => return,
+                };
+                if stream.write_all(text.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            read = stream.read(&mut sink) => {
+                if !matches!(read, Ok(n) if n > 0) {
+                    return;
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
 
 /// Serves one connection until the client leaves, a request asks to close, or shutdown.
 pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
@@ -78,6 +110,10 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, mut stop: watch::
             }
         }
         if flow != Flow::Continue {
+            break;
+        }
+        if let Some(watching) = requests.watching() {
+            watch(&mut stream, watching, &mut stop).await;
             break;
         }
     }

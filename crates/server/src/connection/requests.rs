@@ -83,7 +83,7 @@ impl Requests {
                     return Flow::Continue;
                 }
             }
-            if buf.is_empty() || self.streaming() {
+            if buf.is_empty() || self.streaming() || self.session.watching.is_some() {
                 return Flow::Continue;
             }
             let protocol = *self.protocol.get_or_insert(if buf[0] == 0x80 {
@@ -106,6 +106,11 @@ impl Requests {
     /// Gives the connection its id in `stats conns`.
     pub(crate) fn set_id(&mut self, id: u64) {
         self.session.id = id;
+    }
+
+    /// The log feed, once the connection watches (it then answers nothing else).
+    pub(crate) fn watching(&mut self) -> Option<&mut crate::cmd::watch::Watching> {
+        self.session.watching.as_mut()
     }
 
     /// Whether a stream (a metadump) is still being produced; until it ends, no request is
@@ -194,9 +199,9 @@ impl Requests {
             let pipelined = !out.is_empty();
             let after = admin.handle(shared, &mut self.session, pipelined, out);
             buf.advance(nl + 1);
-            if self.streaming() {
-                // memcached hands the connection to its crawler and drops what was read
-                // after the command.
+            if self.streaming() || self.session.watching.is_some() {
+                // memcached hands the connection to its crawler or its logger and drops
+                // what was read after the command.
                 buf.clear();
             }
             return Some(flow(after));

@@ -39,6 +39,8 @@ pub struct ItemMeta {
     pub class: u8,
     /// Its size as memcached accounts it.
     pub total: usize,
+    /// The length of its value.
+    pub value_len: usize,
 }
 
 /// Where a walk stands: the next shard and slot to look at.
@@ -101,6 +103,7 @@ impl Store {
             fetched: slot.fetched,
             class: slot.placement.class,
             total: slot.total(),
+            value_len: slot.value.len(),
         })
     }
 

@@ -23,6 +23,7 @@ use bytes::{Bytes, BytesMut};
 use foldhash::fast::RandomState;
 
 use super::clock::{Clock, Expiry};
+use super::logger::Logger;
 use super::stats::Counters;
 pub use dump::{Cursor, DumpItem, ItemMeta};
 pub use outcome::{CounterOutcome, DeleteOutcome, Direction, ItemView, StoreMode, StoreOutcome};
@@ -66,6 +67,8 @@ pub struct Store {
     config: StoreConfig,
     /// The per-class figures (`stats slabs`, `stats items`).
     pub slabs: Arc<SlabStats>,
+    /// The log `watch` streams (evictions are logged here).
+    pub log: Logger,
     next_cas: AtomicU64,
     /// Items stored at or before this unix second are invalid once it has passed (flush_all
     /// with a delay); 0 when no flush is pending.
@@ -96,6 +99,7 @@ impl Store {
             limit: AtomicUsize::new(config.memory_limit.max(1)),
             config,
             slabs,
+            log: Logger::default(),
             next_cas: AtomicU64::new(1),
             oldest_live: AtomicU64::new(0),
             clock: Clock::default(),
@@ -441,6 +445,18 @@ impl Store {
             class
                 .evicted_time
                 .store(now.saturating_sub(slot.accessed_at), Ordering::Relaxed);
+            let ttl = if slot.expires_at == 0 {
+                -1
+            } else {
+                slot.expires_at.saturating_sub(now) as i64
+            };
+            self.log.eviction(
+                &slot.key,
+                slot.fetched,
+                ttl,
+                now.saturating_sub(slot.accessed_at),
+                slot.placement.class,
+            );
         }
         shard.remove(t);
     }
