@@ -5,6 +5,8 @@
 mod support;
 
 use memshark::protocol::limits::{ITEM_SIZE_MAX_DEFAULT, KEY_MAX_LEN};
+use std::net::SocketAddr;
+
 use memshark::server::ServerConfig;
 use support::{closes_after, exchange, Embedded, Memcached};
 
@@ -513,4 +515,71 @@ fn meta_answers_match_memcached_exactly() {
     let theirs = exchange(memcached.addr(), script.as_bytes(), b"MN\r\n");
     let mine = exchange(ours.addr(), script.as_bytes(), b"MN\r\n");
     assert_same_lines(&masked_lines(&theirs, &[]), &masked_lines(&mine, &[]));
+}
+
+/// A loopback UDP port free now.
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port")
+}
+
+/// The datagrams that come back for one datagram (within 300 ms of quiet).
+fn udp_exchange(addr: std::net::SocketAddr, datagram: &[u8]) -> Vec<Vec<u8>> {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp socket");
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .ok();
+    socket.send_to(datagram, addr).expect("send");
+    let mut answers = Vec::new();
+    let mut buf = [0u8; 2048];
+    while let Ok((n, _)) = socket.recv_from(&mut buf) {
+        answers.push(buf[..n].to_vec());
+    }
+    answers
+}
+
+/// UDP (-U): the same framed answers as memcached, cut into the same datagrams; requests in
+/// several datagrams dropped; an answer per request.
+#[test]
+fn udp_answers_match_memcached() {
+    let their_port = free_udp_port();
+    let memcached = Memcached::start(&["-U", &their_port.to_string()]);
+    let our_port = free_udp_port();
+    let ours = Embedded::start(ServerConfig {
+        udp_port: our_port,
+        ..ServerConfig::default()
+    });
+    let frame = |id: u16, seq: u16, count: u16, payload: &[u8]| {
+        let mut d = Vec::new();
+        for n in [id, seq, count, 0] {
+            d.extend_from_slice(&n.to_be_bytes());
+        }
+        d.extend_from_slice(payload);
+        d
+    };
+    let big = format!("set b 0 0 3000\r\n{}\r\n", "y".repeat(3000));
+    let mut binary_get = vec![0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+    binary_get.extend_from_slice(&[0; 8]);
+    binary_get.push(b'a');
+    let datagrams = [
+        frame(7, 0, 1, b"set a 0 0 1\r\nx\r\n"),
+        frame(7, 0, 1, b"get a\r\n"),
+        frame(8, 0, 1, big.as_bytes()),
+        frame(9, 0, 1, b"get b a\r\n"),
+        frame(10, 0, 2, b"get a\r\n"),
+        frame(11, 1, 1, b"get a\r\n"),
+        frame(12, 0, 1, b"get a\r\nbogus\r\ndelete nope\r\n"),
+        frame(13, 0, 1, b"set c 0 0 5\r\nab"),
+        frame(14, 0, 1, &binary_get),
+        frame(15, 0, 1, b"GET / HTTP/1.0\r\n"),
+        vec![1, 2, 3],
+    ];
+    for datagram in datagrams {
+        let theirs = udp_exchange(SocketAddr::from(([127, 0, 0, 1], their_port)), &datagram);
+        let mine = udp_exchange(SocketAddr::from(([127, 0, 0, 1], our_port)), &datagram);
+        assert_eq!(mine, theirs, "{:?}", String::from_utf8_lossy(&datagram));
+    }
+    drop(memcached);
 }

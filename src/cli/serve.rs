@@ -212,6 +212,7 @@ fn config(args: Args) -> anyhow::Result<ServerConfig> {
         enable_shutdown: args.enable_shutdown,
         threads: args.threads.max(1),
         verbosity: u32::from(args.verbose),
+        udp_port: args.udp_port,
     })
 }
 
@@ -228,6 +229,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "memshark serve: listening on {} (binary, text and meta protocols)",
             server.local_addr()?
         );
+        if let Some(udp) = server.udp_addr() {
+            eprintln!("memshark serve: UDP on {udp}");
+        }
         server.run(super::shutdown_signal()).await;
         eprintln!("memshark serve: stopped");
         anyhow::Ok(())
@@ -299,7 +303,7 @@ mod tests {
         assert_eq!(c.store.slabs.min_space, 64);
         assert_eq!(c.idle_timeout, Some(Duration::from_secs(9)));
         assert!(parse(&["-o", "bogus_option"]).is_err());
-        assert!(parse(&["-U", "11211"]).is_err());
+        assert_eq!(parse(&["-U", "11211"]).expect("-U").udp_port, 11211);
         assert_eq!(
             parse(&["-l", "0.0.0.0:9"]).expect("-l").listen,
             SocketAddr::from(([0, 0, 0, 0], 9))

@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub threads: usize,
     /// Verbosity at start (memcached `-v`, `-vv`).
     pub verbosity: u32,
+    /// UDP port on the listening address (memcached `-U`); 0, the default, turns UDP off.
+    pub udp_port: u16,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +59,7 @@ impl Default for ServerConfig {
             enable_shutdown: false,
             threads: 4,
             verbosity: 0,
+            udp_port: 0,
         }
     }
 }

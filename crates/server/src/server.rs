@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{watch, Semaphore};
 
 use crate::config::ServerConfig;
@@ -15,6 +15,7 @@ use crate::stats::Counters;
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
+    udp: Option<UdpSocket>,
     shared: Arc<Shared>,
 }
 
@@ -24,10 +25,24 @@ impl Server {
         let listener = TcpListener::bind(config.listen).await?;
         let mut config = config;
         config.listen = listener.local_addr()?;
+        let udp = if config.udp_port == 0 {
+            None
+        } else {
+            let socket =
+                UdpSocket::bind(SocketAddr::new(config.listen.ip(), config.udp_port)).await?;
+            config.udp_port = socket.local_addr()?.port();
+            Some(socket)
+        };
         Ok(Server {
             listener,
+            udp,
             shared: Arc::new(Shared::new(config)),
         })
+    }
+
+    /// The UDP address bound, when UDP is on.
+    pub fn udp_addr(&self) -> Option<SocketAddr> {
+        self.udp.as_ref().and_then(|u| u.local_addr().ok())
     }
 
     /// The address actually bound (useful with port 0).
@@ -46,6 +61,10 @@ impl Server {
         let permits = Arc::new(Semaphore::new(self.shared.config.max_connections));
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
+        if let Some(udp) = self.udp {
+            let shared = Arc::clone(&self.shared);
+            tasks.spawn(connection::udp::serve(udp, shared, stop_rx.clone()));
+        }
         tokio::pin!(shutdown);
         loop {
             tokio::select! {

@@ -73,6 +73,9 @@ pub struct Session {
     pub id: u64,
     /// A metadump still being streamed to this connection.
     pub dump: Option<crate::cmd::lru_crawler::Dump>,
+    /// Over UDP: where in the output each retrieved item's answer ends, for memcached sends
+    /// each as a message of its own (`None` over TCP).
+    pub udp_marks: Option<Vec<usize>>,
     /// The log feed, once the connection asked to `watch`.
     pub watching: Option<crate::cmd::watch::Watching>,
 }

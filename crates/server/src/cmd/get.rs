@@ -110,7 +110,17 @@ pub fn text(
         with_cas: command.with_cas(),
     };
     for key in keys.iter() {
+        let before = out.len();
         run_text(&Get::from_text(key, exptime), ctx, &reply, out);
+        if let Some(marks) = ctx.session.udp_marks.as_mut() {
+            if out.len() > before {
+                marks.push(out.len());
+            }
+        }
+    }
+    // `END` goes with the last item's answer.
+    if let Some(marks) = ctx.session.udp_marks.as_mut() {
+        marks.pop();
     }
     Response::End.write_to(out);
 }

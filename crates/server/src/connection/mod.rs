@@ -3,6 +3,7 @@
 
 mod line;
 mod requests;
+pub(crate) mod udp;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

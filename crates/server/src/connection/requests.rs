@@ -75,32 +75,57 @@ impl Requests {
         out: &mut BytesMut,
     ) -> Flow {
         loop {
-            if self.swallow > 0 {
-                let drop_now = self.swallow.min(buf.len() as u64);
-                buf.advance(drop_now as usize);
-                self.swallow -= drop_now;
-                if self.swallow > 0 {
-                    return Flow::Continue;
-                }
-            }
-            if buf.is_empty() || self.streaming() || self.session.watching.is_some() {
-                return Flow::Continue;
-            }
-            let protocol = *self.protocol.get_or_insert(if buf[0] == 0x80 {
-                Protocol::Binary
-            } else {
-                Protocol::Text
-            });
-            let step = match protocol {
-                Protocol::Binary => self.binary(buf, shared, out),
-                Protocol::Text => self.text(buf, shared, out),
-            };
-            match step {
+            match self.step(buf, shared, out) {
                 Some(Flow::Continue) => {}
                 Some(flow) => return flow,
                 None => return Flow::Continue,
             }
         }
+    }
+
+    /// Answers the one request at the front of `buf` (or drops bytes still to swallow);
+    /// `None` when there is nothing whole to answer.
+    pub(crate) fn step(
+        &mut self,
+        buf: &mut BytesMut,
+        shared: &Shared,
+        out: &mut BytesMut,
+    ) -> Option<Flow> {
+        if self.swallow > 0 {
+            let drop_now = self.swallow.min(buf.len() as u64);
+            buf.advance(drop_now as usize);
+            self.swallow -= drop_now;
+            if self.swallow > 0 {
+                return None;
+            }
+        }
+        if buf.is_empty() || self.streaming() || self.session.watching.is_some() {
+            return None;
+        }
+        let protocol = *self.protocol.get_or_insert(if buf[0] == 0x80 {
+            Protocol::Binary
+        } else {
+            Protocol::Text
+        });
+        match protocol {
+            Protocol::Binary => self.binary(buf, shared, out),
+            Protocol::Text => self.text(buf, shared, out),
+        }
+    }
+
+    /// Serves datagrams: retrievals note where each item's answer ends.
+    pub(crate) fn for_udp(mut self) -> Requests {
+        self.session.udp_marks = Some(Vec::new());
+        self
+    }
+
+    /// Where the answers of the last request split into messages (UDP).
+    pub(crate) fn take_marks(&mut self) -> Vec<usize> {
+        self.session
+            .udp_marks
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Gives the connection its id in `stats conns`.

@@ -24,7 +24,7 @@ impl StatsGroup for Settings {
             Stat::new("maxbytes", store.memory_limit()),
             Stat::new("maxconns", config.max_connections),
             Stat::new("tcpport", config.listen.port()),
-            Stat::new("udpport", 0),
+            Stat::new("udpport", config.udp_port),
             Stat::new("inter", config.listen.ip()),
             Stat::new("verbosity", runtime.verbosity.load(Ordering::Relaxed)),
             Stat::new("oldest", 0),
