@@ -547,7 +547,7 @@ fn udp_answers_match_memcached() {
     let their_port = free_udp_port();
     let memcached = Memcached::start(&["-U", &their_port.to_string()]);
     let our_port = free_udp_port();
-    let ours = Embedded::start(ServerConfig {
+    let _ours = Embedded::start(ServerConfig {
         udp_port: our_port,
         ..ServerConfig::default()
     });
