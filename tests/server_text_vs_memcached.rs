@@ -511,7 +511,8 @@ fn meta_answers_match_memcached_exactly() {
         ma m1 N0 N0\r\nma m1 MZ\r\nma m1 M\r\nma m1 MII\r\n\
         ma q3 N0 M+\r\nma q3 M- v\r\nma q3 Mi v\r\nma q3 MI v\r\nma q3 MD v\r\n\
         ms m4 1 T100\r\nx\r\nme m4\r\nmg m4 v\r\nme m4\r\n\
-        ms m20 1 k O1 c q\r\nx\r\nmd m20 k O2 q\r\nmd m20 k O3\r\nmg m20 k O4 q v\r\nmn\r\n";
+        ms m20 1 k O1 c q\r\nx\r\nmd m20 k O2 q\r\nmd m20 k O3\r\nmg m20 k O4 q v\r\n\
+        ms hl 1 T0\r\nx\r\nmg hl h l v\r\nmg hl h l t\r\nmg hl l h\r\nmg hl2 h\r\nmn\r\n";
     let theirs = exchange(memcached.addr(), script.as_bytes(), b"MN\r\n");
     let mine = exchange(ours.addr(), script.as_bytes(), b"MN\r\n");
     assert_same_lines(&masked_lines(&theirs, &[]), &masked_lines(&mine, &[]));

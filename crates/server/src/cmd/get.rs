@@ -154,6 +154,8 @@ impl<'k> MetaCommand<'k> for Get<'k> {
                 b'c' => item.cas.to_string(),
                 b's' => item.value.len().to_string(),
                 b't' => reply.ttl(item.expires_at),
+                b'h' => u8::from(item.fetched_before).to_string(),
+                b'l' => reply.now.saturating_sub(item.accessed_before).to_string(),
                 _ => return None,
             })
         });

@@ -171,6 +171,8 @@ impl Store {
             flags: slot.flags,
             cas: slot.cas,
             expires_at: slot.expires_at,
+            fetched_before: slot.fetched,
+            accessed_before: slot.accessed_at,
         }
     }
 
@@ -190,12 +192,13 @@ impl Store {
         Counters::bump(&self.counters.cmd_get);
         match self.lookup(&mut shard, key, now) {
             Lookup::Live(i) => {
+                let view = Self::view(&shard.slots[i]);
                 shard.touch(i, now);
                 shard.slots[i].fetched = true;
                 self.slabs
                     .bump(shard.slots[i].placement.class, |c| &c.get_hits);
                 Counters::bump(&self.counters.get_hits);
-                Some(Self::view(&shard.slots[i]))
+                Some(view)
             }
             Lookup::Missing => {
                 Counters::bump(&self.counters.get_misses);
@@ -226,6 +229,7 @@ impl Store {
         Counters::bump(&c.cmd_touch);
         match self.lookup(&mut shard, key, now) {
             Lookup::Live(i) => {
+                let view = Self::view(&shard.slots[i]);
                 if as_get {
                     Counters::bump(&c.get_hits);
                     shard.slots[i].fetched = true;
@@ -235,7 +239,6 @@ impl Store {
                 Counters::bump(&c.touch_hits);
                 self.slabs
                     .bump(shard.slots[i].placement.class, |c| &c.touch_hits);
-                let view = Self::view(&shard.slots[i]);
                 let expires_at = match expiry {
                     Expiry::Expired => {
                         shard.remove(i);

@@ -13,6 +13,10 @@ pub struct ItemView {
     pub cas: u64,
     /// Expiration as a unix second (0: never).
     pub expires_at: u64,
+    /// Whether it had been fetched before this request (meta `h`).
+    pub fetched_before: bool,
+    /// When it was last accessed before this request, as a unix second (meta `l`).
+    pub accessed_before: u64,
 }
 
 /// How a storage command ended.
