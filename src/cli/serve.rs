@@ -158,12 +158,6 @@ fn extended_options(options: &[String]) -> anyhow::Result<Option<u64>> {
 
 /// The server configuration the arguments describe.
 fn config(args: Args) -> anyhow::Result<ServerConfig> {
-    if args.udp_port != 0 {
-        anyhow::bail!(
-            "-U {}: memshark serve does not serve UDP yet",
-            args.udp_port
-        );
-    }
     let mut listen = args.listen;
     if let Some((ip, port)) = args.interface {
         listen.set_ip(ip);
