@@ -584,3 +584,84 @@ fn udp_answers_match_memcached() {
     }
     drop(memcached);
 }
+
+/// `stats` names every figure memcached's does that memshark keeps, in memcached's order, and
+/// the counters agree after the same requests.
+#[test]
+fn stats_follow_memcacheds_names_order_and_counts() {
+    let memcached = Memcached::start(&["-m", "64"]);
+    let ours = Embedded::start(ServerConfig::default());
+    let script = format!(
+        "set a 0 0 1\r\nx\r\nget a b\r\ntouch a 0\r\ntouch b 0\r\ndelete a\r\ndelete a\r\n\
+         incr n 1\r\nset n 0 0 1\r\n1\r\nincr n 1\r\ndecr n 1\r\ncas n 0 0 1 1\r\nx\r\n\
+         mg n v\r\nmn\r\nset big 0 0 {n}\r\n{v}\r\nflush_all\r\nstats\r\n",
+        n = 2_000_000,
+        v = "v".repeat(2_000_000)
+    );
+    let mut reports = Vec::new();
+    for addr in [memcached.addr(), ours.addr()] {
+        let answer = exchange(addr, script.as_bytes(), b"END\r\n");
+        let stats: Vec<(String, String)> = String::from_utf8_lossy(&answer)
+            .lines()
+            .filter_map(|l| {
+                let mut t = l.splitn(3, ' ');
+                (t.next() == Some("STAT")).then(|| {
+                    (
+                        t.next().unwrap_or_default().to_string(),
+                        t.next().unwrap_or_default().to_string(),
+                    )
+                })
+            })
+            .collect();
+        reports.push(stats);
+    }
+    let theirs: Vec<&str> = reports[0].iter().map(|(n, _)| n.as_str()).collect();
+    let positions: Vec<usize> = reports[1]
+        .iter()
+        .map(|(n, _)| {
+            theirs
+                .iter()
+                .position(|t| t == n)
+                .unwrap_or_else(|| panic!("memcached has no stat {n}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "not in memcached's order"
+    );
+    let value = |r: &[(String, String)], name: &str| {
+        r.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    for name in [
+        "cmd_get",
+        "cmd_set",
+        "cmd_flush",
+        "cmd_touch",
+        "cmd_meta",
+        "get_hits",
+        "get_misses",
+        "delete_misses",
+        "delete_hits",
+        "incr_misses",
+        "incr_hits",
+        "decr_hits",
+        "cas_badval",
+        "touch_hits",
+        "touch_misses",
+        "store_too_large",
+        "total_items",
+        "curr_connections",
+        "max_connections",
+        "limit_maxbytes",
+        "threads",
+    ] {
+        assert_eq!(
+            value(&reports[1], name),
+            value(&reports[0], name),
+            "stat {name}"
+        );
+    }
+}

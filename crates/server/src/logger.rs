@@ -86,6 +86,11 @@ impl Logger {
         self.tx.receiver_count() > 0
     }
 
+    /// How many connections watch.
+    pub fn watchers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
     /// A new watcher's feed.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<LogLine>> {
         self.tx.subscribe()

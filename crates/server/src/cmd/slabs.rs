@@ -78,6 +78,7 @@ impl Command for Slabs {
                     .class(dst as u8)
                     .total_pages
                     .fetch_add(1, Ordering::Relaxed);
+                crate::stats::Counters::bump(&ctx.store().counters.slabs_moved);
                 "OK"
             }
             Slabs::Automove(mode) => {

@@ -244,6 +244,7 @@ impl Requests {
                     out.extend_from_slice(b"\r\n");
                 }
                 if e.kind == ErrorKind::TooLarge {
+                    crate::stats::Counters::bump(&shared.store.counters.store_too_large);
                     if let Some(key) = line::set_key(text) {
                         shared.store.unlink(key);
                     }

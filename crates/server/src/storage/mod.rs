@@ -283,6 +283,7 @@ impl Store {
             if mode == StoreMode::Set && cas == 0 {
                 self.unlink(key);
             }
+            Counters::bump(&self.counters.store_too_large);
             return StoreOutcome::TooLarge;
         };
         let class = placement.class;
@@ -384,6 +385,7 @@ impl Store {
         let charge = placement.charge(&self.slabs.classes);
         if !self.make_room(&mut shard, charge, now) {
             self.slabs.bump(placement.class, |c| &c.outofmemory);
+            Counters::bump(&self.counters.store_no_memory);
             return StoreOutcome::OutOfMemory;
         }
         shard.insert(slot);
