@@ -492,7 +492,9 @@ fn multi_get_of_twenty_thousand_keys() {
 }
 
 /// Meta commands on fresh servers, byte for byte, CAS values included: the return flags in
-/// the order asked, `ma`'s `t`, the CAS of failed stores, `me`'s fields, and the flag checks.
+/// the order asked, `ma`'s `t`, the CAS of failed stores, `me`'s fields, the flag checks,
+/// `h`/`l`, the recache tokens (`N` vivify, `R` recache, `md I` invalidate: `W`, `X`, `Z`),
+/// and what quiet mode leaves out of `md` and `ma`.
 #[test]
 fn meta_answers_match_memcached_exactly() {
     let memcached = Memcached::start(&[]);
@@ -512,7 +514,17 @@ fn meta_answers_match_memcached_exactly() {
         ma q3 N0 M+\r\nma q3 M- v\r\nma q3 Mi v\r\nma q3 MI v\r\nma q3 MD v\r\n\
         ms m4 1 T100\r\nx\r\nme m4\r\nmg m4 v\r\nme m4\r\n\
         ms m20 1 k O1 c q\r\nx\r\nmd m20 k O2 q\r\nmd m20 k O3\r\nmg m20 k O4 q v\r\n\
-        ms hl 1 T0\r\nx\r\nmg hl h l v\r\nmg hl h l t\r\nmg hl l h\r\nmg hl2 h\r\nmn\r\n";
+        ms hl 1 T0\r\nx\r\nmg hl h l v\r\nmg hl h l t\r\nmg hl l h\r\nmg hl2 h\r\n\
+        mg v1 v N30 t\r\nmg v1 v t\r\nmg v1 v c k O9\r\nms v1 2 T60\r\nhi\r\nmg v1 v t\r\n\
+        mg v2 N30 s k\r\nmg v2 N30 s k\r\nget v2\r\n\
+        ms v3 1 T5\r\nx\r\nmg v3 v R10\r\nmg v3 v R10\r\nmg v3 v R1 k\r\n\
+        ms v4 1\r\nx\r\nmd v4 I T30\r\nmg v4 v k O1 t\r\nmg v4 v\r\nmg v4 c\r\nget v4\r\n\
+        md v4 I\r\nmg v4 v\r\nmd v4\r\nmg v4 v\r\nmd v5 I\r\nmd v5 I q\r\n\
+        ms v6 1\r\nx\r\nmd v6 I T-1\r\nmg v6 v\r\n\
+        ms qz 1\r\nx\r\nmd qz q\r\nmd qz q\r\nmd qz C5 q\r\n\
+        ma qx q\r\nma qx N0 q\r\nma qx q\r\nma qx q v\r\n\
+        ma qc N0 J5 q v\r\nma qc q v t\r\nma qc v q\r\nma qc q v O5 k\r\nma qc v\r\n\
+        ms tt 1 T100\r\nx\r\nmg tt T-1 v\r\nmg tt v\r\nmn\r\n";
     let theirs = exchange(memcached.addr(), script.as_bytes(), b"MN\r\n");
     let mine = exchange(ours.addr(), script.as_bytes(), b"MN\r\n");
     assert_same_lines(&masked_lines(&theirs, &[]), &masked_lines(&mine, &[]));

@@ -144,18 +144,22 @@ impl<'k> MetaCommand<'k> for Arithmetic<'k> {
         }
     }
 
-    /// `VA` with the new value when `v` is asked for, else `HD` (nothing when quiet); `NF`
-    /// (nothing when quiet); `EX`; a counter that is not a number is a `CLIENT_ERROR` line.
+    /// `VA` with the new value when `v` is asked for, else `HD` (nothing when quiet, unless
+    /// the counter was just created); `NF`, quiet or not; `EX`; a counter that is not a number
+    /// is a `CLIENT_ERROR` line.
     fn answer_meta(&self, outcome: CounterOutcome, reply: &MetaReply<'_>, out: &mut BytesMut) {
         match outcome {
             CounterOutcome::Value {
                 value,
                 cas,
                 expires_at,
+                created,
             } => {
                 let text = value.to_string();
                 let with_value = reply.flags.has(b'v');
-                if !with_value && reply.quiet() {
+                // Quiet mode leaves out a success, unless it created the counter (as
+                // memcached 1.6 does).
+                if reply.quiet() && !created {
                     return;
                 }
                 let mut line = if with_value {
@@ -174,11 +178,7 @@ impl<'k> MetaCommand<'k> for Arithmetic<'k> {
                     line.end();
                 }
             }
-            CounterOutcome::NotFound => {
-                if !reply.quiet() {
-                    reply.echo_line(ResponseCode::Nf, out);
-                }
-            }
+            CounterOutcome::NotFound => reply.echo_line(ResponseCode::Nf, out),
             CounterOutcome::Exists => reply.echo_line(ResponseCode::Ex, out),
             CounterOutcome::NonNumeric => Response::ClientError(NON_NUMERIC).write_to(out),
         }

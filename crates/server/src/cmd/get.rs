@@ -12,7 +12,7 @@ use super::{
 };
 use crate::detail::Event;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
-use crate::storage::ItemView;
+use crate::storage::{ItemView, MetaGet};
 
 /// GET and GETK: a key, nothing else.
 const GET: Shape = Shape {
@@ -35,6 +35,8 @@ pub struct Get<'k> {
     pub key: &'k [u8],
     /// The new expiration, for get-and-touch.
     pub touch: Option<i64>,
+    /// Meta only: create a missing item (`N`), win it when nearly expired (`R`).
+    pub meta: Option<MetaGet>,
 }
 
 impl<'k> Get<'k> {
@@ -43,6 +45,7 @@ impl<'k> Get<'k> {
         Get {
             key,
             touch: exptime,
+            meta: None,
         }
     }
 }
@@ -52,9 +55,10 @@ impl Command for Get<'_> {
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> Option<ItemView> {
         ctx.log_fetch(self.key);
-        let item = match self.touch {
-            Some(exptime) => ctx.store().get_and_touch(self.key, exptime),
-            None => ctx.store().get(self.key),
+        let item = match (self.meta, self.touch) {
+            (Some(options), _) => ctx.store().meta_get(self.key, options),
+            (None, Some(exptime)) => ctx.store().get_and_touch(self.key, exptime),
+            (None, None) => ctx.store().get(self.key),
         };
         let detail = &ctx.shared.runtime.detail;
         detail.record(self.key, Event::Get(item.is_some()));
@@ -73,6 +77,7 @@ impl<'p> BinaryCommand<'p> for Get<'p> {
         Ok(Get {
             key: p.key(),
             touch: touch.then(|| i64::from(p.typed_extras().exptime().unwrap_or(0))),
+            meta: None,
         })
     }
 
@@ -127,9 +132,15 @@ pub fn text(
 
 impl<'k> MetaCommand<'k> for Get<'k> {
     fn from_meta(m: &meta::Request<'k>, key: &'k [u8]) -> Self {
+        let touch = meta_args::number(&m.flags, b'T');
         Get {
             key,
-            touch: meta_args::number(&m.flags, b'T'),
+            touch,
+            meta: Some(MetaGet {
+                touch,
+                vivify: meta_args::number(&m.flags, b'N'),
+                recache: meta_args::number(&m.flags, b'R'),
+            }),
         }
     }
 
@@ -148,6 +159,7 @@ impl<'k> MetaCommand<'k> for Get<'k> {
         } else {
             reply.line(ResponseCode::Hd, out)
         };
+        let tokens = item.tokens;
         line.returns(reply, |flag| {
             Some(match flag {
                 b'f' => item.flags.to_string(),
@@ -159,6 +171,16 @@ impl<'k> MetaCommand<'k> for Get<'k> {
                 _ => return None,
             })
         });
+        // memcached's recache tokens come after the return flags: Z, then X, then W.
+        for (on, letter) in [
+            (tokens.already_sent, b'Z'),
+            (tokens.stale, b'X'),
+            (tokens.won, b'W'),
+        ] {
+            if on {
+                line.token(letter, b"");
+            }
+        }
         if with_value {
             line.value(&item.value);
         } else {

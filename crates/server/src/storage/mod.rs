@@ -26,7 +26,9 @@ use super::clock::{Clock, Expiry};
 use super::logger::Logger;
 use super::stats::Counters;
 pub use dump::{Cursor, DumpItem, ItemMeta};
-pub use outcome::{CounterOutcome, DeleteOutcome, Direction, ItemView, StoreMode, StoreOutcome};
+pub use outcome::{
+    CounterOutcome, DeleteOutcome, Direction, ItemView, MetaGet, StoreMode, StoreOutcome, Tokens,
+};
 pub use shard::ITEM_OVERHEAD;
 use shard::{Shard, Slot, NIL};
 use slabs::{item_total, SlabClasses, SlabConfig, SlabStats};
@@ -173,6 +175,7 @@ impl Store {
             expires_at: slot.expires_at,
             fetched_before: slot.fetched,
             accessed_before: slot.accessed_at,
+            tokens: Tokens::default(),
         }
     }
 
@@ -378,6 +381,8 @@ impl Store {
             cas: new_cas,
             accessed_at: now,
             fetched: false,
+            token_sent: false,
+            stale: false,
             placement,
             prev: NIL,
             next: NIL,
@@ -475,6 +480,95 @@ impl Store {
         }
     }
 
+    /// A meta get (`mg`): a get, or a get-and-touch, that also creates a missing item when
+    /// asked (`N`) and hands out memcached's recache tokens (`W`, `X`, `Z`).
+    pub fn meta_get(&self, key: &[u8], options: MetaGet) -> Option<ItemView> {
+        let mut created = false;
+        let mut view = match options.touch {
+            Some(exptime) => self.get_and_touch(key, exptime),
+            None => self.get(key),
+        };
+        if view.is_none() {
+            let ttl = options.vivify?;
+            // An empty item stands in while the winner computes the value.
+            if let StoreOutcome::Stored(_) = self.store(StoreMode::Add, key, b"", 0, ttl, 0) {
+                created = true;
+            }
+            view = self.peek_view(key);
+        }
+        let mut view = view?;
+        let now = self.clock.now();
+        let mut shard = self.shard(key);
+        // Touched with a past expiration: served this once, gone now.
+        let Some(&i) = shard.map.get(key) else {
+            return Some(view);
+        };
+        let slot = &mut shard.slots[i];
+        let mut tokens = Tokens {
+            already_sent: slot.token_sent,
+            stale: slot.stale,
+            won: created,
+        };
+        if let Some(recache) = options.recache {
+            let left = slot.expires_at.saturating_sub(now);
+            if !slot.token_sent && !created && slot.expires_at != 0 && (left as i64) < recache {
+                tokens.won = true;
+            }
+        }
+        if slot.stale && !slot.token_sent {
+            tokens.won = true;
+        }
+        if tokens.won {
+            slot.token_sent = true;
+        }
+        view.tokens = tokens;
+        Some(view)
+    }
+
+    /// A live item's view, without counting or touching it.
+    fn peek_view(&self, key: &[u8]) -> Option<ItemView> {
+        let now = self.clock.now();
+        let mut shard = self.shard(key);
+        match self.lookup(&mut shard, key, now) {
+            Lookup::Live(i) => Some(Self::view(&shard.slots[i])),
+            Lookup::Missing => None,
+        }
+    }
+
+    /// Meta `md … I`: marks an item stale instead of deleting it (it is still served, with
+    /// `X`, and the next meta get wins the right to recache it), with a new CAS and, when
+    /// given, a new expiration. `cas` 0 means no compare.
+    pub fn invalidate(&self, key: &[u8], cas: u64, exptime: Option<i64>) -> DeleteOutcome {
+        let now = self.clock.now();
+        let expiry = exptime.map(|e| self.clock.expiry(e));
+        let mut shard = self.shard(key);
+        match self.lookup(&mut shard, key, now) {
+            Lookup::Live(i) if cas != 0 && shard.slots[i].cas != cas => DeleteOutcome::Exists,
+            Lookup::Live(i) => {
+                Counters::bump(&self.counters.delete_hits);
+                let new_cas = self.new_cas();
+                let slot = &mut shard.slots[i];
+                match expiry {
+                    Some(Expiry::At(t)) => slot.expires_at = t,
+                    Some(Expiry::Never) => slot.expires_at = 0,
+                    Some(Expiry::Expired) => {
+                        shard.remove(i);
+                        return DeleteOutcome::Deleted;
+                    }
+                    None => {}
+                }
+                slot.stale = true;
+                slot.token_sent = false;
+                slot.cas = new_cas;
+                DeleteOutcome::Deleted
+            }
+            Lookup::Missing => {
+                Counters::bump(&self.counters.delete_misses);
+                DeleteOutcome::NotFound
+            }
+        }
+    }
+
     /// Deletes an item; `cas` 0 means no compare.
     pub fn delete(&self, key: &[u8], cas: u64) -> DeleteOutcome {
         let now = self.clock.now();
@@ -549,6 +643,7 @@ impl Store {
                     value,
                     cas: new_cas,
                     expires_at: shard.slots[i].expires_at,
+                    created: false,
                 }
             }
             Lookup::Missing => {
@@ -572,6 +667,7 @@ impl Store {
                             Expiry::At(t) => t,
                             _ => 0,
                         },
+                        created: true,
                     },
                     // Raced with another creator: apply the delta to what it stored.
                     StoreOutcome::NotStored => self.arithmetic(key, direction, delta, None, 0),

@@ -31,6 +31,10 @@ pub(super) struct Slot {
     pub(super) accessed_at: u64,
     /// Whether a get has read it since it was stored.
     pub(super) fetched: bool,
+    /// Meta: a client has been handed the right to recache it (`W` sent).
+    pub(super) token_sent: bool,
+    /// Meta: invalidated by `md … I`, still served, marked stale (`X`).
+    pub(super) stale: bool,
     /// Its slab class and chunks.
     pub(super) placement: Placement,
     pub(super) prev: usize,
