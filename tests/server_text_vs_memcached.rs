@@ -541,20 +541,26 @@ fn free_udp_port() -> u16 {
 /// The datagrams that come back for one datagram (within 300 ms of quiet).
 fn udp_exchange(addr: std::net::SocketAddr, datagram: &[u8]) -> Vec<Vec<u8>> {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp socket");
+    // Wait longer for the first answer than between the datagrams of one: the machine may
+    // be busy.
     socket
-        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .set_read_timeout(Some(std::time::Duration::from_millis(1000)))
         .ok();
     socket.send_to(datagram, addr).expect("send");
     let mut answers = Vec::new();
     let mut buf = [0u8; 2048];
     while let Ok((n, _)) = socket.recv_from(&mut buf) {
         answers.push(buf[..n].to_vec());
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+            .ok();
     }
     answers
 }
 
 /// UDP (-U): the same framed answers as memcached, cut into the same datagrams; requests in
-/// several datagrams dropped; an answer per request.
+/// several datagrams dropped; an answer per request. (Binary over UDP is left out: memcached
+/// answers it or not depending on which worker thread the datagram reaches.)
 #[test]
 fn udp_answers_match_memcached() {
     let their_port = free_udp_port();
@@ -573,9 +579,6 @@ fn udp_answers_match_memcached() {
         d
     };
     let big = format!("set b 0 0 3000\r\n{}\r\n", "y".repeat(3000));
-    let mut binary_get = vec![0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
-    binary_get.extend_from_slice(&[0; 8]);
-    binary_get.push(b'a');
     let datagrams = [
         frame(7, 0, 1, b"set a 0 0 1\r\nx\r\n"),
         frame(7, 0, 1, b"get a\r\n"),
@@ -585,14 +588,25 @@ fn udp_answers_match_memcached() {
         frame(11, 1, 1, b"get a\r\n"),
         frame(12, 0, 1, b"get a\r\nbogus\r\ndelete nope\r\n"),
         frame(13, 0, 1, b"set c 0 0 5\r\nab"),
-        frame(14, 0, 1, &binary_get),
         frame(15, 0, 1, b"GET / HTTP/1.0\r\n"),
         vec![1, 2, 3],
     ];
     for datagram in datagrams {
         let theirs = udp_exchange(SocketAddr::from(([127, 0, 0, 1], their_port)), &datagram);
         let mine = udp_exchange(SocketAddr::from(([127, 0, 0, 1], our_port)), &datagram);
-        assert_eq!(mine, theirs, "{:?}", String::from_utf8_lossy(&datagram));
+        let show = |answers: &[Vec<u8>]| -> Vec<String> {
+            answers
+                .iter()
+                .map(|d| format!("{:?} {} bytes", &d[..8.min(d.len())], d.len()))
+                .collect()
+        };
+        assert!(
+            mine == theirs,
+            "{:?}: memcached {:?}, memshark {:?}",
+            String::from_utf8_lossy(&datagram[..datagram.len().min(40)]),
+            show(&theirs),
+            show(&mine)
+        );
     }
     drop(memcached);
 }
