@@ -620,13 +620,13 @@ fn stats_follow_memcacheds_names_order_and_counts() {
     let script = format!(
         "set a 0 0 1\r\nx\r\nget a b\r\ntouch a 0\r\ntouch b 0\r\ndelete a\r\ndelete a\r\n\
          incr n 1\r\nset n 0 0 1\r\n1\r\nincr n 1\r\ndecr n 1\r\ncas n 0 0 1 1\r\nx\r\n\
-         mg n v\r\nmn\r\nset big 0 0 {n}\r\n{v}\r\nflush_all\r\nstats\r\n",
+         mg n v\r\nset big 0 0 {n}\r\n{v}\r\nflush_all\r\nstats\r\nmn\r\n",
         n = 2_000_000,
         v = "v".repeat(2_000_000)
     );
     let mut reports = Vec::new();
     for addr in [memcached.addr(), ours.addr()] {
-        let answer = exchange(addr, script.as_bytes(), b"END\r\n");
+        let answer = exchange(addr, script.as_bytes(), b"END\r\nMN\r\n");
         let stats: Vec<(String, String)> = String::from_utf8_lossy(&answer)
             .lines()
             .filter_map(|l| {
