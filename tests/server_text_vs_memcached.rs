@@ -691,3 +691,22 @@ fn stats_follow_memcacheds_names_order_and_counts() {
         );
     }
 }
+
+/// `stats sizes_enable|sizes_disable` and the histogram, as memcached answers them (status
+/// lines without `END` included).
+#[test]
+fn stats_sizes_match_memcached() {
+    let memcached = Memcached::start(&[]);
+    let ours = Embedded::start(ServerConfig::default());
+    let script = format!(
+        "set a 0 0 1\r\nx\r\nstats sizes\r\nstats sizes_enable\r\nstats sizes\r\n\
+         stats sizes_enable\r\nset d 0 0 2000\r\n{}\r\nset e 5 0 31\r\n{}\r\ndelete a\r\n\
+         incr n 1\r\nset n 0 0 1\r\n9\r\nincr n 1\r\nstats sizes\r\nstats sizes_disable\r\n\
+         stats sizes\r\nstats sizes_disable\r\nmn\r\n",
+        "w".repeat(2000),
+        "z".repeat(31)
+    );
+    let theirs = exchange(memcached.addr(), script.as_bytes(), b"MN\r\n");
+    let mine = exchange(ours.addr(), script.as_bytes(), b"MN\r\n");
+    assert_same_lines(&masked_lines(&theirs, &[]), &masked_lines(&mine, &[]));
+}

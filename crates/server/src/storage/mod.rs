@@ -384,6 +384,7 @@ impl Store {
             token_sent: false,
             stale: false,
             placement,
+            sized: false,
             prev: NIL,
             next: NIL,
         };

@@ -37,6 +37,8 @@ pub(super) struct Slot {
     pub(super) stale: bool,
     /// Its slab class and chunks.
     pub(super) placement: Placement,
+    /// Counted in the size histogram (stored while it was on).
+    pub(super) sized: bool,
     pub(super) prev: usize,
     pub(super) next: usize,
 }
@@ -85,6 +87,9 @@ impl Shard {
         };
         self.used -= placement.charge(&self.slabs.classes);
         self.slabs.remove_item(&placement, total);
+        if self.slots[i].sized {
+            self.slabs.sizes.count(total, false);
+        }
         let slot = &mut self.slots[i];
         slot.value = value;
         let total = slot.total();
@@ -92,6 +97,7 @@ impl Shard {
             slot.placement = placement;
         }
         let placement = slot.placement;
+        slot.sized = self.slabs.sizes.count(total, true);
         self.used += placement.charge(&self.slabs.classes);
         self.slabs.add_item(&placement, total);
     }
@@ -149,6 +155,9 @@ impl Shard {
         };
         self.used -= placement.charge(&self.slabs.classes);
         self.slabs.remove_item(&placement, total);
+        if self.slots[i].sized {
+            self.slabs.sizes.count(total, false);
+        }
         let slot = &mut self.slots[i];
         let key = std::mem::take(&mut slot.key);
         slot.value = Bytes::new();
@@ -160,6 +169,8 @@ impl Shard {
     pub(super) fn insert(&mut self, slot: Slot) -> usize {
         self.used += slot.placement.charge(&self.slabs.classes);
         self.slabs.add_item(&slot.placement, slot.total());
+        let mut slot = slot;
+        slot.sized = self.slabs.sizes.count(slot.total(), true);
         let key = slot.key.clone();
         let i = match self.free.pop() {
             Some(i) => {

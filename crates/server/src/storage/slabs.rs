@@ -235,6 +235,64 @@ pub struct SlabStats {
     pub classes: SlabClasses,
     counters: Box<[ClassCounters]>,
     charged: AtomicUsize,
+    /// `stats sizes`: the histogram of item sizes by 32-byte bucket, kept while enabled.
+    pub sizes: SizeHistogram,
+}
+
+/// memcached's item size histogram (`stats sizes_enable`): items stored while it is on are
+/// counted by their size rounded up to 32 bytes.
+#[derive(Debug, Default)]
+pub struct SizeHistogram {
+    enabled: std::sync::atomic::AtomicBool,
+    buckets: std::sync::Mutex<std::collections::BTreeMap<u64, u64>>,
+}
+
+/// The histogram's bucket width.
+pub const SIZE_BUCKET: u64 = 32;
+
+impl SizeHistogram {
+    /// Whether items are being counted.
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
+    /// Turns counting on or off (turning it off forgets the counts).
+    pub fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, Ordering::Relaxed);
+        if !on {
+            self.buckets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+        }
+    }
+
+    /// Counts an item of `total` bytes in (`true`) or out; `false` when not counting.
+    pub fn count(&self, total: usize, add: bool) -> bool {
+        if !self.enabled() {
+            return false;
+        }
+        let bucket = (total as u64).div_ceil(SIZE_BUCKET) * SIZE_BUCKET;
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let n = buckets.entry(bucket).or_insert(0);
+        if add {
+            *n += 1;
+        } else {
+            *n = n.saturating_sub(1);
+        }
+        true
+    }
+
+    /// The buckets holding items, smallest first.
+    pub fn snapshot(&self) -> Vec<(u64, u64)> {
+        self.buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, &n)| n > 0)
+            .map(|(&b, &n)| (b, n))
+            .collect()
+    }
 }
 
 impl SlabStats {
@@ -247,6 +305,7 @@ impl SlabStats {
             classes,
             counters,
             charged: AtomicUsize::new(0),
+            sizes: SizeHistogram::default(),
         }
     }
 

@@ -88,6 +88,8 @@ pub enum Stats {
     Detail(DetailArg),
     /// `stats detail` without one of its words.
     DetailUsage,
+    /// `stats sizes_enable` (`true`) or `stats sizes_disable`.
+    Sizes(bool),
     /// A group the server does not have.
     Unknown,
 }
@@ -111,6 +113,8 @@ impl Stats {
         let name = words.next().unwrap_or_default();
         match name {
             b"reset" => Stats::Reset,
+            b"sizes_enable" => Stats::Sizes(true),
+            b"sizes_disable" => Stats::Sizes(false),
             b"detail" => match words.next() {
                 Some(b"on") => Stats::Detail(DetailArg::On),
                 Some(b"off") => Stats::Detail(DetailArg::Off),
@@ -153,6 +157,8 @@ pub enum StatsOutcome {
     Dumped(String),
     /// `stats detail` without a valid word.
     DetailUsage,
+    /// The size histogram was switched; memcached answers with its status line and no `END`.
+    SizesStatus(bool),
     /// No such group.
     Unknown,
 }
@@ -179,6 +185,10 @@ impl Command for Stats {
                 StatsOutcome::Switched
             }
             Stats::DetailUsage => StatsOutcome::DetailUsage,
+            &Stats::Sizes(on) => {
+                ctx.store().slabs.sizes.set_enabled(on);
+                StatsOutcome::SizesStatus(on)
+            }
             Stats::Unknown => StatsOutcome::Unknown,
         }
     }
@@ -219,7 +229,7 @@ impl BinaryCommand<'_> for Stats {
                 reply.send(response, out);
                 reply.ok(out);
             }
-            StatsOutcome::Unknown | StatsOutcome::DetailUsage => {
+            StatsOutcome::Unknown | StatsOutcome::DetailUsage | StatsOutcome::SizesStatus(_) => {
                 reply.error(Status::KeyNotFound, out)
             }
         }
@@ -246,6 +256,11 @@ impl TextCommand for Stats {
             StatsOutcome::DetailUsage => {
                 Response::ClientError(b"usage: stats detail on|off|dump").write_to(out)
             }
+            StatsOutcome::SizesStatus(on) => Response::Stat {
+                name: b"sizes_status",
+                value: if on { b"enabled" } else { b"disabled" },
+            }
+            .write_to(out),
             StatsOutcome::Unknown => Response::Error.write_to(out),
         }
     }

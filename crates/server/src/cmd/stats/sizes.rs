@@ -1,5 +1,5 @@
-//! `stats sizes`: memcached's item size histogram, off unless enabled at start; memshark's is
-//! always off, and says so as memcached does.
+//! `stats sizes`: memcached's item size histogram, off until `stats sizes_enable`; then the
+//! items stored since, by size rounded up to 32 bytes.
 
 use super::{Stat, StatsGroup};
 use crate::{Session, Shared};
@@ -13,7 +13,15 @@ impl StatsGroup for Sizes {
         "sizes"
     }
 
-    fn collect(&self, _shared: &Shared, _session: &Session) -> Vec<Stat> {
-        vec![Stat::new("sizes_status", "disabled")]
+    fn collect(&self, shared: &Shared, _session: &Session) -> Vec<Stat> {
+        let sizes = &shared.store.slabs.sizes;
+        if !sizes.enabled() {
+            return vec![Stat::new("sizes_status", "disabled")];
+        }
+        sizes
+            .snapshot()
+            .into_iter()
+            .map(|(bucket, n)| Stat::new(bucket.to_string(), n))
+            .collect()
     }
 }
