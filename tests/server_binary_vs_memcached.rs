@@ -188,6 +188,30 @@ fn cases() -> Vec<(&'static str, Vec<Request>)> {
                 Request::new(FlushQ, b"", b"", b""),
             ],
         ),
+        (
+            "stat detail on, dump, off; reset; sizes; conns is text-only",
+            vec![
+                Request::stat(Some(b"detail on")),
+                Request::set(b"b14:a", b"v", 0, 0),
+                Request::get(b"b14:a"),
+                Request::get(b"b14:b"),
+                Request::stat(Some(b"detail dump")),
+                Request::stat(Some(b"detail off")),
+                Request::stat(Some(b"detail")),
+                Request::stat(Some(b"detail x")),
+                Request::stat(Some(b"reset")),
+                Request::stat(Some(b"sizes")),
+                Request::stat(Some(b"conns")),
+            ],
+        ),
+        (
+            "a refused SET removes the old value",
+            vec![
+                Request::set(b"b15", b"old", 0, 0),
+                Request::set(b"b15", &vec![b'x'; 1024 * 1024 - 60], 0, 0),
+                Request::get(b"b15"),
+            ],
+        ),
     ]
 }
 

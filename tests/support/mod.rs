@@ -14,7 +14,8 @@ pub struct Memcached {
     addr: SocketAddr,
 }
 
-fn free_port() -> u16 {
+/// A loopback port free now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -38,6 +38,14 @@ pub struct ServerConfig {
     pub idle_timeout: Option<Duration>,
     /// SASL PLAIN credentials, if authentication is required.
     pub sasl: Option<SaslCredentials>,
+    /// Whether the text command `shutdown` stops the server (memcached `-A`).
+    pub enable_shutdown: bool,
+    /// Worker threads (memcached `-t`; reported in `stats` and `stats settings`).
+    pub threads: usize,
+    /// Verbosity at start (memcached `-v`, `-vv`).
+    pub verbosity: u32,
+    /// UDP port on the listening address (memcached `-U`); 0, the default, turns UDP off.
+    pub udp_port: u16,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +56,10 @@ impl Default for ServerConfig {
             max_connections: 1024,
             idle_timeout: None,
             sasl: None,
+            enable_shutdown: false,
+            threads: 4,
+            verbosity: 0,
+            udp_port: 0,
         }
     }
 }

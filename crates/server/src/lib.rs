@@ -25,12 +25,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod ascii;
 pub mod binary;
 pub mod clock;
 pub mod cmd;
 mod config;
 mod connection;
+pub mod conns;
+pub mod detail;
+pub mod logger;
 pub mod meta;
 pub mod reply;
 mod server;
@@ -40,6 +44,6 @@ pub mod storage;
 
 pub use config::{SaslCredentials, ServerConfig};
 pub use server::Server;
-pub use state::{Session, Shared};
+pub use state::{Runtime, Session, Shared};
 pub use stats::VERSION;
 pub use storage::{Store, StoreConfig};

@@ -3,19 +3,19 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{watch, Semaphore};
 
 use crate::config::ServerConfig;
 use crate::connection;
 use crate::state::Shared;
-use crate::stats::{Counters, ProcessInfo};
-use crate::storage::Store;
+use crate::stats::Counters;
 
 /// A bound server, ready to [`run`](Server::run).
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
+    udp: Option<UdpSocket>,
     shared: Arc<Shared>,
 }
 
@@ -25,14 +25,24 @@ impl Server {
         let listener = TcpListener::bind(config.listen).await?;
         let mut config = config;
         config.listen = listener.local_addr()?;
+        let udp = if config.udp_port == 0 {
+            None
+        } else {
+            let socket =
+                UdpSocket::bind(SocketAddr::new(config.listen.ip(), config.udp_port)).await?;
+            config.udp_port = socket.local_addr()?.port();
+            Some(socket)
+        };
         Ok(Server {
             listener,
-            shared: Arc::new(Shared {
-                store: Store::new(config.store),
-                config,
-                info: ProcessInfo::default(),
-            }),
+            udp,
+            shared: Arc::new(Shared::new(config)),
         })
+    }
+
+    /// The UDP address bound, when UDP is on.
+    pub fn udp_addr(&self) -> Option<SocketAddr> {
+        self.udp.as_ref().and_then(|u| u.local_addr().ok())
     }
 
     /// The address actually bound (useful with port 0).
@@ -51,10 +61,15 @@ impl Server {
         let permits = Arc::new(Semaphore::new(self.shared.config.max_connections));
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
+        if let Some(udp) = self.udp {
+            let shared = Arc::clone(&self.shared);
+            tasks.spawn(connection::udp::serve(udp, shared, stop_rx.clone()));
+        }
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
+                _ = self.shared.runtime.halt.notified() => break,
                 accepted = self.listener.accept() => {
                     let Ok((stream, _peer)) = accepted else { continue };
                     let counters: &Counters = &self.shared.store.counters;

@@ -36,6 +36,9 @@ counters! {
     cmd_flush,
     /// Touch requests.
     cmd_touch,
+    /// Meta commands as memcached 1.6.18 counts them in `stats`: its text front end never
+    /// counts them, so this stays 0.
+    cmd_meta,
     /// Keys found.
     get_hits,
     /// Keys not found.
@@ -66,6 +69,12 @@ counters! {
     touch_hits,
     /// Touches of missing keys.
     touch_misses,
+    /// Values refused as too large.
+    store_too_large,
+    /// Stores refused for want of memory.
+    store_no_memory,
+    /// SASL authentication attempts.
+    auth_cmds,
     /// Failed SASL authentications.
     auth_errors,
     /// Bytes read from clients.
@@ -78,6 +87,8 @@ counters! {
     evictions,
     /// Expired items whose memory was reused.
     reclaimed,
+    /// Pages moved by `slabs reassign`.
+    slabs_moved,
 }
 
 impl Counters {
@@ -105,6 +116,7 @@ impl Counters {
             ("cmd_set", &self.cmd_set),
             ("cmd_flush", &self.cmd_flush),
             ("cmd_touch", &self.cmd_touch),
+            ("cmd_meta", &self.cmd_meta),
             ("get_hits", &self.get_hits),
             ("get_misses", &self.get_misses),
             ("get_expired", &self.get_expired),
@@ -120,12 +132,16 @@ impl Counters {
             ("cas_badval", &self.cas_badval),
             ("touch_hits", &self.touch_hits),
             ("touch_misses", &self.touch_misses),
+            ("store_too_large", &self.store_too_large),
+            ("store_no_memory", &self.store_no_memory),
+            ("auth_cmds", &self.auth_cmds),
             ("auth_errors", &self.auth_errors),
             ("bytes_read", &self.bytes_read),
             ("bytes_written", &self.bytes_written),
             ("total_items", &self.total_items),
             ("evictions", &self.evictions),
             ("reclaimed", &self.reclaimed),
+            ("slabs_moved", &self.slabs_moved),
         ]
     }
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use memshark_protocol::binary::{CounterExtras, Opcode, Packet, Request};
+use memshark_server::storage::ITEM_OVERHEAD;
 use memshark_server::{SaslCredentials, Server, ServerConfig, Shared, StoreConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -70,6 +71,7 @@ fn with_store(mut s: Script, memory_limit: usize, max_item_size: usize) -> Scrip
     s.config.store = StoreConfig {
         memory_limit,
         max_item_size,
+        ..StoreConfig::default()
     };
     s
 }
@@ -226,7 +228,8 @@ fn text_scripts() -> Vec<Script> {
                 ))],
             ),
             1024 * 1024,
-            100,
+            // memcached's -I counts the whole item: key "s" and a 100-byte value fit, 101 does not.
+            100 + ITEM_OVERHEAD + 1,
         ),
         with_store(
             text(
@@ -236,7 +239,8 @@ fn text_scripts() -> Vec<Script> {
                     "m".repeat(2000)
                 ))],
             ),
-            64 * 1024,
+            // Less than the 2000-byte value's chunk: no eviction can make room.
+            1024,
             1024 * 1024,
         ),
     ]
@@ -277,14 +281,15 @@ fn meta_scripts() -> Vec<Script> {
                 ))],
             ),
             1024 * 1024,
-            100,
+            100 + ITEM_OVERHEAD + 2,
         ),
         with_store(
             text(
                 "meta: ms out of memory",
                 vec![t(&format!("ms o1 2000 q\r\n{}\r\nmn\r\n", "m".repeat(2000)))],
             ),
-            64 * 1024,
+            // Less than the 2000-byte value's chunk: no eviction can make room.
+            1024,
             1024 * 1024,
         ),
         text(
@@ -595,7 +600,7 @@ fn binary_scripts() -> Vec<Script> {
                 ],
             ),
             1024 * 1024,
-            100,
+            100 + ITEM_OVERHEAD + 1,
         ),
         with_store(
             bin(
@@ -607,7 +612,8 @@ fn binary_scripts() -> Vec<Script> {
                     noop.clone(),
                 ])],
             ),
-            64 * 1024,
+            // Less than the 2000-byte value's chunk: no eviction can make room.
+            1024,
             1024 * 1024,
         ),
         sasl(bin(

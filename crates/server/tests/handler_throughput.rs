@@ -6,20 +6,15 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use memshark_protocol::ascii::{ParseLimits, Parsed, Request};
 use memshark_protocol::binary::{check, FrameCheck, Packet, Request as BinRequest};
-use memshark_server::stats::ProcessInfo;
 use memshark_server::storage::StoreMode;
-use memshark_server::{ServerConfig, Session, Shared, Store, StoreConfig};
+use memshark_server::{ServerConfig, Session, Shared};
 
 const KEYS: usize = 10_000;
 const OPS: usize = 400_000;
 
 /// A server state with every key stored.
 fn shared() -> Shared {
-    let shared = Shared {
-        store: Store::new(StoreConfig::default()),
-        config: ServerConfig::default(),
-        info: ProcessInfo::default(),
-    };
+    let shared = Shared::new(ServerConfig::default());
     let value = vec![b'v'; 100];
     for k in 0..KEYS {
         let key = format!("key:{k}");

@@ -60,8 +60,25 @@ impl Command for Arithmetic<'_> {
     type Outcome = CounterOutcome;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> CounterOutcome {
-        ctx.store()
-            .arithmetic(self.key, self.direction, self.delta, self.create, self.cas)
+        let creates = ctx.watched() && self.create.is_some() && ctx.logged(self.key).is_none();
+        ctx.log_fetch(self.key);
+        let outcome =
+            ctx.store()
+                .arithmetic(self.key, self.direction, self.delta, self.create, self.cas);
+        if creates {
+            // memcached looks again, then adds the new counter.
+            ctx.store().log.fetch(self.key, None, ctx.session.id);
+            if let (CounterOutcome::Value { expires_at, .. }, Some(item)) =
+                (outcome, ctx.logged(self.key))
+            {
+                let ttl = expires_at.saturating_sub(ctx.store().clock.now());
+                let cfd = ctx.session.id;
+                ctx.store()
+                    .log
+                    .store(self.key, ("stored", "add"), ttl, item, cfd);
+            }
+        }
+        outcome
     }
 }
 
@@ -88,7 +105,7 @@ impl<'p> BinaryCommand<'p> for Arithmetic<'p> {
 
     fn answer_binary(&self, outcome: CounterOutcome, reply: &BinaryReply<'_>, out: &mut BytesMut) {
         match outcome {
-            CounterOutcome::Value { value, cas } => {
+            CounterOutcome::Value { value, cas, .. } => {
                 if !reply.quiet() {
                     reply.send(BinaryResponse::counter(reply.op, value).with_cas(cas), out);
                 }
@@ -127,14 +144,22 @@ impl<'k> MetaCommand<'k> for Arithmetic<'k> {
         }
     }
 
-    /// `VA` with the new value when `v` is asked for, else `HD` (nothing when quiet); `NF`
-    /// (nothing when quiet); `EX`; a counter that is not a number is a `CLIENT_ERROR` line.
+    /// `VA` with the new value when `v` is asked for, else `HD` (nothing when quiet, unless
+    /// the counter was just created); `NF`, quiet or not; `EX`; a counter that is not a number
+    /// is a `CLIENT_ERROR` line.
     fn answer_meta(&self, outcome: CounterOutcome, reply: &MetaReply<'_>, out: &mut BytesMut) {
         match outcome {
-            CounterOutcome::Value { value, cas } => {
+            CounterOutcome::Value {
+                value,
+                cas,
+                expires_at,
+                created,
+            } => {
                 let text = value.to_string();
                 let with_value = reply.flags.has(b'v');
-                if !with_value && reply.quiet() {
+                // Quiet mode leaves out a success, unless it created the counter (as
+                // memcached 1.6 does).
+                if reply.quiet() && !created {
                     return;
                 }
                 let mut line = if with_value {
@@ -142,21 +167,18 @@ impl<'k> MetaCommand<'k> for Arithmetic<'k> {
                 } else {
                     reply.line(ResponseCode::Hd, out)
                 };
-                if reply.flags.has(b'c') {
-                    line.number(b'c', cas);
-                }
-                line.echo(reply);
+                line.returns(reply, |flag| match flag {
+                    b'c' => Some(cas.to_string()),
+                    b't' => Some(reply.ttl(expires_at)),
+                    _ => None,
+                });
                 if with_value {
                     line.value(text.as_bytes());
                 } else {
                     line.end();
                 }
             }
-            CounterOutcome::NotFound => {
-                if !reply.quiet() {
-                    reply.echo_line(ResponseCode::Nf, out);
-                }
-            }
+            CounterOutcome::NotFound => reply.echo_line(ResponseCode::Nf, out),
             CounterOutcome::Exists => reply.echo_line(ResponseCode::Ex, out),
             CounterOutcome::NonNumeric => Response::ClientError(NON_NUMERIC).write_to(out),
         }

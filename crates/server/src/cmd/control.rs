@@ -97,7 +97,12 @@ pub struct Verbosity {
 impl Command for Verbosity {
     type Outcome = ();
 
-    fn apply(&self, _ctx: &mut Ctx<'_>) {}
+    fn apply(&self, ctx: &mut Ctx<'_>) {
+        ctx.shared
+            .runtime
+            .verbosity
+            .store(self.level, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl BinaryCommand<'_> for Verbosity {

@@ -6,9 +6,9 @@ use memshark_protocol::meta::{self, ResponseCode};
 
 use super::{Command, Ctx, MetaCommand};
 use crate::reply::MetaReply;
-use crate::storage::{ItemView, ITEM_OVERHEAD};
+use crate::storage::ItemMeta;
 
-/// Describes one item. It reads the item as a get does (and is counted as one).
+/// Describes one item, without reading it: nothing is counted, its last access stays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DebugItem<'k> {
     /// The key (decoded).
@@ -18,10 +18,10 @@ pub struct DebugItem<'k> {
 }
 
 impl Command for DebugItem<'_> {
-    type Outcome = Option<ItemView>;
+    type Outcome = Option<ItemMeta>;
 
-    fn apply(&self, ctx: &mut Ctx<'_>) -> Option<ItemView> {
-        ctx.store().get(self.key)
+    fn apply(&self, ctx: &mut Ctx<'_>) -> Option<ItemMeta> {
+        ctx.store().peek(self.key)
     }
 }
 
@@ -33,8 +33,10 @@ impl<'k> MetaCommand<'k> for DebugItem<'k> {
         }
     }
 
-    /// `ME <key> exp=… la=0 cas=… fetch=yes cls=1 size=…`, or `EN` (quiet or not).
-    fn answer_meta(&self, item: Option<ItemView>, reply: &MetaReply<'_>, out: &mut BytesMut) {
+    /// `ME <key> exp=… la=… cas=… fetch=yes|no cls=… size=…`, or `EN` (quiet or not). As in
+    /// memcached 1.6, `exp` is the time since the expiration (negative while it is ahead) and
+    /// `la` the seconds since the last access.
+    fn answer_meta(&self, item: Option<ItemMeta>, reply: &MetaReply<'_>, out: &mut BytesMut) {
         let Some(item) = item else {
             reply.line(ResponseCode::En, out).end();
             return;
@@ -42,18 +44,19 @@ impl<'k> MetaCommand<'k> for DebugItem<'k> {
         let exp = if item.expires_at == 0 {
             -1
         } else {
-            item.expires_at.saturating_sub(reply.now) as i64
+            reply.now as i64 - item.expires_at as i64
         };
+        let la = reply.now.saturating_sub(item.accessed_at);
         let shown = if self.base64 {
             base64::engine::general_purpose::STANDARD.encode(self.key)
         } else {
             String::from_utf8_lossy(self.key).into_owned()
         };
-        let size = self.key.len() + item.value.len() + ITEM_OVERHEAD;
+        let fetch = if item.fetched { "yes" } else { "no" };
         out.put_slice(
             format!(
-                "ME {shown} exp={exp} la=0 cas={} fetch=yes cls=1 size={size}\r\n",
-                item.cas
+                "ME {shown} exp={exp} la={la} cas={} fetch={fetch} cls={} size={}\r\n",
+                item.cas, item.class, item.total
             )
             .as_bytes(),
         );

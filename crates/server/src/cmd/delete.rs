@@ -7,6 +7,7 @@ use memshark_protocol::meta::{self, ResponseCode};
 
 use super::shape::{KeyRule, Shape};
 use super::{meta_args, BinaryCommand, Command, Ctx, MetaCommand, RequestError, TextCommand};
+use crate::detail::Event;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
 use crate::storage::DeleteOutcome;
 
@@ -24,12 +25,19 @@ pub struct Delete<'k> {
     pub key: &'k [u8],
     /// The CAS unique the item must have; 0: any.
     pub cas: u64,
+    /// Meta `I`: mark the item stale instead of deleting it, with this new expiration (`T`)
+    /// if given.
+    pub invalidate: Option<Option<i64>>,
 }
 
 impl<'k> Delete<'k> {
     /// A text delete (which cannot compare a CAS).
     pub fn from_text(key: &'k [u8]) -> Delete<'k> {
-        Delete { key, cas: 0 }
+        Delete {
+            key,
+            cas: 0,
+            invalidate: None,
+        }
     }
 }
 
@@ -37,7 +45,12 @@ impl Command for Delete<'_> {
     type Outcome = DeleteOutcome;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> DeleteOutcome {
-        ctx.store().delete(self.key, self.cas)
+        ctx.log_fetch(self.key);
+        ctx.shared.runtime.detail.record(self.key, Event::Delete);
+        match self.invalidate {
+            Some(exptime) => ctx.store().invalidate(self.key, self.cas, exptime),
+            None => ctx.store().delete(self.key, self.cas),
+        }
     }
 }
 
@@ -47,6 +60,7 @@ impl<'p> BinaryCommand<'p> for Delete<'p> {
         Ok(Delete {
             key: p.key(),
             cas: p.cas(),
+            invalidate: None,
         })
     }
 
@@ -76,17 +90,18 @@ impl<'k> MetaCommand<'k> for Delete<'k> {
         Delete {
             key,
             cas: meta_args::number(&m.flags, b'C').unwrap_or(0) as u64,
+            invalidate: m.flags.has(b'I').then(|| meta_args::number(&m.flags, b'T')),
         }
     }
 
-    /// `HD`, `NF` or `EX`; quiet mode leaves out all but `EX`.
+    /// `HD`, `NF` or `EX`; quiet mode leaves out `HD` only (as memcached 1.6 does).
     fn answer_meta(&self, outcome: DeleteOutcome, reply: &MetaReply<'_>, out: &mut BytesMut) {
         let code = match outcome {
             DeleteOutcome::Deleted => ResponseCode::Hd,
             DeleteOutcome::NotFound => ResponseCode::Nf,
             DeleteOutcome::Exists => ResponseCode::Ex,
         };
-        if !reply.quiet() || code == ResponseCode::Ex {
+        if !reply.quiet() || code != ResponseCode::Hd {
             reply.echo_line(code, out);
         }
     }

@@ -10,8 +10,9 @@ use super::shape::{KeyRule, Shape};
 use super::{
     meta_args, run_text, BinaryCommand, Command, Ctx, MetaCommand, RequestError, TextCommand,
 };
+use crate::detail::Event;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
-use crate::storage::ItemView;
+use crate::storage::{ItemView, MetaGet};
 
 /// GET and GETK: a key, nothing else.
 const GET: Shape = Shape {
@@ -34,6 +35,8 @@ pub struct Get<'k> {
     pub key: &'k [u8],
     /// The new expiration, for get-and-touch.
     pub touch: Option<i64>,
+    /// Meta only: create a missing item (`N`), win it when nearly expired (`R`).
+    pub meta: Option<MetaGet>,
 }
 
 impl<'k> Get<'k> {
@@ -42,6 +45,7 @@ impl<'k> Get<'k> {
         Get {
             key,
             touch: exptime,
+            meta: None,
         }
     }
 }
@@ -50,10 +54,15 @@ impl Command for Get<'_> {
     type Outcome = Option<ItemView>;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> Option<ItemView> {
-        match self.touch {
-            Some(exptime) => ctx.store().get_and_touch(self.key, exptime),
-            None => ctx.store().get(self.key),
-        }
+        ctx.log_fetch(self.key);
+        let item = match (self.meta, self.touch) {
+            (Some(options), _) => ctx.store().meta_get(self.key, options),
+            (None, Some(exptime)) => ctx.store().get_and_touch(self.key, exptime),
+            (None, None) => ctx.store().get(self.key),
+        };
+        let detail = &ctx.shared.runtime.detail;
+        detail.record(self.key, Event::Get(item.is_some()));
+        item
     }
 }
 
@@ -68,6 +77,7 @@ impl<'p> BinaryCommand<'p> for Get<'p> {
         Ok(Get {
             key: p.key(),
             touch: touch.then(|| i64::from(p.typed_extras().exptime().unwrap_or(0))),
+            meta: None,
         })
     }
 
@@ -105,16 +115,32 @@ pub fn text(
         with_cas: command.with_cas(),
     };
     for key in keys.iter() {
+        let before = out.len();
         run_text(&Get::from_text(key, exptime), ctx, &reply, out);
+        if let Some(marks) = ctx.session.udp_marks.as_mut() {
+            if out.len() > before {
+                marks.push(out.len());
+            }
+        }
+    }
+    // `END` goes with the last item's answer.
+    if let Some(marks) = ctx.session.udp_marks.as_mut() {
+        marks.pop();
     }
     Response::End.write_to(out);
 }
 
 impl<'k> MetaCommand<'k> for Get<'k> {
     fn from_meta(m: &meta::Request<'k>, key: &'k [u8]) -> Self {
+        let touch = meta_args::number(&m.flags, b'T');
         Get {
             key,
-            touch: meta_args::number(&m.flags, b'T'),
+            touch,
+            meta: Some(MetaGet {
+                touch,
+                vivify: meta_args::number(&m.flags, b'N'),
+                recache: meta_args::number(&m.flags, b'R'),
+            }),
         }
     }
 
@@ -133,17 +159,28 @@ impl<'k> MetaCommand<'k> for Get<'k> {
         } else {
             reply.line(ResponseCode::Hd, out)
         };
-        for (flag, _) in reply.flags.iter() {
-            match flag {
-                b'f' => line.number(b'f', item.flags),
-                b'c' => line.number(b'c', item.cas),
-                b's' => line.number(b's', item.value.len()),
-                b't' if item.expires_at == 0 => line.number(b't', -1),
-                b't' => line.number(b't', item.expires_at.saturating_sub(reply.now)),
-                _ => &mut line,
-            };
+        let tokens = item.tokens;
+        line.returns(reply, |flag| {
+            Some(match flag {
+                b'f' => item.flags.to_string(),
+                b'c' => item.cas.to_string(),
+                b's' => item.value.len().to_string(),
+                b't' => reply.ttl(item.expires_at),
+                b'h' => u8::from(item.fetched_before).to_string(),
+                b'l' => reply.now.saturating_sub(item.accessed_before).to_string(),
+                _ => return None,
+            })
+        });
+        // memcached's recache tokens come after the return flags: Z, then X, then W.
+        for (on, letter) in [
+            (tokens.already_sent, b'Z'),
+            (tokens.stale, b'X'),
+            (tokens.won, b'W'),
+        ] {
+            if on {
+                line.token(letter, b"");
+            }
         }
-        line.echo(reply);
         if with_value {
             line.value(&item.value);
         } else {

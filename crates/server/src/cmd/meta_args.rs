@@ -20,21 +20,21 @@ fn mode_letter(flags: &Flags<'_>) -> Option<u8> {
 }
 
 /// The storage mode of `ms`: `ME` add, `MA` append, `MP` prepend, `MR` replace; anything else
-/// (`MS`, no `M`) set. Either case.
+/// (`MS`, no `M`) set. (The front end has refused other modes, as memcached 1.6 does.)
 pub fn store_mode(flags: &Flags<'_>) -> StoreMode {
     match mode_letter(flags) {
-        Some(b'E' | b'e') => StoreMode::Add,
-        Some(b'A' | b'a') => StoreMode::Append,
-        Some(b'P' | b'p') => StoreMode::Prepend,
-        Some(b'R' | b'r') => StoreMode::Replace,
+        Some(b'E') => StoreMode::Add,
+        Some(b'A') => StoreMode::Append,
+        Some(b'P') => StoreMode::Prepend,
+        Some(b'R') => StoreMode::Replace,
         _ => StoreMode::Set,
     }
 }
 
-/// The direction of `ma`: `MD`, `Md` or `M-` decrement; anything else increment.
+/// The direction of `ma`: `MD` or `M-` decrement; anything else increment.
 pub fn direction(flags: &Flags<'_>) -> Direction {
     match mode_letter(flags) {
-        Some(b'D' | b'd' | b'-') => Direction::Decr,
+        Some(b'D' | b'-') => Direction::Decr,
         _ => Direction::Incr,
     }
 }

@@ -25,18 +25,24 @@
 //! A new `stats` group is one file in [`stats`] and one entry in [`stats::GROUPS`].
 
 pub mod arithmetic;
+pub mod cache_memlimit;
 pub mod control;
 pub mod debug;
 pub mod delete;
 mod error;
 pub mod flush;
 pub mod get;
+pub mod lru;
+pub mod lru_crawler;
 pub mod meta_args;
 pub mod sasl;
 pub mod shape;
+pub mod shutdown;
+pub mod slabs;
 pub mod stats;
 pub mod store;
 pub mod touch;
+pub mod watch;
 
 use bytes::{Bytes, BytesMut};
 use memshark_protocol::binary::Packet;
@@ -44,6 +50,7 @@ use memshark_protocol::meta;
 
 pub use error::RequestError;
 
+use crate::logger::Logged;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
 use crate::storage::Store;
 use crate::{Session, Shared};
@@ -70,6 +77,27 @@ impl Ctx<'_> {
     /// The item store.
     pub fn store(&self) -> &Store {
         &self.shared.store
+    }
+
+    /// Whether `watch` is listening (log lines are worth building).
+    pub fn watched(&self) -> bool {
+        self.shared.store.log.active()
+    }
+
+    /// The item under `key` as a log line shows it, if it is there (peeked, not fetched).
+    pub fn logged(&self, key: &[u8]) -> Option<Logged> {
+        self.store().peek(key).map(|m| Logged {
+            class: m.class,
+            size: m.value_len,
+        })
+    }
+
+    /// Logs a fetch of `key` as memcached's `watch fetchers` shows it, when watched.
+    pub fn log_fetch(&self, key: &[u8]) {
+        if self.watched() {
+            let found = self.logged(key);
+            self.store().log.fetch(key, found, self.session.id);
+        }
     }
 }
 

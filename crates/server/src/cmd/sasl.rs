@@ -58,6 +58,7 @@ impl Command for Sasl<'_> {
         match self {
             Sasl::ListMechanisms => SaslOutcome::Mechanisms(MECHANISMS),
             Sasl::Authenticate { mechanism, data } => {
+                Counters::bump(&ctx.store().counters.auth_cmds);
                 if *mechanism == MECHANISMS.as_bytes() && credentials.check_plain(data) {
                     ctx.session.authenticated = true;
                     SaslOutcome::Authenticated

@@ -9,7 +9,11 @@ use memshark_protocol::meta::{self, ResponseCode};
 
 use super::shape::{KeyRule, Shape};
 use super::{meta_args, BinaryCommand, Command, Ctx, MetaCommand, RequestError, TextCommand};
+use crate::clock::Expiry;
+use crate::detail::Event;
+use crate::logger::Logged;
 use crate::reply::{BinaryReply, MetaReply, TextReply};
+use crate::storage::slabs::item_total;
 use crate::storage::{StoreMode, StoreOutcome};
 
 /// SET, ADD and REPLACE: a key, flags and expiration, any value.
@@ -69,6 +73,9 @@ pub struct Update<'a> {
     pub exptime: i64,
     /// The CAS condition.
     pub compare: Compare,
+    /// Whether a value refused as too large also removes the key's old item, so that a
+    /// failed store leaves no stale data (memcached: text `set`, binary SET, meta `ms`).
+    pub drop_stale: bool,
 }
 
 impl<'a> Update<'a> {
@@ -100,6 +107,7 @@ impl<'a> Update<'a> {
             flags,
             exptime,
             compare,
+            drop_stale: command == StoreCommand::Set,
         }
     }
 }
@@ -113,14 +121,86 @@ impl Command for Update<'_> {
             Compare::Unique(unique) => unique,
             Compare::Never => return StoreOutcome::Exists,
         };
-        ctx.store().store(
+        ctx.shared.runtime.detail.record(self.key, Event::Set);
+        ctx.log_fetch(self.key);
+        let outcome = ctx.store().store(
             self.mode,
             self.key,
             self.value,
             self.flags,
             self.exptime,
             cas,
-        )
+        );
+        if outcome == StoreOutcome::TooLarge && self.drop_stale {
+            ctx.store().unlink(self.key);
+        }
+        if ctx.watched() {
+            self.log(outcome, ctx);
+        }
+        outcome
+    }
+}
+
+impl Update<'_> {
+    /// The command word memcached logs.
+    fn log_name(&self) -> &'static str {
+        match (self.mode, self.compare) {
+            (StoreMode::Set, Compare::Unique(_) | Compare::Never) => "cas",
+            (StoreMode::Set, Compare::Any) => "set",
+            (StoreMode::Add, _) => "add",
+            (StoreMode::Replace, _) => "replace",
+            (StoreMode::Append, _) => "append",
+            (StoreMode::Prepend, _) => "prepend",
+        }
+    }
+
+    /// Logs the store as memcached's `watch mutations` shows it.
+    fn log(&self, outcome: StoreOutcome, ctx: &Ctx<'_>) {
+        let store = ctx.store();
+        let status = match outcome {
+            StoreOutcome::Stored(_) => "stored",
+            StoreOutcome::NotStored => "not_stored",
+            StoreOutcome::Exists => "exists",
+            StoreOutcome::NotFound => "not_found",
+            StoreOutcome::TooLarge | StoreOutcome::OutOfMemory => return,
+        };
+        let now = store.clock.now();
+        let stored = matches!(outcome, StoreOutcome::Stored(_));
+        let (item, expires_at) = match store.peek(self.key) {
+            Some(m) if stored => (
+                Logged {
+                    class: m.class,
+                    size: m.value_len,
+                },
+                m.expires_at,
+            ),
+            _ => {
+                let total = item_total(self.key.len(), self.value.len(), self.flags);
+                let class = store
+                    .slabs
+                    .classes
+                    .place(self.key.len(), self.flags, total)
+                    .map_or(0, |p| p.class);
+                let expires_at = match store.clock.expiry(self.exptime) {
+                    Expiry::At(t) => t,
+                    _ => 0,
+                };
+                let size = self.value.len();
+                (Logged { class, size }, expires_at)
+            }
+        };
+        let ttl = if expires_at == 0 {
+            0
+        } else {
+            expires_at.saturating_sub(now)
+        };
+        store.log.store(
+            self.key,
+            (status, self.log_name()),
+            ttl,
+            item,
+            ctx.session.id,
+        );
     }
 }
 
@@ -148,6 +228,7 @@ impl<'p> BinaryCommand<'p> for Update<'p> {
             flags,
             exptime: i64::from(exptime),
             compare: Compare::from_wire(p.cas()),
+            drop_stale: p.opcode().to_loud() == Opcode::Set,
         })
     }
 
@@ -199,6 +280,7 @@ impl<'k> MetaCommand<'k> for Update<'k> {
             flags: meta_args::number(flags, b'F').unwrap_or(0) as u32,
             exptime: meta_args::number(flags, b'T').unwrap_or(0),
             compare: Compare::from_wire(meta_args::number(flags, b'C').unwrap_or(0) as u64),
+            drop_stale: true,
         }
     }
 
@@ -208,11 +290,10 @@ impl<'k> MetaCommand<'k> for Update<'k> {
         let code = match outcome {
             StoreOutcome::Stored(cas) => {
                 if !reply.quiet() {
-                    let mut line = reply.line(ResponseCode::Hd, out);
-                    if reply.flags.has(b'c') {
-                        line.number(b'c', cas);
-                    }
-                    line.echo(reply).end();
+                    reply
+                        .line(ResponseCode::Hd, out)
+                        .returns(reply, |flag| (flag == b'c').then(|| cas.to_string()))
+                        .end();
                 }
                 return;
             }
@@ -222,6 +303,10 @@ impl<'k> MetaCommand<'k> for Update<'k> {
             StoreOutcome::TooLarge => return Response::ServerError(TOO_LARGE).write_to(out),
             StoreOutcome::OutOfMemory => return Response::ServerError(OUT_OF_MEMORY).write_to(out),
         };
-        reply.echo_line(code, out);
+        // memcached reports the CAS of a failed store as 0.
+        reply
+            .line(code, out)
+            .returns(reply, |flag| (flag == b'c').then(|| "0".to_string()))
+            .end();
     }
 }

@@ -30,6 +30,7 @@ impl Command for Touch<'_> {
     type Outcome = Option<ItemView>;
 
     fn apply(&self, ctx: &mut Ctx<'_>) -> Option<ItemView> {
+        ctx.log_fetch(self.key);
         ctx.store().touch(self.key, self.exptime)
     }
 }

@@ -4,9 +4,10 @@
 //! out.
 
 use bytes::{Buf, BytesMut};
-use memshark_protocol::ascii::{ParseLimits, Parsed, Request};
+use memshark_protocol::ascii::{ErrorKind, ParseLimits, Parsed, Request};
 use memshark_protocol::binary::{self, check, FrameCheck, Opcode, Packet, Response, Status};
 
+use super::line;
 use crate::cmd::After;
 use crate::config::ServerConfig;
 use crate::state::{Session, Shared};
@@ -58,6 +59,7 @@ impl Requests {
             swallow: 0,
             limits: ParseLimits {
                 max_value: config.store.max_item_size,
+                max_line: line::GET_LINE_MAX,
                 ..ParseLimits::default()
             },
             binary_max_body: (max_item + BINARY_BODY_SLACK).min(u64::from(u32::MAX)) as u32,
@@ -73,30 +75,80 @@ impl Requests {
         out: &mut BytesMut,
     ) -> Flow {
         loop {
-            if self.swallow > 0 {
-                let drop_now = self.swallow.min(buf.len() as u64);
-                buf.advance(drop_now as usize);
-                self.swallow -= drop_now;
-                if self.swallow > 0 {
-                    return Flow::Continue;
-                }
-            }
-            if buf.is_empty() {
-                return Flow::Continue;
-            }
-            let protocol = *self.protocol.get_or_insert(if buf[0] == 0x80 {
-                Protocol::Binary
-            } else {
-                Protocol::Text
-            });
-            let step = match protocol {
-                Protocol::Binary => self.binary(buf, shared, out),
-                Protocol::Text => self.text(buf, shared, out),
-            };
-            match step {
+            match self.step(buf, shared, out) {
                 Some(Flow::Continue) => {}
                 Some(flow) => return flow,
                 None => return Flow::Continue,
+            }
+        }
+    }
+
+    /// Answers the one request at the front of `buf` (or drops bytes still to swallow);
+    /// `None` when there is nothing whole to answer.
+    pub(crate) fn step(
+        &mut self,
+        buf: &mut BytesMut,
+        shared: &Shared,
+        out: &mut BytesMut,
+    ) -> Option<Flow> {
+        if self.swallow > 0 {
+            let drop_now = self.swallow.min(buf.len() as u64);
+            buf.advance(drop_now as usize);
+            self.swallow -= drop_now;
+            if self.swallow > 0 {
+                return None;
+            }
+        }
+        if buf.is_empty() || self.streaming() || self.session.watching.is_some() {
+            return None;
+        }
+        let protocol = *self.protocol.get_or_insert(if buf[0] == 0x80 {
+            Protocol::Binary
+        } else {
+            Protocol::Text
+        });
+        match protocol {
+            Protocol::Binary => self.binary(buf, shared, out),
+            Protocol::Text => self.text(buf, shared, out),
+        }
+    }
+
+    /// Serves datagrams: retrievals note where each item's answer ends.
+    pub(crate) fn for_udp(mut self) -> Requests {
+        self.session.udp_marks = Some(Vec::new());
+        self
+    }
+
+    /// Where the answers of the last request split into messages (UDP).
+    pub(crate) fn take_marks(&mut self) -> Vec<usize> {
+        self.session
+            .udp_marks
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Gives the connection its id in `stats conns`.
+    pub(crate) fn set_id(&mut self, id: u64) {
+        self.session.id = id;
+    }
+
+    /// The log feed, once the connection watches (it then answers nothing else).
+    pub(crate) fn watching(&mut self) -> Option<&mut crate::cmd::watch::Watching> {
+        self.session.watching.as_mut()
+    }
+
+    /// Whether a stream (a metadump) is still being produced; until it ends, no request is
+    /// read.
+    pub(crate) fn streaming(&self) -> bool {
+        self.session.dump.is_some()
+    }
+
+    /// Appends the next piece of the stream in progress to `out`.
+    pub(crate) fn produce(&mut self, shared: &Shared, out: &mut BytesMut) {
+        if let Some(dump) = self.session.dump.as_mut() {
+            if dump.produce(&shared.store, out) {
+                self.session.dump = None;
             }
         }
     }
@@ -144,6 +196,41 @@ impl Requests {
 
     /// One text or meta request; `None` when it is not all there yet.
     fn text(&mut self, buf: &mut BytesMut, shared: &Shared, out: &mut BytesMut) -> Option<Flow> {
+        let window = &buf[..buf.len().min(line::GET_LINE_MAX + 2)];
+        let Some(nl) = memchr::memchr(b'\n', window) else {
+            return match line::partial(buf) {
+                line::Partial::Wait => None,
+                line::Partial::Close => Some(Flow::Abort),
+            };
+        };
+        let text = &buf[..nl];
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        match line::screen(text) {
+            line::Screen::Parse => {}
+            line::Screen::Close => return Some(Flow::Abort),
+            line::Screen::Answer(answer) => {
+                out.extend_from_slice(answer.as_bytes());
+                out.extend_from_slice(b"\r\n");
+                buf.advance(nl + 1);
+                return Some(Flow::Continue);
+            }
+            line::Screen::Silent => {
+                buf.advance(nl + 1);
+                return Some(Flow::Continue);
+            }
+        }
+        if let Some(admin) = crate::admin::Admin::parse(text) {
+            // Answers to earlier requests not yet sent: memcached refuses to start a metadump.
+            let pipelined = !out.is_empty();
+            let after = admin.handle(shared, &mut self.session, pipelined, out);
+            buf.advance(nl + 1);
+            if self.streaming() || self.session.watching.is_some() {
+                // memcached hands the connection to its crawler or its logger and drops
+                // what was read after the command.
+                buf.clear();
+            }
+            return Some(flow(after));
+        }
         match Request::parse(buf, &self.limits) {
             Ok(Parsed::Complete { message, len }) => {
                 let after = crate::ascii::handle(&message, shared, &mut self.session, out);
@@ -152,11 +239,23 @@ impl Requests {
             }
             Ok(Parsed::Incomplete { .. }) => None,
             Err(e) => {
-                out.extend_from_slice(e.kind.reply().as_bytes());
-                out.extend_from_slice(b"\r\n");
-                let now = (e.skip as u64).min(buf.len() as u64);
+                if let Some(answer) = line::error_reply(e.kind, text) {
+                    out.extend_from_slice(answer.as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                }
+                if e.kind == ErrorKind::TooLarge {
+                    crate::stats::Counters::bump(&shared.store.counters.store_too_large);
+                    if let Some(key) = line::set_key(text) {
+                        shared.store.unlink(key);
+                    }
+                }
+                let mut skip = e.skip as u64;
+                if e.kind == ErrorKind::InvalidBase64Key {
+                    skip += line::meta_set_data(text).unwrap_or(0);
+                }
+                let now = skip.min(buf.len() as u64);
                 buf.advance(now as usize);
-                self.swallow = e.skip as u64 - now;
+                self.swallow = skip - now;
                 Some(Flow::Continue)
             }
         }
@@ -175,13 +274,13 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::stats::ProcessInfo;
-    use crate::storage::{Store, StoreConfig};
+    use crate::storage::StoreConfig;
 
     fn config() -> ServerConfig {
         ServerConfig {
             store: StoreConfig {
-                max_item_size: 64,
+                // Whole items, as memcached counts them: a 100-byte value is too large.
+                max_item_size: 150,
                 ..StoreConfig::default()
             },
             ..ServerConfig::default()
@@ -190,11 +289,7 @@ mod tests {
 
     /// The answers to `input` delivered in pieces cut at `cuts`, on a fresh server.
     fn answers(input: &[u8], cuts: &[usize]) -> Vec<u8> {
-        let shared = Shared {
-            store: Store::new(config().store),
-            config: config(),
-            info: ProcessInfo::default(),
-        };
+        let shared = Shared::new(config());
         let mut requests = Requests::new(&shared.config);
         let (mut buf, mut out) = (BytesMut::new(), BytesMut::new());
         let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();

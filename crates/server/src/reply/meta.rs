@@ -36,6 +36,15 @@ impl MetaReply<'_> {
         line
     }
 
+    /// The `t` return flag: seconds left, or -1 for an item that never expires.
+    pub fn ttl(&self, expires_at: u64) -> String {
+        if expires_at == 0 {
+            "-1".to_string()
+        } else {
+            expires_at.saturating_sub(self.now).to_string()
+        }
+    }
+
     /// A whole line with no return flags but the echoed ones.
     pub fn echo_line(&self, code: ResponseCode, out: &mut BytesMut) {
         self.line(code, out).echo(self).end();
@@ -66,17 +75,44 @@ impl MetaLine<'_> {
     }
 
     /// Adds the flags that echo the request: `O<opaque>`, `k<key>`, and `b` when the echoed key
-    /// is base64.
+    /// is base64, in the order the request gave them.
     pub fn echo(&mut self, reply: &MetaReply<'_>) -> &mut Self {
-        if let Some(o) = reply.flags.opaque() {
-            self.token(b'O', o);
-        }
-        if reply.flags.has(b'k') {
-            // As memcached's answer is text, a key that is not UTF-8 is echoed lossily.
-            let key = String::from_utf8_lossy(reply.key);
-            self.token(b'k', key.as_bytes());
-            if reply.flags.is_base64() {
-                self.out.put_slice(b" b");
+        self.returns(reply, |_| None)
+    }
+
+    /// Adds the return flags in the order the request gave them, as memcached does: `O` and
+    /// `k` (with `b` after it for a base64 key) echo the request, every other letter takes
+    /// the token `value` gives it (`None`: the flag returns nothing).
+    pub fn returns(
+        &mut self,
+        reply: &MetaReply<'_>,
+        mut value: impl FnMut(u8) -> Option<String>,
+    ) -> &mut Self {
+        let mut seen = [false; 128];
+        for (flag, token) in reply.flags.iter() {
+            let Some(done) = seen.get_mut(usize::from(flag)) else {
+                continue;
+            };
+            if std::mem::replace(done, true) {
+                continue;
+            }
+            match flag {
+                b'O' => {
+                    self.token(b'O', token);
+                }
+                b'k' => {
+                    // As memcached's answer is text, a key that is not UTF-8 is echoed lossily.
+                    let key = String::from_utf8_lossy(reply.key);
+                    self.token(b'k', key.as_bytes());
+                    if reply.flags.is_base64() {
+                        self.out.put_slice(b" b");
+                    }
+                }
+                other => {
+                    if let Some(v) = value(other) {
+                        self.token(other, v.as_bytes());
+                    }
+                }
             }
         }
         self

@@ -76,6 +76,7 @@ fn store_and_read(keys: &[Vec<u8>], limit: Duration) -> Option<Duration> {
     let s = Store::new(StoreConfig {
         memory_limit: SHARDS * N * (32 + 1 + ITEM_OVERHEAD) * 2,
         max_item_size: 1024,
+        ..StoreConfig::default()
     });
     let start = Instant::now();
     for (i, k) in keys.iter().enumerate() {

@@ -10,21 +10,28 @@
 //! a key lands in and its place in the shard's map cannot be predicted, and a client cannot
 //! send keys that collide to turn lookups into linear scans.
 
+mod dump;
 mod outcome;
 mod shard;
+pub mod slabs;
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
 use foldhash::fast::RandomState;
 
 use super::clock::{Clock, Expiry};
+use super::logger::Logger;
 use super::stats::Counters;
-pub use outcome::{CounterOutcome, DeleteOutcome, Direction, ItemView, StoreMode, StoreOutcome};
+pub use dump::{Cursor, DumpItem, ItemMeta};
+pub use outcome::{
+    CounterOutcome, DeleteOutcome, Direction, ItemView, MetaGet, StoreMode, StoreOutcome, Tokens,
+};
 pub use shard::ITEM_OVERHEAD;
 use shard::{Shard, Slot, NIL};
+use slabs::{item_total, SlabClasses, SlabConfig, SlabStats};
 
 /// Number of shards; a power of two.
 pub const SHARDS: usize = 64;
@@ -34,8 +41,10 @@ pub const SHARDS: usize = 64;
 pub struct StoreConfig {
     /// Bytes for items, keys and overhead (memcached `-m`); default 64 MiB.
     pub memory_limit: usize,
-    /// Largest value accepted (memcached `-I`); default 1 MiB.
+    /// Largest item accepted, as memcached accounts it (memcached `-I`); default 1 MiB.
     pub max_item_size: usize,
+    /// The slab class layout (memcached `-n`, `-f`).
+    pub slabs: SlabConfig,
 }
 
 impl Default for StoreConfig {
@@ -43,6 +52,7 @@ impl Default for StoreConfig {
         StoreConfig {
             memory_limit: 64 * 1024 * 1024,
             max_item_size: 1024 * 1024,
+            slabs: SlabConfig::default(),
         }
     }
 }
@@ -54,8 +64,13 @@ pub struct Store {
     /// Picks a key's shard. Randomly seeded, and apart from the shards' own map hashers, so
     /// that neither the shard nor the place in its map can be predicted from a key.
     shard_hasher: RandomState,
-    shard_limit: usize,
+    /// The memory limit: bytes the chunks of all items may take.
+    limit: AtomicUsize,
     config: StoreConfig,
+    /// The per-class figures (`stats slabs`, `stats items`).
+    pub slabs: Arc<SlabStats>,
+    /// The log `watch` streams (evictions are logged here).
+    pub log: Logger,
     next_cas: AtomicU64,
     /// Items stored at or before this unix second are invalid once it has passed (flush_all
     /// with a delay); 0 when no flush is pending.
@@ -74,11 +89,19 @@ enum Lookup {
 impl Store {
     /// An empty store.
     pub fn new(config: StoreConfig) -> Store {
+        let slabs = Arc::new(SlabStats::new(SlabClasses::new(
+            config.slabs,
+            config.max_item_size,
+        )));
         Store {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(Shard::new(Arc::clone(&slabs))))
+                .collect(),
             shard_hasher: RandomState::default(),
-            shard_limit: (config.memory_limit / SHARDS).max(1),
+            limit: AtomicUsize::new(config.memory_limit.max(1)),
             config,
+            slabs,
+            log: Logger::default(),
             next_cas: AtomicU64::new(1),
             oldest_live: AtomicU64::new(0),
             clock: Clock::default(),
@@ -89,6 +112,16 @@ impl Store {
     /// The limits this store was made with.
     pub fn config(&self) -> StoreConfig {
         self.config
+    }
+
+    /// The memory limit now (`cache_memlimit` changes it).
+    pub fn memory_limit(&self) -> usize {
+        self.limit.load(Ordering::Relaxed)
+    }
+
+    /// Changes the memory limit; items over it are evicted as new ones arrive.
+    pub fn set_memory_limit(&self, bytes: usize) {
+        self.limit.store(bytes.max(1), Ordering::Relaxed);
     }
 
     /// Which shard holds `key`.
@@ -124,6 +157,10 @@ impl Store {
             } else {
                 &self.counters.get_expired
             });
+            if expired && !slot.fetched {
+                self.slabs
+                    .bump(slot.placement.class, |c| &c.expired_unfetched);
+            }
             shard.remove(i);
             return Lookup::Missing;
         }
@@ -136,15 +173,19 @@ impl Store {
             flags: slot.flags,
             cas: slot.cas,
             expires_at: slot.expires_at,
+            fetched_before: slot.fetched,
+            accessed_before: slot.accessed_at,
+            tokens: Tokens::default(),
         }
     }
 
-    /// Number of live-or-not-yet-reaped items and bytes charged, summed over shards.
+    /// Number of live-or-not-yet-reaped items, and their bytes as memcached accounts them.
     pub fn usage(&self) -> (u64, u64) {
-        self.shards.iter().fold((0, 0), |(n, b), s| {
+        let items = self.shards.iter().fold(0, |n, s| {
             let s = s.lock().unwrap_or_else(|p| p.into_inner());
-            (n + s.map.len() as u64, b + s.used as u64)
-        })
+            n + s.map.len() as u64
+        });
+        (items, self.slabs.bytes())
     }
 
     /// Looks an item up (counts a get hit or miss).
@@ -154,9 +195,13 @@ impl Store {
         Counters::bump(&self.counters.cmd_get);
         match self.lookup(&mut shard, key, now) {
             Lookup::Live(i) => {
-                shard.touch(i);
+                let view = Self::view(&shard.slots[i]);
+                shard.touch(i, now);
+                shard.slots[i].fetched = true;
+                self.slabs
+                    .bump(shard.slots[i].placement.class, |c| &c.get_hits);
                 Counters::bump(&self.counters.get_hits);
-                Some(Self::view(&shard.slots[i]))
+                Some(view)
             }
             Lookup::Missing => {
                 Counters::bump(&self.counters.get_misses);
@@ -187,11 +232,16 @@ impl Store {
         Counters::bump(&c.cmd_touch);
         match self.lookup(&mut shard, key, now) {
             Lookup::Live(i) => {
+                let view = Self::view(&shard.slots[i]);
                 if as_get {
                     Counters::bump(&c.get_hits);
+                    shard.slots[i].fetched = true;
+                    self.slabs
+                        .bump(shard.slots[i].placement.class, |c| &c.get_hits);
                 }
                 Counters::bump(&c.touch_hits);
-                let view = Self::view(&shard.slots[i]);
+                self.slabs
+                    .bump(shard.slots[i].placement.class, |c| &c.touch_hits);
                 let expires_at = match expiry {
                     Expiry::Expired => {
                         shard.remove(i);
@@ -201,7 +251,7 @@ impl Store {
                     Expiry::At(t) => t,
                 };
                 shard.slots[i].expires_at = expires_at;
-                shard.touch(i);
+                shard.touch(i, now);
                 Some(ItemView { expires_at, ..view })
             }
             Lookup::Missing => {
@@ -227,13 +277,20 @@ impl Store {
     ) -> StoreOutcome {
         Counters::bump(&self.counters.cmd_set);
         let value = value.as_ref();
-        if value.len() > self.config.max_item_size {
+        let Some(placement) =
+            self.slabs
+                .classes
+                .place(key.len(), flags, item_total(key.len(), value.len(), flags))
+        else {
             // memcached drops the old item when a too-large set replaces it.
-            if mode == StoreMode::Set {
-                self.delete_quietly(key);
+            if mode == StoreMode::Set && cas == 0 {
+                self.unlink(key);
             }
+            Counters::bump(&self.counters.store_too_large);
             return StoreOutcome::TooLarge;
-        }
+        };
+        let class = placement.class;
+        self.slabs.bump(class, |c| &c.cmd_set);
         let now = self.clock.now();
         let expiry = self.clock.expiry(exptime);
         let mut shard = self.shard(key);
@@ -249,14 +306,18 @@ impl Store {
                 }
                 Some(i) if shard.slots[i].cas != cas => {
                     Counters::bump(&self.counters.cas_badval);
+                    self.slabs.bump(class, |c| &c.cas_badval);
                     return StoreOutcome::Exists;
                 }
-                Some(_) => Counters::bump(&self.counters.cas_hits),
+                Some(_) => {
+                    Counters::bump(&self.counters.cas_hits);
+                    self.slabs.bump(class, |c| &c.cas_hits);
+                }
             }
         }
         let (value, flags, expires_at) = match (mode, existing) {
             (StoreMode::Add, Some(i)) => {
-                shard.touch(i);
+                shard.touch(i, now);
                 return StoreOutcome::NotStored;
             }
             (StoreMode::Replace | StoreMode::Append | StoreMode::Prepend, None) => {
@@ -264,7 +325,13 @@ impl Store {
             }
             (StoreMode::Append | StoreMode::Prepend, Some(i)) => {
                 let old = &shard.slots[i];
-                if old.value.len() + value.len() > self.config.max_item_size {
+                let total = item_total(key.len(), old.value.len() + value.len(), old.flags);
+                if self
+                    .slabs
+                    .classes
+                    .place(key.len(), old.flags, total)
+                    .is_none()
+                {
                     return StoreOutcome::TooLarge;
                 }
                 let mut joined = BytesMut::with_capacity(old.value.len() + value.len());
@@ -300,6 +367,11 @@ impl Store {
         }
         let key = Bytes::copy_from_slice(key);
         let new_cas = self.new_cas();
+        let placement = self
+            .slabs
+            .classes
+            .place(key.len(), flags, item_total(key.len(), value.len(), flags))
+            .unwrap_or(placement);
         let slot = Slot {
             key,
             value,
@@ -307,10 +379,19 @@ impl Store {
             expires_at,
             stored_at: now,
             cas: new_cas,
+            accessed_at: now,
+            fetched: false,
+            token_sent: false,
+            stale: false,
+            placement,
+            sized: false,
             prev: NIL,
             next: NIL,
         };
-        if !self.make_room(&mut shard, slot.size(), now) {
+        let charge = placement.charge(&self.slabs.classes);
+        if !self.make_room(&mut shard, charge, now) {
+            self.slabs.bump(placement.class, |c| &c.outofmemory);
+            Counters::bump(&self.counters.store_no_memory);
             return StoreOutcome::OutOfMemory;
         }
         shard.insert(slot);
@@ -318,31 +399,174 @@ impl Store {
         StoreOutcome::Stored(new_cas)
     }
 
-    /// Evicts from the LRU tail until `size` more bytes fit; `false` if they never can.
+    /// Evicts until `size` more bytes fit under the memory limit: from this shard's LRU tail
+    /// first, then from the tails of other shards not busy now; `false` if they never can.
     fn make_room(&self, shard: &mut Shard, size: usize, now: u64) -> bool {
-        if size > self.shard_limit {
+        let limit = self.limit.load(Ordering::Relaxed);
+        if size > limit {
             return false;
         }
-        while shard.used + size > self.shard_limit {
-            let Some(t) = shard.tail else {
+        let mut other = 0;
+        while self.slabs.charged() + size > limit {
+            if shard.tail.is_some() {
+                self.evict_tail(shard, now);
+                continue;
+            }
+            // This shard is empty: take from another, never waiting for its lock (two
+            // shards locked in turn by two threads must not deadlock).
+            let mut freed = false;
+            while other < SHARDS && !freed {
+                if let Ok(mut s) = self.shards[other].try_lock() {
+                    if s.tail.is_some() {
+                        self.evict_tail(&mut s, now);
+                        freed = true;
+                    }
+                }
+                if !freed {
+                    other += 1;
+                }
+            }
+            if !freed {
                 return false;
-            };
-            let slot = &shard.slots[t];
-            let expired = slot.expires_at != 0 && slot.expires_at <= now;
-            Counters::bump(if expired {
-                &self.counters.reclaimed
-            } else {
-                &self.counters.evictions
-            });
-            shard.remove(t);
+            }
         }
         true
     }
 
-    fn delete_quietly(&self, key: &[u8]) {
+    /// Evicts the least recently used item of `shard`, counting it as memcached does.
+    fn evict_tail(&self, shard: &mut Shard, now: u64) {
+        let Some(t) = shard.tail else {
+            return;
+        };
+        let slot = &shard.slots[t];
+        let expired = slot.expires_at != 0 && slot.expires_at <= now;
+        let class = self.slabs.class(slot.placement.class);
+        if expired {
+            Counters::bump(&self.counters.reclaimed);
+            Counters::bump(&class.reclaimed);
+        } else {
+            Counters::bump(&self.counters.evictions);
+            Counters::bump(&class.evicted);
+            if slot.expires_at != 0 {
+                Counters::bump(&class.evicted_nonzero);
+            }
+            if !slot.fetched {
+                Counters::bump(&class.evicted_unfetched);
+            }
+            class
+                .evicted_time
+                .store(now.saturating_sub(slot.accessed_at), Ordering::Relaxed);
+            let ttl = if slot.expires_at == 0 {
+                -1
+            } else {
+                slot.expires_at.saturating_sub(now) as i64
+            };
+            self.log.eviction(
+                &slot.key,
+                slot.fetched,
+                ttl,
+                now.saturating_sub(slot.accessed_at),
+                slot.placement.class,
+            );
+        }
+        shard.remove(t);
+    }
+
+    /// Removes an item, whatever its state, counting nothing (memcached's `item_unlink`: a
+    /// `set` refused as too large leaves no stale value behind).
+    pub fn unlink(&self, key: &[u8]) {
         let mut shard = self.shard(key);
         if let Some(&i) = shard.map.get(key) {
             shard.remove(i);
+        }
+    }
+
+    /// A meta get (`mg`): a get, or a get-and-touch, that also creates a missing item when
+    /// asked (`N`) and hands out memcached's recache tokens (`W`, `X`, `Z`).
+    pub fn meta_get(&self, key: &[u8], options: MetaGet) -> Option<ItemView> {
+        let mut created = false;
+        let mut view = match options.touch {
+            Some(exptime) => self.get_and_touch(key, exptime),
+            None => self.get(key),
+        };
+        if view.is_none() {
+            let ttl = options.vivify?;
+            // An empty item stands in while the winner computes the value.
+            if let StoreOutcome::Stored(_) = self.store(StoreMode::Add, key, b"", 0, ttl, 0) {
+                created = true;
+            }
+            view = self.peek_view(key);
+        }
+        let mut view = view?;
+        let now = self.clock.now();
+        let mut shard = self.shard(key);
+        // Touched with a past expiration: served this once, gone now.
+        let Some(&i) = shard.map.get(key) else {
+            return Some(view);
+        };
+        let slot = &mut shard.slots[i];
+        let mut tokens = Tokens {
+            already_sent: slot.token_sent,
+            stale: slot.stale,
+            won: created,
+        };
+        if let Some(recache) = options.recache {
+            let left = slot.expires_at.saturating_sub(now);
+            if !slot.token_sent && !created && slot.expires_at != 0 && (left as i64) < recache {
+                tokens.won = true;
+            }
+        }
+        if slot.stale && !slot.token_sent {
+            tokens.won = true;
+        }
+        if tokens.won {
+            slot.token_sent = true;
+        }
+        view.tokens = tokens;
+        Some(view)
+    }
+
+    /// A live item's view, without counting or touching it.
+    fn peek_view(&self, key: &[u8]) -> Option<ItemView> {
+        let now = self.clock.now();
+        let mut shard = self.shard(key);
+        match self.lookup(&mut shard, key, now) {
+            Lookup::Live(i) => Some(Self::view(&shard.slots[i])),
+            Lookup::Missing => None,
+        }
+    }
+
+    /// Meta `md … I`: marks an item stale instead of deleting it (it is still served, with
+    /// `X`, and the next meta get wins the right to recache it), with a new CAS and, when
+    /// given, a new expiration. `cas` 0 means no compare.
+    pub fn invalidate(&self, key: &[u8], cas: u64, exptime: Option<i64>) -> DeleteOutcome {
+        let now = self.clock.now();
+        let expiry = exptime.map(|e| self.clock.expiry(e));
+        let mut shard = self.shard(key);
+        match self.lookup(&mut shard, key, now) {
+            Lookup::Live(i) if cas != 0 && shard.slots[i].cas != cas => DeleteOutcome::Exists,
+            Lookup::Live(i) => {
+                Counters::bump(&self.counters.delete_hits);
+                let new_cas = self.new_cas();
+                let slot = &mut shard.slots[i];
+                match expiry {
+                    Some(Expiry::At(t)) => slot.expires_at = t,
+                    Some(Expiry::Never) => slot.expires_at = 0,
+                    Some(Expiry::Expired) => {
+                        shard.remove(i);
+                        return DeleteOutcome::Deleted;
+                    }
+                    None => {}
+                }
+                slot.stale = true;
+                slot.token_sent = false;
+                slot.cas = new_cas;
+                DeleteOutcome::Deleted
+            }
+            Lookup::Missing => {
+                Counters::bump(&self.counters.delete_misses);
+                DeleteOutcome::NotFound
+            }
         }
     }
 
@@ -354,6 +578,8 @@ impl Store {
             Lookup::Live(i) if cas != 0 && shard.slots[i].cas != cas => DeleteOutcome::Exists,
             Lookup::Live(i) => {
                 Counters::bump(&self.counters.delete_hits);
+                self.slabs
+                    .bump(shard.slots[i].placement.class, |c| &c.delete_hits);
                 shard.remove(i);
                 DeleteOutcome::Deleted
             }
@@ -393,6 +619,13 @@ impl Store {
                     return CounterOutcome::NonNumeric;
                 };
                 Counters::bump(hits);
+                self.slabs.bump(slot.placement.class, |c| {
+                    if incr {
+                        &c.incr_hits
+                    } else {
+                        &c.decr_hits
+                    }
+                });
                 let value = if incr {
                     current.wrapping_add(delta)
                 } else {
@@ -404,17 +637,14 @@ impl Store {
                 if text.len() < slot.value.len() {
                     text.resize(slot.value.len(), b' ');
                 }
-                let text = Bytes::from(text);
-                let slot = &mut shard.slots[i];
-                let old_len = slot.value.len();
-                slot.value = text;
-                slot.cas = new_cas;
-                let new_len = slot.value.len();
-                shard.used = shard.used + new_len - old_len;
-                shard.touch(i);
+                shard.set_value(i, Bytes::from(text));
+                shard.slots[i].cas = new_cas;
+                shard.touch(i, now);
                 CounterOutcome::Value {
                     value,
                     cas: new_cas,
+                    expires_at: shard.slots[i].expires_at,
+                    created: false,
                 }
             }
             Lookup::Missing => {
@@ -434,6 +664,11 @@ impl Store {
                     StoreOutcome::Stored(cas) => CounterOutcome::Value {
                         value: initial,
                         cas,
+                        expires_at: match self.clock.expiry(exptime) {
+                            Expiry::At(t) => t,
+                            _ => 0,
+                        },
+                        created: true,
                     },
                     // Raced with another creator: apply the delta to what it stored.
                     StoreOutcome::NotStored => self.arithmetic(key, direction, delta, None, 0),
@@ -450,8 +685,7 @@ impl Store {
         if delay <= 0 {
             self.oldest_live.store(0, Ordering::Relaxed);
             for shard in self.shards.iter() {
-                let mut s = shard.lock().unwrap_or_else(|p| p.into_inner());
-                *s = Shard::default();
+                shard.lock().unwrap_or_else(|p| p.into_inner()).clear();
             }
         } else {
             let at = match self.clock.expiry(delay) {

@@ -13,6 +13,34 @@ pub struct ItemView {
     pub cas: u64,
     /// Expiration as a unix second (0: never).
     pub expires_at: u64,
+    /// Whether it had been fetched before this request (meta `h`).
+    pub fetched_before: bool,
+    /// When it was last accessed before this request, as a unix second (meta `l`).
+    pub accessed_before: u64,
+    /// Meta get's recache tokens: what `Z`, `X` and `W` say of the item.
+    pub tokens: Tokens,
+}
+
+/// What a meta get says about recaching an item (memcached's anti-stampede tokens).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tokens {
+    /// `Z`: another client already holds the right to recache it.
+    pub already_sent: bool,
+    /// `X`: the item was invalidated and is stale.
+    pub stale: bool,
+    /// `W`: this client won the right to recache it.
+    pub won: bool,
+}
+
+/// A meta get's options beyond the key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MetaGet {
+    /// `T`: a new expiration (get and touch).
+    pub touch: Option<i64>,
+    /// `N`: on a miss, create an empty item with this expiration and win it.
+    pub vivify: Option<i64>,
+    /// `R`: win the item when it has fewer than this many seconds left.
+    pub recache: Option<i64>,
 }
 
 /// How a storage command ended.
@@ -47,7 +75,7 @@ pub enum StoreMode {
     Prepend,
 }
 
-/// How a delete ended.
+/// How a delete ended (or, with meta `I`, an invalidation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeleteOutcome {
     /// Deleted.
@@ -67,6 +95,10 @@ pub enum CounterOutcome {
         value: u64,
         /// Its new CAS.
         cas: u64,
+        /// Its expiration as a unix second (0: never).
+        expires_at: u64,
+        /// Whether this request created it (a miss with an initial value).
+        created: bool,
     },
     /// No such item and none created.
     NotFound,

@@ -4,12 +4,16 @@
 //! (foldhash): a client cannot compute keys that collide and turn lookups into scans.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use foldhash::fast::RandomState;
 
-/// Memory charged per item beyond its key and value, close to memcached's item header.
-pub const ITEM_OVERHEAD: usize = 56;
+use super::slabs::{item_total, Placement, SlabStats};
+
+/// Bytes memcached accounts per item beyond its key and value (header, CAS, the key's NUL and
+/// the value's `\r\n`; 4 more when its client flags are not 0).
+pub const ITEM_OVERHEAD: usize = item_total(0, 0, 0);
 
 /// The end of the LRU list.
 pub(super) const NIL: usize = usize::MAX;
@@ -23,29 +27,88 @@ pub(super) struct Slot {
     pub(super) expires_at: u64,
     pub(super) stored_at: u64,
     pub(super) cas: u64,
+    /// When it was last read or written (unix seconds).
+    pub(super) accessed_at: u64,
+    /// Whether a get has read it since it was stored.
+    pub(super) fetched: bool,
+    /// Meta: a client has been handed the right to recache it (`W` sent).
+    pub(super) token_sent: bool,
+    /// Meta: invalidated by `md … I`, still served, marked stale (`X`).
+    pub(super) stale: bool,
+    /// Its slab class and chunks.
+    pub(super) placement: Placement,
+    /// Counted in the size histogram (stored while it was on).
+    pub(super) sized: bool,
     pub(super) prev: usize,
     pub(super) next: usize,
 }
 
 impl Slot {
-    /// The memory charged for the item.
-    pub(super) fn size(&self) -> usize {
-        self.key.len() + self.value.len() + ITEM_OVERHEAD
+    /// The bytes memcached accounts the item at (`ITEM_ntotal`).
+    pub(super) fn total(&self) -> usize {
+        item_total(self.key.len(), self.value.len(), self.flags)
     }
 }
 
 /// One shard: a map from key to slot, and slots in an intrusive LRU list (head = most recent).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Shard {
     pub(super) map: HashMap<Bytes, usize, RandomState>,
     pub(super) slots: Vec<Slot>,
     pub(super) free: Vec<usize>,
     pub(super) head: Option<usize>,
     pub(super) tail: Option<usize>,
+    /// Memory charged: the chunks its items take.
     pub(super) used: usize,
+    /// The per-class figures every shard of the store updates.
+    pub(super) slabs: Arc<SlabStats>,
 }
 
 impl Shard {
+    /// An empty shard accounting into `slabs`.
+    pub(super) fn new(slabs: Arc<SlabStats>) -> Shard {
+        Shard {
+            map: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            head: None,
+            tail: None,
+            used: 0,
+            slabs,
+        }
+    }
+
+    /// Gives slot `i` a new value of the same item (a counter rewritten), moving it to the
+    /// class the new size needs.
+    pub(super) fn set_value(&mut self, i: usize, value: Bytes) {
+        let (placement, total) = {
+            let slot = &self.slots[i];
+            (slot.placement, slot.total())
+        };
+        self.used -= placement.charge(&self.slabs.classes);
+        self.slabs.remove_item(&placement, total);
+        if self.slots[i].sized {
+            self.slabs.sizes.count(total, false);
+        }
+        let slot = &mut self.slots[i];
+        slot.value = value;
+        let total = slot.total();
+        if let Some(placement) = self.slabs.classes.place(slot.key.len(), slot.flags, total) {
+            slot.placement = placement;
+        }
+        let placement = slot.placement;
+        slot.sized = self.slabs.sizes.count(total, true);
+        self.used += placement.charge(&self.slabs.classes);
+        self.slabs.add_item(&placement, total);
+    }
+
+    /// Drops every item.
+    pub(super) fn clear(&mut self) {
+        while let Some(t) = self.tail {
+            self.remove(t);
+        }
+    }
+
     fn unlink(&mut self, i: usize) {
         let (prev, next) = (self.slots[i].prev, self.slots[i].next);
         if prev != NIL {
@@ -75,7 +138,8 @@ impl Shard {
     }
 
     /// Marks slot `i` most recently used.
-    pub(super) fn touch(&mut self, i: usize) {
+    pub(super) fn touch(&mut self, i: usize, now: u64) {
+        self.slots[i].accessed_at = now;
         if self.head != Some(i) {
             self.unlink(i);
             self.push_front(i);
@@ -85,8 +149,16 @@ impl Shard {
     /// Drops slot `i` from the map, the list and the memory charged.
     pub(super) fn remove(&mut self, i: usize) {
         self.unlink(i);
+        let (placement, total) = {
+            let slot = &self.slots[i];
+            (slot.placement, slot.total())
+        };
+        self.used -= placement.charge(&self.slabs.classes);
+        self.slabs.remove_item(&placement, total);
+        if self.slots[i].sized {
+            self.slabs.sizes.count(total, false);
+        }
         let slot = &mut self.slots[i];
-        self.used -= slot.key.len() + slot.value.len() + ITEM_OVERHEAD;
         let key = std::mem::take(&mut slot.key);
         slot.value = Bytes::new();
         self.map.remove(&key);
@@ -95,7 +167,10 @@ impl Shard {
 
     /// Adds an item as the most recently used; its slot index.
     pub(super) fn insert(&mut self, slot: Slot) -> usize {
-        self.used += slot.size();
+        self.used += slot.placement.charge(&self.slabs.classes);
+        self.slabs.add_item(&slot.placement, slot.total());
+        let mut slot = slot;
+        slot.sized = self.slabs.sizes.count(slot.total(), true);
         let key = slot.key.clone();
         let i = match self.free.pop() {
             Some(i) => {

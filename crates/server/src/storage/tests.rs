@@ -135,10 +135,11 @@ fn flush_now_and_delayed() {
 
 #[test]
 fn lru_evicts_least_recently_used_within_the_limit() {
-    // One shard's share of memory holds a handful of 1 KiB items.
     let s = Store::new(StoreConfig {
-        memory_limit: SHARDS * 4 * (1024 + ITEM_OVERHEAD + 8),
+        // A 1 KiB value and a short key take a 1184-byte chunk (slab class 12): room for 4.
+        memory_limit: 4 * 1184 + 100,
         max_item_size: 1 << 20,
+        ..StoreConfig::default()
     });
     // Find keys that land in one shard.
     let shard_of = |k: &str| s.shard_index(k.as_bytes());
@@ -159,14 +160,15 @@ fn lru_evicts_least_recently_used_within_the_limit() {
     assert!(s.get(keys[0].as_bytes()).is_some());
     assert_eq!(s.counters.evictions.load(Ordering::Relaxed), 1);
     let (_, bytes) = s.usage();
-    assert!(bytes as usize <= s.shard_limit * SHARDS);
+    assert!(bytes as usize <= s.memory_limit());
 }
 
 #[test]
 fn too_large_is_refused() {
     let s = Store::new(StoreConfig {
         memory_limit: 1 << 20,
-        max_item_size: 100,
+        max_item_size: 100 + ITEM_OVERHEAD + 1,
+        ..StoreConfig::default()
     });
     set(&s, "k", "old");
     assert_eq!(
