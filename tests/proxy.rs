@@ -373,6 +373,48 @@ async fn redacted_recording_keeps_keys_but_not_values() {
 }
 
 #[tokio::test]
+async fn an_http_first_line_is_disconnected_before_it_reaches_the_server() {
+    let memcached = Memcached::start(&[]);
+    let proxy = start_proxy(memcached.addr().to_string(), None).await;
+    // memcached's own answer to HTTP (tested against it in server_text_vs_memcached): close,
+    // without a word. The proxy gives it before a byte reaches the backend, also when the
+    // request line arrives in pieces.
+    for pieces in [
+        &[&b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"[..]][..],
+        &[&b"POST /x HT"[..], b"TP/1.0\r\n"],
+    ] {
+        let mut s = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+        for piece in pieces {
+            tokio::io::AsyncWriteExt::write_all(&mut s, piece)
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio::io::AsyncReadExt::read(&mut s, &mut buf),
+        )
+        .await
+        .expect("closed, not left hanging")
+        .unwrap_or(0);
+        assert_eq!(n, 0, "answered {:?}", &buf[..n]);
+    }
+    assert_eq!(proxy.counters.http_refused.load(Ordering::Relaxed), 2);
+    assert_eq!(proxy.counters.bytes_up.load(Ordering::Relaxed), 0);
+    // memcached traffic goes on as before, including a get of a key named like a protocol.
+    let mut s = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut s, b"get a HTTP/1.0\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::io::AsyncReadExt::read(&mut s, &mut buf)
+        .await
+        .unwrap();
+    assert_eq!(&buf[..n], b"END\r\n");
+}
+
+#[tokio::test]
 async fn max_connections_turns_the_extra_clients_away() {
     let memcached = Memcached::start(&[]);
     let proxy = start_proxy_config(

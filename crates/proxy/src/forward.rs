@@ -11,6 +11,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 
+use super::http_guard::{first_line, FirstLine};
 use super::{ProxyCounters, TapEvent};
 use memshark_traffic::capture::{Direction, Timestamp};
 
@@ -36,29 +37,60 @@ fn tap(ctx_tap: &Option<mpsc::Sender<TapEvent>>, counters: &ProxyCounters, ev: T
     }
 }
 
-/// Copies one direction until EOF or error; returns whether it ended cleanly.
-async fn pump(
-    mut from: OwnedReadHalf,
-    mut to: OwnedWriteHalf,
+/// How one direction's copy loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PumpEnd {
+    /// End of stream, passed on.
+    Clean,
+    /// A read or write failed.
+    Broken,
+    /// The client's first line was an HTTP request: nothing was forwarded.
+    HttpRefused,
+}
+
+/// One direction of a proxied connection: what its copy loop counts and taps.
+struct Leg<'a> {
     dir: Direction,
     id: u64,
-    bytes: &AtomicU64,
-    counters: &ProxyCounters,
-    tap_tx: &Option<mpsc::Sender<TapEvent>>,
-) -> bool {
+    bytes: &'a AtomicU64,
+    counters: &'a ProxyCounters,
+    tap: &'a Option<mpsc::Sender<TapEvent>>,
+    /// Hold the bytes of the first line until it is complete and judged by [`first_line`]
+    /// (client to server only).
+    screen_first_line: bool,
+}
+
+/// Copies one direction until EOF or error.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, leg: Leg<'_>) -> PumpEnd {
+    let Leg {
+        dir,
+        id,
+        bytes,
+        counters,
+        tap: tap_tx,
+        mut screen_first_line,
+    } = leg;
     let mut buf = BytesMut::with_capacity(CHUNK);
     loop {
         buf.reserve(CHUNK);
         match from.read_buf(&mut buf).await {
             Ok(0) => {
                 let _ = to.shutdown().await;
-                return true;
+                return PumpEnd::Clean;
             }
-            Ok(n) => {
+            Ok(_) => {
+                if screen_first_line {
+                    match first_line(&buf) {
+                        FirstLine::Incomplete => continue,
+                        FirstLine::Http => return PumpEnd::HttpRefused,
+                        FirstLine::Pass => screen_first_line = false,
+                    }
+                }
+                let n = buf.len();
                 let chunk = buf.split().freeze();
                 let ts = Timestamp::now();
                 if to.write_all(&chunk).await.is_err() {
-                    return false;
+                    return PumpEnd::Broken;
                 }
                 bytes.fetch_add(n as u64, Ordering::Relaxed);
                 tap(
@@ -72,7 +104,7 @@ async fn pump(
                     },
                 );
             }
-            Err(_) => return false,
+            Err(_) => return PumpEnd::Broken,
         }
     }
 }
@@ -118,35 +150,49 @@ pub(super) async fn serve(client: TcpStream, mut ctx: Context) {
     let up = pump(
         cr,
         bw,
-        Direction::ToServer,
-        ctx.id,
-        &counters.bytes_up,
-        &counters,
-        &ctx.tap,
+        Leg {
+            dir: Direction::ToServer,
+            id: ctx.id,
+            bytes: &counters.bytes_up,
+            counters: &counters,
+            tap: &ctx.tap,
+            screen_first_line: true,
+        },
     );
     let down = pump(
         br,
         cw,
-        Direction::ToClient,
-        ctx.id,
-        &counters.bytes_down,
-        &counters,
-        &ctx.tap,
+        Leg {
+            dir: Direction::ToClient,
+            id: ctx.id,
+            bytes: &counters.bytes_down,
+            counters: &counters,
+            tap: &ctx.tap,
+            screen_first_line: false,
+        },
     );
     tokio::pin!(up, down);
     // Both directions until both end; an error on either ends the connection at once (the
     // halves drop, closing both sockets), as does a shutdown after the grace period.
     // The client finishing its requests waits for the backend's last answers; the backend
     // ending (or any error) ends the connection at once.
-    let clean = tokio::select! {
-        ok = &mut up => ok && tokio::select! {
-            ok = &mut down => ok,
-            _ = ctx.stop.changed() => false,
+    let end = tokio::select! {
+        end = &mut up => match end {
+            PumpEnd::Clean => tokio::select! {
+                end = &mut down => end,
+                _ = ctx.stop.changed() => PumpEnd::Broken,
+            },
+            other => other,
         },
-        ok = &mut down => ok,
-        _ = ctx.stop.changed() => false,
+        end = &mut down => end,
+        _ = ctx.stop.changed() => PumpEnd::Broken,
     };
-    if !clean {
+    let clean = end == PumpEnd::Clean;
+    if end == PumpEnd::HttpRefused {
+        // memcached hangs up on HTTP without a word, and so does the proxy: counted, not logged
+        // per connection (a scan would flood the log).
+        ctx.counters.http_refused.fetch_add(1, Ordering::Relaxed);
+    } else if !clean {
         eprintln!(
             "memshark proxy: connection {} ({}) ended abnormally; both sides closed",
             ctx.id, ctx.peer

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod forward;
+mod http_guard;
 mod recorder;
 pub mod redact;
 
@@ -81,6 +82,9 @@ pub struct ProxyCounters {
     pub bytes_down: AtomicU64,
     /// Tap events dropped because the consumer was behind.
     pub tap_dropped: AtomicU64,
+    /// Clients disconnected because their first line was an HTTP request (memcached's defence
+    /// against cross-protocol attacks; nothing of theirs reached the backend).
+    pub http_refused: AtomicU64,
 }
 
 /// How the proxy runs.

@@ -33,12 +33,14 @@
 //! ```
 
 mod command;
+mod http;
 mod reply;
 mod request;
 mod response;
 
 pub use crate::text::{ErrorKind, ParseError, ParseLimits, Parsed};
 pub use command::Command;
+pub use http::{is_http_request_line, COMMAND_WORDS};
 pub use reply::Reply;
 pub use request::{looks_like_ascii_command, GetCommand, Keys, Request, StoreCommand};
 pub use response::{looks_like_ascii_response, Response};

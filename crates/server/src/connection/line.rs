@@ -52,52 +52,6 @@ pub(crate) enum Screen {
     Close,
 }
 
-/// The words memcached knows as commands (classic, meta and operator ones): an unknown first
-/// word with a last token `HTTP/…` is an HTTP request.
-const KNOWN: &[&[u8]] = &[
-    b"get",
-    b"gets",
-    b"gat",
-    b"gats",
-    b"set",
-    b"add",
-    b"replace",
-    b"append",
-    b"prepend",
-    b"cas",
-    b"delete",
-    b"incr",
-    b"decr",
-    b"touch",
-    b"stats",
-    b"flush_all",
-    b"version",
-    b"verbosity",
-    b"quit",
-    b"mg",
-    b"ms",
-    b"md",
-    b"ma",
-    b"mn",
-    b"me",
-    b"shutdown",
-    b"slabs",
-    b"cache_memlimit",
-    b"lru_crawler",
-    b"lru",
-    b"watch",
-    b"misbehave",
-    b"debugtime",
-];
-
-/// Whether the line is a command word memcached does not know whose last token starts with
-/// `HTTP/` (a browser or an HTTP client talking to the cache: memcached hangs up).
-pub(crate) fn is_http(line: &[u8]) -> bool {
-    let word = tokens(line).next().unwrap_or_default();
-    let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
-    last.starts_with(b"HTTP/") && !KNOWN.contains(&word)
-}
-
 /// The `(least, most)` arguments memcached wants after a classic command word; another count
 /// is answered `ERROR`.
 fn arity(word: &[u8]) -> Option<(usize, usize)> {
@@ -152,7 +106,7 @@ fn bad_length(token: &[u8]) -> bool {
 
 /// Screens a whole line (without its `\r\n`).
 pub(crate) fn screen(line: &[u8]) -> Screen {
-    if is_http(line) {
+    if memshark_protocol::ascii::is_http_request_line(line) {
         return Screen::Close;
     }
     let mut toks = tokens(line);
@@ -225,27 +179,6 @@ pub(crate) fn set_key(line: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn http_lines_are_spotted() {
-        for line in [
-            &b"GET / HTTP/1.0"[..],
-            b"PUT /x HTTP/1.1",
-            b"DELETE HTTP/1.1",
-            b"HTTP/1.0",
-            b" GET / HTTP/1.0",
-        ] {
-            assert!(is_http(line), "{line:?}");
-        }
-        for line in [
-            &b"get a HTTP/1.0"[..],
-            b"GET /",
-            b"x HTTP/1.0 ",
-            b"version HTTP/1.0",
-        ] {
-            assert!(!is_http(line), "{line:?}");
-        }
-    }
 
     #[test]
     fn lengths_read_as_a_c_int() {
