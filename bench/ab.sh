@@ -14,7 +14,8 @@
 #
 # Usage: bench/ab.sh [REF [ROUNDS [SECONDS]]]   (REF default: the commit before the workspace
 # split; ROUNDS default 5; SECONDS of server load per run, default 5). Needs python3, memcached
-# not needed. Set AB_SKIP="criterion server" to skip parts.
+# not needed. Set AB_SKIP to a list of parts to skip: outputs, speed, tui, server, criterion
+# (e.g. AB_SKIP="outputs speed tui criterion" for the server alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ref=${1:-7c8013e}
@@ -40,7 +41,7 @@ tuif=$tmp/memshark-tui-200.pcap
 [ -f "$big2" ] || target/release/examples/synth_capture "$big2" 500 1 300
 [ -f "$tuif" ] || target/release/examples/synth_capture "$tuif" 200 1 120
 differ=0
-for f in fixtures/*.pcap captures/*.pcap "$big1" "$big2"; do
+[[ " $skip " == *" outputs "* ]] || for f in fixtures/*.pcap captures/*.pcap "$big1" "$big2"; do
   for fmt in jsonl csv text; do
     a=$("$A" dump "$f" --format "$fmt" | sha256sum); b=$("$B" dump "$f" --format "$fmt" | sha256sum)
     [ "$a" = "$b" ] || { echo "DIFFERENT: dump $f --format $fmt"; differ=1; }
@@ -48,11 +49,11 @@ for f in fixtures/*.pcap captures/*.pcap "$big1" "$big2"; do
   a=$("$A" stats "$f" | sha256sum); b=$("$B" stats "$f" | sha256sum)
   [ "$a" = "$b" ] || { echo "DIFFERENT: stats $f"; differ=1; }
 done
-[ $differ = 0 ] && echo "outputs: dump (jsonl, csv, text) and stats identical on every fixture, capture and bench file"
+[[ " $skip " == *" outputs "* ]] || [ $differ = 1 ] || echo "outputs: dump (jsonl, csv, text) and stats identical on every fixture, capture and bench file"
 
 # 2. dump and stats speed
 seconds() { /usr/bin/time -f %e "$@" 2>&1 > /dev/null | tail -1; }
-for f in "$big1" "$big2"; do
+[[ " $skip " == *" speed "* ]] || for f in "$big1" "$big2"; do
   for cmd in "dump --format jsonl" "stats"; do
     ta=(); tb=()
     for _ in $(seq "$rounds"); do
@@ -69,8 +70,8 @@ PY
 done
 
 # 3. the TUI at scale
-echo "timeline_bench on $(basename "$tuif") (A then B):"
-for bin in "$wt/target/release/examples/timeline_bench" target/release/examples/timeline_bench; do
+[[ " $skip " == *" tui "* ]] || echo "timeline_bench on $(basename "$tuif") (A then B):"
+[[ " $skip " == *" tui "* ]] || for bin in "$wt/target/release/examples/timeline_bench" target/release/examples/timeline_bench; do
   "$bin" "$tuif" | sed 's/^/  /'
   echo "  --"
 done
