@@ -40,6 +40,13 @@ impl Admin {
     pub fn parse(line: &[u8]) -> Option<Admin> {
         let mut toks = tokens(line);
         let word = toks.next()?;
+        // Every text line is asked: decide on the word before collecting anything.
+        if !matches!(
+            word,
+            b"lru_crawler" | b"cache_memlimit" | b"shutdown" | b"slabs" | b"lru" | b"watch"
+        ) {
+            return None;
+        }
         let args: Vec<&[u8]> = toks.take(MAX_ARGS).collect();
         Some(match word {
             b"lru_crawler" => Admin::LruCrawler(LruCrawler::from_args(&args)),

@@ -2,7 +2,7 @@
 //! (`ts=… gid=… type=item_get key=… status=found clsid=1 cfd=7 size=2`) sent to every
 //! watching connection. Nothing is formatted while nobody watches.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -56,6 +56,35 @@ pub struct Logged {
 pub struct Logger {
     tx: broadcast::Sender<Arc<LogLine>>,
     gid: AtomicU64,
+    /// Open [`WatchFeed`]s. Every fetch and mutation asks whether anyone watches; an atomic
+    /// answers without the channel's lock.
+    watchers: Arc<AtomicUsize>,
+}
+
+/// One watcher's feed of log lines; the logger stops building lines once every feed is dropped.
+#[derive(Debug)]
+pub struct WatchFeed {
+    rx: broadcast::Receiver<Arc<LogLine>>,
+    watchers: Arc<AtomicUsize>,
+}
+
+impl WatchFeed {
+    /// The next line (see [`broadcast::Receiver::recv`]: a watcher that falls behind learns
+    /// how many lines it lost).
+    pub async fn recv(&mut self) -> Result<Arc<LogLine>, broadcast::error::RecvError> {
+        self.rx.recv().await
+    }
+
+    /// The next line if one is waiting.
+    pub fn try_recv(&mut self) -> Result<Arc<LogLine>, broadcast::error::TryRecvError> {
+        self.rx.try_recv()
+    }
+}
+
+impl Drop for WatchFeed {
+    fn drop(&mut self) {
+        self.watchers.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Default for Logger {
@@ -63,6 +92,7 @@ impl Default for Logger {
         Logger {
             tx: broadcast::channel(WATCH_BACKLOG).0,
             gid: AtomicU64::new(1),
+            watchers: Arc::new(AtomicUsize::new(0)),
         }
     }
 }
@@ -83,17 +113,21 @@ fn shown(key: &[u8]) -> String {
 impl Logger {
     /// Whether anyone watches (callers skip building lines when not).
     pub fn active(&self) -> bool {
-        self.tx.receiver_count() > 0
+        self.watchers.load(Ordering::Relaxed) > 0
     }
 
     /// How many connections watch.
     pub fn watchers(&self) -> usize {
-        self.tx.receiver_count()
+        self.watchers.load(Ordering::Relaxed)
     }
 
     /// A new watcher's feed.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LogLine>> {
-        self.tx.subscribe()
+    pub fn subscribe(&self) -> WatchFeed {
+        self.watchers.fetch_add(1, Ordering::Relaxed);
+        WatchFeed {
+            rx: self.tx.subscribe(),
+            watchers: Arc::clone(&self.watchers),
+        }
     }
 
     fn emit(&self, kind: LogKind, body: String) {

@@ -57,9 +57,13 @@ pub const COMMAND_WORDS: &[&[u8]] = &[
 /// assert!(!is_http_request_line(b"get a HTTP/1.0")); // a get of two keys
 /// ```
 pub fn is_http_request_line(line: &[u8]) -> bool {
-    let word = tokens(line).next().unwrap_or_default();
+    // The server asks this of every line: the cheap test first.
     let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
-    last.starts_with(b"HTTP/") && !COMMAND_WORDS.contains(&word)
+    if !last.starts_with(b"HTTP/") {
+        return false;
+    }
+    let word = tokens(line).next().unwrap_or_default();
+    !COMMAND_WORDS.contains(&word)
 }
 
 #[cfg(test)]

@@ -1,14 +1,11 @@
 //! `watch [fetchers|mutations|evictions …]`: turns the connection into a stream of memcached's
 //! log lines ([`crate::logger`]); it answers nothing else afterwards.
 
-use std::sync::Arc;
-
 use bytes::BytesMut;
-use tokio::sync::broadcast;
 
 use super::{Command, Ctx, TextCommand};
 use crate::admin::line;
-use crate::logger::{LogKind, LogLine};
+use crate::logger::{LogKind, WatchFeed};
 use crate::reply::TextReply;
 
 /// Log words memcached takes that memshark has no lines for: accepted, silent.
@@ -64,7 +61,7 @@ pub struct Watching {
     /// The kinds of lines it wants.
     pub filter: u8,
     /// The feed.
-    pub feed: broadcast::Receiver<Arc<LogLine>>,
+    pub feed: WatchFeed,
 }
 
 impl Command for Watch {

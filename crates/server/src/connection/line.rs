@@ -111,7 +111,14 @@ pub(crate) fn screen(line: &[u8]) -> Screen {
     }
     let mut toks = tokens(line);
     let word = toks.next().unwrap_or_default();
-    let args: Vec<&[u8]> = toks.take(8).collect();
+    // Up to eight arguments, without allocating: this runs for every text line.
+    let mut held: [&[u8]; 8] = [&[]; 8];
+    let mut count = 0;
+    for (slot, token) in held.iter_mut().zip(toks) {
+        *slot = token;
+        count += 1;
+    }
+    let args = &held[..count];
     if let Some((least, most)) = arity(word) {
         if args.len() < least || args.len() > most {
             return Screen::Answer("ERROR");
