@@ -65,6 +65,12 @@ impl WriteOptions {
         for column in PLAIN_COLUMNS {
             builder = builder.set_column_dictionary_enabled(ColumnPath::from(*column), false);
         }
+        // A handful of names: min/max would cost a string comparison per value and prune
+        // nothing a dictionary page does not already tell.
+        for column in NAME_COLUMNS {
+            builder = builder
+                .set_column_statistics_enabled(ColumnPath::from(*column), EnabledStatistics::None);
+        }
         Ok(builder.build())
     }
 }
@@ -81,6 +87,9 @@ const PLAIN_COLUMNS: &[&str] = &[
     "latency_us",
     "key",
 ];
+
+/// Dictionary columns (of either table) of a few fixed names, written without statistics.
+const NAME_COLUMNS: &[&str] = &["proto", "kind", "op", "status_name", "outcome"];
 
 /// The hidden name a file is written under until it is complete.
 pub fn partial_path(path: &Path) -> PathBuf {
