@@ -25,6 +25,9 @@ pub(crate) fn key_list_type() -> DataType {
 #[derive(Debug)]
 pub(crate) struct DictColumn<K> {
     index: FxHashMap<K, i32>,
+    /// The last key appended and its index: rows in a row often share a value (the protocol,
+    /// a connection's address), and then the hash lookup is skipped.
+    last: Option<(K, i32)>,
     values: Vec<String>,
     keys: Vec<Option<i32>>,
 }
@@ -33,6 +36,7 @@ impl<K> Default for DictColumn<K> {
     fn default() -> Self {
         DictColumn {
             index: FxHashMap::default(),
+            last: None,
             values: Vec::new(),
             keys: Vec::new(),
         }
@@ -43,11 +47,18 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
     /// Appends `k`'s string (`show` makes it the first time `k` is seen in the batch).
     #[inline]
     pub(crate) fn append(&mut self, k: K, show: impl FnOnce(K) -> String) {
+        if let Some((last, i)) = self.last {
+            if last == k {
+                self.keys.push(Some(i));
+                return;
+            }
+        }
         let next = self.values.len();
         let i = *self.index.entry(k).or_insert_with(|| {
             self.values.push(show(k));
             i32::try_from(next).unwrap_or(i32::MAX)
         });
+        self.last = Some((k, i));
         self.keys.push(Some(i));
     }
 
@@ -62,6 +73,7 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
         let keys = Int32Array::from(std::mem::take(&mut self.keys));
         let values = StringArray::from(std::mem::take(&mut self.values));
         self.index.clear();
+        self.last = None;
         Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
             keys,
             Arc::new(values),

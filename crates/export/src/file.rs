@@ -23,7 +23,8 @@ use arrow_array::RecordBatch;
 
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::table::Table;
 use crate::ExportError;
@@ -52,13 +53,43 @@ impl Default for WriteOptions {
 
 impl WriteOptions {
     fn properties(&self) -> Result<WriterProperties, ExportError> {
-        Ok(WriterProperties::builder()
+        let mut builder = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(self.zstd_level)?))
             .set_max_row_group_size(self.row_group_rows.max(1))
-            .set_created_by(format!("memshark-export {}", env!("CARGO_PKG_VERSION")))
-            .build())
+            // Min/max per column chunk (what engines prune row groups by), not per page: page
+            // statistics cost a comparison per value and a column index nobody asked for.
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_created_by(format!("memshark-export {}", env!("CARGO_PKG_VERSION")));
+        // Columns of (nearly) distinct values: a dictionary costs a hash lookup per value, then
+        // outgrows its page and falls back to plain anyway. Plain values compress smaller.
+        for column in PLAIN_COLUMNS {
+            builder = builder.set_column_dictionary_enabled(ColumnPath::from(*column), false);
+        }
+        // A handful of names: min/max would cost a string comparison per value and prune
+        // nothing a dictionary page does not already tell.
+        for column in NAME_COLUMNS {
+            builder = builder
+                .set_column_statistics_enabled(ColumnPath::from(*column), EnabledStatistics::None);
+        }
+        Ok(builder.build())
     }
 }
+
+/// Columns (of either table) written without a dictionary: counters, times, ids and keys.
+const PLAIN_COLUMNS: &[&str] = &[
+    "txn",
+    "conn",
+    "frame",
+    "ts",
+    "opaque",
+    "cas",
+    "value_len",
+    "latency_us",
+    "key",
+];
+
+/// Dictionary columns (of either table) of a few fixed names, written without statistics.
+const NAME_COLUMNS: &[&str] = &["proto", "kind", "op", "status_name", "outcome"];
 
 /// The hidden name a file is written under until it is complete.
 pub fn partial_path(path: &Path) -> PathBuf {
