@@ -15,6 +15,7 @@ mod forward;
 mod http_guard;
 mod recorder;
 pub mod redact;
+pub mod pool;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
