@@ -403,6 +403,10 @@ impl TrafficStats {
             "connections": r.connections,
             "retransmitted_bytes": r.retransmitted_bytes,
             "reassembly_dropped_bytes": r.dropped_for_memory,
+            "acked_unseen_gaps": r.acked_unseen_gaps,
+            "acked_unseen_bytes": r.acked_unseen_bytes,
+            "cap_gaps": r.cap_gaps,
+            "cap_gap_bytes": r.cap_gap_bytes,
             "truncated_file": self.pass.truncated_file,
             "capture_received": self.kernel.map(|k| k.0),
             "capture_dropped": self.kernel.map(|k| k.1 + k.2),
@@ -515,6 +519,13 @@ impl TrafficStats {
             d.unpaired_requests, d.unpaired_responses, d.malformed, d.gaps, r.gap_bytes, r.retransmitted_bytes, r.dropped_for_memory, self.pass.skipped_frames,
             if self.pass.truncated_file { "; the file ends inside a record" } else { "" }
         );
+        if r.acked_unseen_gaps + r.cap_gaps > 0 {
+            let _ = writeln!(
+                s,
+                "capture losses: {} holes acknowledged by the peer but never seen ({} bytes); {} holes declared at the reassembly caps ({} bytes)",
+                r.acked_unseen_gaps, r.acked_unseen_bytes, r.cap_gaps, r.cap_gap_bytes
+            );
+        }
         if let Some((received, dropped, if_dropped)) = self.kernel {
             let _ = writeln!(s, "capture: {received} packets received, {dropped} dropped by the kernel, {if_dropped} by the interface");
         }
