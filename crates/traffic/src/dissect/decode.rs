@@ -202,3 +202,65 @@ pub fn binary_remaining(buf: &BytesMut) -> Option<usize> {
         _ => None,
     }
 }
+
+/// A binary message cut by a gap after its header: the message as far as its header (and
+/// whole key and extras) tell, and how many bytes of it the gap and what follows must supply.
+pub fn cut_binary(buf: &BytesMut, template: &Message) -> Option<(Box<Message>, u64)> {
+    let needed = binary_remaining(buf)?;
+    match binary(&Bytes::from(header_with_body(buf)), template) {
+        Step::Message(m, _) => Some((m, needed as u64)),
+        _ => None,
+    }
+}
+
+/// A text message cut by a gap inside its data block (a storage command, a `VALUE` or meta
+/// answer with its line whole): the message as its line tells, and how many bytes of it the
+/// gap and what follows must supply.
+pub fn cut_text(
+    buf: &BytesMut,
+    template: &Message,
+    limits: &ParseLimits,
+) -> Option<(Box<Message>, u64)> {
+    let parsed = match template.origin.dir {
+        Direction::ToServer => ascii::Request::parse(buf, limits).map(|p| match p {
+            Parsed::Incomplete { needed } => needed,
+            Parsed::Complete { .. } => None,
+        }),
+        Direction::ToClient => ascii::Response::parse(buf, limits).map(|p| match p {
+            Parsed::Incomplete { needed } => needed,
+            Parsed::Complete { .. } => None,
+        }),
+    };
+    let needed = parsed.ok().flatten()?;
+    // Stand-in bytes for the lost part: filler, then the data block's closing CRLF.
+    let total = buf.len() + needed;
+    let mut full = buf.to_vec();
+    full.extend((buf.len()..total).map(|i| match total - i {
+        2 => b'\r',
+        1 => b'\n',
+        _ => b'x',
+    }));
+    match text(&Bytes::from(full), template, limits) {
+        Step::Message(m, _) => Some((m, needed as u64)),
+        _ => None,
+    }
+}
+
+/// The buffered bytes of a binary message whose body is cut by a gap, with the header's body
+/// length left as declared: decoding it yields the header fields (key and extras if present).
+fn header_with_body(buf: &BytesMut) -> Vec<u8> {
+    let mut v = buf.to_vec();
+    if v.len() >= 24 {
+        let have = (v.len() - 24) as u32;
+        v[8..12].copy_from_slice(&have.to_be_bytes());
+        // Keep key and extras only if they are whole.
+        let key_len = u32::from(u16::from_be_bytes([v[2], v[3]]));
+        let extras = u32::from(v[4]);
+        if key_len + extras > have {
+            v[2] = 0;
+            v[3] = 0;
+            v[4] = 0;
+        }
+    }
+    v
+}

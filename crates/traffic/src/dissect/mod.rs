@@ -20,6 +20,7 @@
 mod decode;
 mod message;
 mod problem;
+mod resync;
 
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
@@ -57,6 +58,12 @@ pub struct DissectStats {
     pub malformed: u64,
     /// Gaps reported by the reassembler.
     pub gaps: u64,
+    /// Bytes skipped after a gap (or at the start of a stream picked up mid-way) to reach the
+    /// next real message: the rest of messages whose start was lost.
+    pub skipped_bytes: u64,
+    /// Messages cut by a gap inside their value, reported with their header's fields, the
+    /// stream kept in step by skipping the rest of the value.
+    pub gaps_in_values: u64,
     /// Bytes client → server.
     pub bytes_to_server: u64,
     /// Bytes server → client.
@@ -82,6 +89,11 @@ struct Side {
     need: usize,
     /// The direction has ended (FIN/RST or end of capture).
     done: bool,
+    /// Data has been seen in this direction.
+    started: bool,
+    /// The next message must be found ([`resync::find`]): after a gap, and at the start of a
+    /// direction (which may have been picked up mid-way).
+    resync: bool,
 }
 
 #[derive(Debug)]
@@ -174,11 +186,11 @@ impl Dissector {
                 if data.is_empty() {
                     return;
                 }
-                if conn.wire.is_none() {
-                    conn.wire = Some(match data[0] {
-                        0x80 | 0x81 | 0x08 | 0x18 => Wire::Binary,
-                        _ => Wire::Text,
-                    });
+                if !side.started {
+                    // The protocol and the first message are found, not assumed: the capture
+                    // may have begun in the middle of a message.
+                    side.started = true;
+                    side.resync = true;
                 }
                 let end = side.offset + side.buf.len() as u64;
                 side.marks.push_back((end, ev.frame, ev.ts));
@@ -211,11 +223,6 @@ impl Dissector {
                         return;
                     }
                 }
-                // A gap inside a binary value of known length: report the message and stay in
-                // step by swallowing the rest of it.
-                let remaining = (wire == Some(Wire::Binary))
-                    .then(|| decode::binary_remaining(&side.buf))
-                    .flatten();
                 let (frame, ts) = side
                     .marks
                     .front()
@@ -225,24 +232,33 @@ impl Dissector {
                     _ => Proto::Binary,
                 };
                 let mut m = Message::new(ev.at(frame, ts), proto);
-                match remaining {
-                    Some(needed) if (needed as u64) >= n => {
-                        if let Step::Message(mut full, _) =
-                            decode::binary(&Bytes::from(header_with_body(&side.buf)), &m)
-                        {
-                            full.raw = side.buf.split().freeze();
-                            full.problem = Some(Problem::GapInValue { bytes: n });
-                            side.swallow = needed as u64 - n;
-                            side.offset = side
-                                .offset
-                                .saturating_add(full.raw.len() as u64)
-                                .saturating_add(n);
-                            side.marks.clear();
-                            self.emit(ev.conn, *full, sink);
-                            return;
-                        }
+                // A gap inside a value of known length (a binary body, a text data block):
+                // report the message with its header's fields, and stay in step by skipping
+                // the rest of the value rather than searching it.
+                let cut = match (side.resync, wire) {
+                    (false, Some(Wire::Binary)) => decode::cut_binary(&side.buf, &m),
+                    (false, Some(Wire::Text)) => decode::cut_text(&side.buf, &m, &self.limits),
+                    _ => None,
+                };
+                if let Some((mut full, needed)) = cut {
+                    full.raw = side.buf.split().freeze();
+                    full.problem = Some(Problem::GapInValue {
+                        bytes: n.min(needed),
+                    });
+                    side.offset = side
+                        .offset
+                        .saturating_add(full.raw.len() as u64)
+                        .saturating_add(n);
+                    side.marks.clear();
+                    if needed >= n {
+                        side.swallow = needed - n;
+                    } else {
+                        // The gap runs past the message: find the next one.
+                        side.resync = true;
                     }
-                    _ => {}
+                    self.stats.gaps_in_values += 1;
+                    self.emit(ev.conn, *full, sink);
+                    return;
                 }
                 m.problem = Some(Problem::Gap { bytes: n });
                 m.raw = side.buf.split().freeze();
@@ -251,6 +267,7 @@ impl Dissector {
                     .saturating_add(m.raw.len() as u64)
                     .saturating_add(n);
                 side.marks.clear();
+                side.resync = true;
                 self.stats.malformed += u64::from(!m.raw.is_empty());
                 self.emit(ev.conn, m, sink);
             }
@@ -301,10 +318,15 @@ impl Dissector {
         let Some(conn) = self.conns.get_mut(&ev.conn) else {
             return;
         };
-        let wire = conn.wire.unwrap_or(Wire::Text);
+        let Conn {
+            wire: conn_wire,
+            to_server,
+            to_client,
+            pending,
+        } = conn;
         let side = match ev.dir {
-            Direction::ToServer => &mut conn.to_server,
-            Direction::ToClient => &mut conn.to_client,
+            Direction::ToServer => to_server,
+            Direction::ToClient => to_client,
         };
         // Freeze what is buffered once; every message is a slice of it (zero-copy). Only an
         // incomplete tail is copied back.
@@ -312,13 +334,63 @@ impl Dissector {
             Some(data) => data,
             None => side.buf.split().freeze(),
         };
+        let mut pos = 0;
+        let mut skipped = None;
+        if side.resync {
+            let found = resync::find(
+                &view,
+                ev.dir,
+                *conn_wire,
+                &|o| pending.iter().any(|p| p.opaque == Some(o)),
+                !pending.is_empty(),
+                &self.limits,
+            );
+            let (skip, wait) = match found {
+                resync::Found::At(at, w) => {
+                    conn_wire.get_or_insert(w);
+                    side.resync = false;
+                    (at, None)
+                }
+                resync::Found::Wait(at, need) => (at, Some(need)),
+            };
+            if skip > 0 {
+                let (frame, ts) = side
+                    .marks
+                    .front()
+                    .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
+                let proto = match conn_wire {
+                    Some(Wire::Binary) => Proto::Binary,
+                    _ => Proto::Ascii,
+                };
+                let mut m = Message::new(ev.at(frame, ts), proto);
+                m.problem = Some(Problem::Skipped { bytes: skip as u64 });
+                m.raw = view.slice(..skip);
+                side.offset = side.offset.saturating_add(skip as u64);
+                while side.marks.len() > 1
+                    && side.marks.get(1).is_some_and(|&(o, _, _)| o <= side.offset)
+                {
+                    side.marks.pop_front();
+                }
+                self.stats.skipped_bytes += skip as u64;
+                skipped = Some(m);
+            }
+            pos = skip;
+            if let Some(need) = wait {
+                side.buf.extend_from_slice(&view[pos..]);
+                side.need = need;
+                if let Some(m) = skipped {
+                    self.emit(ev.conn, m, sink);
+                }
+                return;
+            }
+        }
+        let wire = conn_wire.unwrap_or(Wire::Text);
         let proto = match wire {
             Wire::Binary => Proto::Binary,
             Wire::Text => Proto::Ascii,
         };
         let mut template = Message::new(*ev, proto);
-        let mut out = Vec::new();
-        let mut pos = 0;
+        let mut out: Vec<Box<Message>> = skipped.map(Box::new).into_iter().collect();
         side.need = 0;
         while pos < view.len() {
             let at = side.offset;
@@ -350,7 +422,7 @@ impl Dissector {
         }
         side.buf.extend_from_slice(&view[pos..]);
         for m in out {
-            if m.problem.is_some() {
+            if m.problem.is_some_and(|p| !p.is_stream_damage()) {
                 self.stats.malformed += 1;
             }
             self.emit(ev.conn, *m, sink);
@@ -541,25 +613,6 @@ fn meta_can_answer(request: Option<Op>, code: ResponseCode) -> bool {
 /// cannot belong to a quiet request of that command.
 fn quiet_suppresses(request: Option<Op>, code: ResponseCode) -> bool {
     matches!(request, Some(Op::Meta(MetaOp::Command(c))) if c.quiet_suppresses(code))
-}
-
-/// The buffered bytes of a binary message whose body is cut by a gap, with the header's body
-/// length left as declared: decoding it yields the header fields (key and extras if present).
-fn header_with_body(buf: &BytesMut) -> Vec<u8> {
-    let mut v = buf.to_vec();
-    if v.len() >= 24 {
-        let have = (v.len() - 24) as u32;
-        v[8..12].copy_from_slice(&have.to_be_bytes());
-        // Keep key and extras only if they are whole.
-        let key_len = u32::from(u16::from_be_bytes([v[2], v[3]]));
-        let extras = u32::from(v[4]);
-        if key_len + extras > have {
-            v[2] = 0;
-            v[3] = 0;
-            v[4] = 0;
-        }
-    }
-    v
 }
 
 #[cfg(test)]

@@ -1,0 +1,280 @@
+//! The dissector on lossy captures, tested the way it fails in production: real captures
+//! (binary, text, large values) with frames removed — every Nth, bursts, one direction only.
+//!
+//! * Property: every message whose bytes are all in the lossy file is decoded, with its op and
+//!   key, at the frame that carries its first byte.
+//! * Oracle: memshark decodes at least as many messages as tshark does from the same file
+//!   (when `tshark` is installed; CI installs it).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use memshark::capture::StreamEventKind;
+use memshark::capture::{decode, CaptureReader, Direction, Reassembler, ReassemblyConfig};
+use memshark::dissect::Message;
+use memshark::pipeline::dissect_file;
+use proptest::prelude::*;
+
+/// The captures the tests cut up: name, and whether a run of it is cheap enough for many cases.
+const CAPTURES: [&str; 5] = [
+    "fixtures/binary.pcap",
+    "fixtures/ascii.pcap",
+    "fixtures/large.pcap",
+    "captures/demo-binary.pcap",
+    "captures/demo-ascii.pcap",
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A classic little-endian pcap split into its global header and records.
+struct Pcap {
+    header: Vec<u8>,
+    records: Vec<Vec<u8>>,
+}
+
+impl Pcap {
+    fn read(path: &Path) -> Pcap {
+        let bytes = std::fs::read(path).expect("fixture");
+        assert_eq!(
+            &bytes[..4],
+            &0xa1b2_c3d4u32.to_le_bytes(),
+            "{}",
+            path.display()
+        );
+        let mut records = Vec::new();
+        let mut at = 24;
+        while at + 16 <= bytes.len() {
+            let incl = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().expect("4")) as usize;
+            records.push(bytes[at..at + 16 + incl].to_vec());
+            at += 16 + incl;
+        }
+        Pcap {
+            header: bytes[..24].to_vec(),
+            records,
+        }
+    }
+
+    /// The capture without the frames `drop` names (1-based, as frames are numbered), and the
+    /// original number of each frame kept.
+    fn without(&self, drop: &dyn Fn(u64) -> bool) -> (Vec<u8>, Vec<u64>) {
+        let mut out = self.header.clone();
+        let mut kept = Vec::new();
+        for (i, r) in self.records.iter().enumerate() {
+            let n = i as u64 + 1;
+            if !drop(n) {
+                out.extend_from_slice(r);
+                kept.push(n);
+            }
+        }
+        (out, kept)
+    }
+}
+
+/// One message as the property compares them: client, direction, frame of its first byte
+/// (numbered as in the whole capture), op and key.
+type Id = (SocketAddr, bool, u64, String, Vec<u8>);
+
+fn id(m: &Message, frame: u64) -> Id {
+    (
+        m.origin.client,
+        m.origin.dir == Direction::ToServer,
+        frame,
+        m.op_name().to_string(),
+        m.key.as_deref().unwrap_or_default().to_vec(),
+    )
+}
+
+/// Every message of the whole capture, with the frames that carry its bytes.
+struct Truth {
+    pcap: Pcap,
+    messages: Vec<(Id, Vec<u64>)>,
+    /// Frame number → direction (to the server?), for frames with payload.
+    direction: HashMap<u64, bool>,
+}
+
+fn decode_file(bytes: &[u8]) -> Vec<Message> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cut.pcap");
+    std::fs::write(&path, bytes).expect("write");
+    let mut out = Vec::new();
+    dissect_file(&path, &[11211], &mut |_| {}, &mut |m| {
+        out.push(m);
+        true
+    })
+    .expect("dissect");
+    out
+}
+
+impl Truth {
+    fn of(path: &Path) -> Truth {
+        let pcap = Pcap::read(path);
+        let (whole, _) = pcap.without(&|_| false);
+        // Which frames carry which bytes of each direction.
+        let mut chunks: HashMap<(SocketAddr, bool), Vec<(u64, u64, u64)>> = HashMap::new();
+        let mut ends: HashMap<(SocketAddr, bool), u64> = HashMap::new();
+        let mut direction = HashMap::new();
+        let mut reader = CaptureReader::new(std::io::Cursor::new(whole.clone())).expect("capture");
+        let mut r = Reassembler::new(ReassemblyConfig::default());
+        let mut take = |e: memshark::capture::StreamEvent| {
+            let k = (e.origin.client, e.origin.dir == Direction::ToServer);
+            let len = match e.kind {
+                StreamEventKind::Data(d) => d.len() as u64,
+                StreamEventKind::Gap(n) => panic!("the whole capture has a gap of {n}"),
+                _ => return,
+            };
+            let end = ends.entry(k).or_default();
+            chunks
+                .entry(k)
+                .or_default()
+                .push((*end, *end + len, e.origin.frame));
+            *end += len;
+        };
+        reader
+            .for_each_frame(|f| {
+                if let Ok(seg) = decode(f.linktype, f.data, f.orig_len) {
+                    if !seg.payload.is_empty() {
+                        direction.insert(f.number, seg.dst.port() == 11211);
+                    }
+                    r.push(f.number, f.ts, &seg, &mut take);
+                }
+                true
+            })
+            .expect("read");
+        r.finish(&mut take);
+        let mut at: HashMap<(SocketAddr, bool), u64> = HashMap::new();
+        let mut messages = Vec::new();
+        for m in decode_file(&whole) {
+            assert!(
+                m.problem.is_none(),
+                "the whole capture decodes cleanly: {m:?}"
+            );
+            let k = (m.origin.client, m.origin.dir == Direction::ToServer);
+            let start = at.entry(k).or_default();
+            let (from, to) = (*start, *start + m.raw.len() as u64);
+            *start = to;
+            let frames: Vec<u64> = chunks[&k]
+                .iter()
+                .filter(|&&(a, b, _)| a < to && from < b)
+                .map(|&(_, _, f)| f)
+                .collect();
+            assert_eq!(frames.first(), Some(&m.origin.frame));
+            messages.push((id(&m, m.origin.frame), frames));
+        }
+        Truth {
+            pcap,
+            messages,
+            direction,
+        }
+    }
+
+    /// Cuts the frames `drop` names and checks that every message whose frames are all kept
+    /// is decoded from what is left. Returns (messages whole, messages decoded).
+    fn check(&self, drop: &dyn Fn(u64) -> bool) -> Result<(usize, Vec<Message>), String> {
+        let (cut, kept) = self.pcap.without(drop);
+        let lossy = decode_file(&cut);
+        let mut found: HashMap<Id, usize> = HashMap::new();
+        for m in &lossy {
+            if m.op.is_some() {
+                let frame = kept[m.origin.frame as usize - 1];
+                *found.entry(id(m, frame)).or_default() += 1;
+            }
+        }
+        let mut whole = 0;
+        for (want, frames) in &self.messages {
+            if frames.iter().any(|&f| drop(f)) {
+                continue;
+            }
+            whole += 1;
+            match found.get_mut(want) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => {
+                    return Err(format!(
+                        "message {} {} {:?} at frame {} (frames {frames:?}) is whole but was not decoded",
+                        if want.1 { "request" } else { "answer" },
+                        want.3,
+                        String::from_utf8_lossy(&want.4),
+                        want.2
+                    ))
+                }
+            }
+        }
+        Ok((whole, lossy))
+    }
+}
+
+/// Which frames a case removes.
+#[derive(Debug, Clone)]
+enum Cut {
+    /// Every `n`th frame, starting at `from`.
+    EveryNth { n: u64, from: u64 },
+    /// `len` frames in a row from `from`, every `period` frames.
+    Bursts { from: u64, len: u64, period: u64 },
+    /// Every `n`th frame that carries payload in one direction.
+    OneDirection { to_server: bool, n: u64 },
+}
+
+impl Cut {
+    fn drops(&self, truth: &Truth, frame: u64) -> bool {
+        match *self {
+            Cut::EveryNth { n, from } => frame >= from && (frame - from) % n == 0,
+            Cut::Bursts { from, len, period } => frame >= from && (frame - from) % period < len,
+            Cut::OneDirection { to_server, n } => {
+                truth.direction.get(&frame) == Some(&to_server) && frame % n == 0
+            }
+        }
+    }
+}
+
+fn cuts() -> impl Strategy<Value = Cut> {
+    prop_oneof![
+        (2u64..40, 1u64..40).prop_map(|(n, from)| Cut::EveryNth { n, from }),
+        (1u64..60, 1u64..6, 10u64..80).prop_map(|(from, len, period)| Cut::Bursts {
+            from,
+            len,
+            period
+        }),
+        (any::<bool>(), 2u64..10).prop_map(|(to_server, n)| Cut::OneDirection { to_server, n }),
+    ]
+}
+
+fn property(path: &str, cases: u32) {
+    let truth = Truth::of(&root().join(path));
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&cuts(), |cut| {
+            truth
+                .check(&|f| cut.drops(&truth, f))
+                .map(|_| ())
+                .map_err(|e| TestCaseError::fail(format!("{path}, {cut:?}: {e}")))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn every_whole_message_of_a_lossy_binary_capture_is_decoded() {
+    property("fixtures/binary.pcap", 64);
+}
+
+#[test]
+fn every_whole_message_of_a_lossy_text_capture_is_decoded() {
+    property("fixtures/ascii.pcap", 64);
+}
+
+#[test]
+fn every_whole_message_of_a_lossy_large_value_capture_is_decoded() {
+    property("fixtures/large.pcap", 48);
+}
+
+#[test]
+fn every_whole_message_of_the_lossy_demo_captures_is_decoded() {
+    property("captures/demo-binary.pcap", 8);
+    property("captures/demo-ascii.pcap", 8);
+}
