@@ -278,3 +278,140 @@ fn every_whole_message_of_the_lossy_demo_captures_is_decoded() {
     property("captures/demo-binary.pcap", 8);
     property("captures/demo-ascii.pcap", 8);
 }
+
+/// The memcache PDUs tshark decodes from a capture: (magic, opcode, key) for binary ones;
+/// `None` for text ones. `None` in all when tshark is not installed.
+fn tshark_pdus(pcap: &[u8]) -> Option<Vec<Option<(u8, u8, String)>>> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cut.pcap");
+    std::fs::write(&path, pcap).expect("write");
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&path)
+        .args([
+            "-o",
+            "tcp.desegment_tcp_streams:TRUE",
+            "-d",
+            "tcp.port==11211,memcache",
+            "-T",
+            "pdml",
+        ])
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdml = String::from_utf8_lossy(&out.stdout);
+    let show = |line: &str| {
+        line.split(" show=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(|v| {
+                v.replace("&quot;", "\"")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&")
+            })
+    };
+    let mut pdus: Vec<Option<(u8, u8, String)>> = Vec::new();
+    let mut current: Option<(Option<u8>, Option<u8>, String, bool)> = None;
+    // A memcache element with no field of a message is a continuation tshark could not
+    // decode ("previous segment not captured"): not counted.
+    let flush = |c: Option<(Option<u8>, Option<u8>, String, bool)>, pdus: &mut Vec<_>| {
+        if let Some((magic, op, key, decoded)) = c {
+            if decoded {
+                pdus.push(magic.zip(op).map(|(m, o)| (m, o, key)));
+            }
+        }
+    };
+    for line in pdml.lines() {
+        let line = line.trim_start();
+        if line.starts_with("<proto name=\"memcache\"") {
+            flush(current.take(), &mut pdus);
+            current = Some((None, None, String::new(), false));
+        } else if line.starts_with("<proto ") || line.starts_with("</packet>") {
+            flush(current.take(), &mut pdus);
+        } else if let Some(c) = current.as_mut() {
+            c.3 |= [
+                "magic", "command", "response", "value\"", "key\"", "name\"", "version",
+            ]
+            .iter()
+            .any(|f| line.starts_with(&format!("<field name=\"memcache.{f}")));
+            if line.starts_with("<field name=\"memcache.magic\"") {
+                c.0 = show(line).and_then(|v| v.parse().ok());
+            } else if line.starts_with("<field name=\"memcache.opcode\"") {
+                c.1 = show(line).and_then(|v| v.parse().ok());
+            } else if line.starts_with("<field name=\"memcache.key\"") && c.2.is_empty() {
+                c.2 = show(line).unwrap_or_default();
+            }
+        }
+    }
+    flush(current.take(), &mut pdus);
+    Some(pdus)
+}
+
+/// memshark decodes at least every message tshark decodes from the same lossy file: for
+/// binary, each (request or answer, opcode, key) tshark shows; for text, as many messages.
+#[test]
+fn memshark_decodes_at_least_what_tshark_decodes_from_lossy_captures() {
+    if Command::new("tshark").arg("-v").output().is_err() {
+        eprintln!("tshark is not installed: the oracle comparison is skipped (CI installs it)");
+        return;
+    }
+    for path in CAPTURES {
+        let truth = Truth::of(&root().join(path));
+        let cuts = [
+            Cut::EveryNth { n: 37, from: 37 },
+            Cut::EveryNth { n: 5, from: 3 },
+            Cut::Bursts {
+                from: 10,
+                len: 3,
+                period: 40,
+            },
+            Cut::OneDirection {
+                to_server: false,
+                n: 3,
+            },
+            Cut::OneDirection {
+                to_server: true,
+                n: 3,
+            },
+        ];
+        for cut in cuts {
+            let drop = |f| cut.drops(&truth, f);
+            let (cut_file, _) = truth.pcap.without(&drop);
+            let (_, ours) = truth
+                .check(&drop)
+                .unwrap_or_else(|e| panic!("{path}, {cut:?}: {e}"));
+            let theirs = tshark_pdus(&cut_file).expect("tshark runs");
+            let decoded: Vec<&Message> = ours.iter().filter(|m| m.op.is_some()).collect();
+            assert!(
+                decoded.len() >= theirs.len(),
+                "{path}, {cut:?}: memshark decoded {} messages, tshark {}",
+                decoded.len(),
+                theirs.len()
+            );
+            let mut ours_binary: HashMap<(u8, u8, String), usize> = HashMap::new();
+            for m in &decoded {
+                if let Some(op) = m.opcode() {
+                    let magic = if m.origin.dir == Direction::ToServer {
+                        0x80
+                    } else {
+                        0x81
+                    };
+                    let key =
+                        String::from_utf8_lossy(m.key.as_deref().unwrap_or_default()).into_owned();
+                    *ours_binary.entry((magic, u8::from(op), key)).or_default() += 1;
+                }
+            }
+            for pdu in theirs.into_iter().flatten() {
+                match ours_binary.get_mut(&pdu) {
+                    Some(n) if *n > 0 => *n -= 1,
+                    _ => panic!("{path}, {cut:?}: tshark decodes {pdu:?}, memshark does not"),
+                }
+            }
+        }
+    }
+}

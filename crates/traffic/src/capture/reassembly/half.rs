@@ -190,8 +190,12 @@ impl Half {
         stats: &mut ReassemblyStats,
         emit: &mut Emit<'_>,
     ) {
-        // The FIN takes a sequence number of its own, which the peer acknowledges too.
+        // The FIN takes a sequence number of its own, which the peer acknowledges too; one
+        // byte acknowledged past the end, with nothing waiting, is a FIN the capture lost.
         let acked = self.fin_at.map_or(acked, |f| acked.min(f));
+        if !self.has_pending() && Some(acked) == self.next.map(|n| n + 1) {
+            return;
+        }
         loop {
             self.drain(total, stats, emit);
             let next = self.next.unwrap_or(0);
