@@ -186,8 +186,39 @@ pub fn text(buf: &Bytes, template: &Message, limits: &ParseLimits) -> Step {
                 skipped: skip,
             }));
             m.raw = buf.slice(..skip);
+            if template.origin.dir == Direction::ToServer {
+                name_rejected_command(&mut m);
+            }
             Step::Malformed(Box::new(m), skip)
         }
+    }
+}
+
+/// A command line memcached rejects (`delete a b c d e`, a key too long, a bad number) is
+/// still named by what it says, as Wireshark does: its command word as the op and its key,
+/// beside the reason ([`Problem::Malformed`]). A line whose first word is no command keeps no
+/// op.
+fn name_rejected_command(m: &mut Message) {
+    let raw = m.raw.clone();
+    let line_end = memchr::memchr(b'\n', &raw).unwrap_or(raw.len());
+    let line = raw[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&raw[..line_end]);
+    let mut tokens = line.split(|&b| b == b' ').filter(|t| !t.is_empty());
+    let Some(word) = tokens.next() else {
+        return;
+    };
+    let op = match ascii::Command::from_word(word) {
+        Some(c) => Op::from(c),
+        None => match meta::Command::from_word(word) {
+            Some(c) => Op::from(c),
+            None => return,
+        },
+    };
+    m.op = Some(op);
+    m.proto = op.proto();
+    if op.grammar().arg(0) == memshark_protocol::text::Arg::Key {
+        m.key = tokens.next().map(|k| raw.slice_ref(k));
     }
 }
 

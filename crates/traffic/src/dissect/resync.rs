@@ -9,7 +9,8 @@
 //!   At the very first byte (where a segment, and so most often a message, starts) a header
 //!   that fits is believed without confirmation.
 //! * Text and meta: the first line start (the stream's first byte, or the byte after a `\n`)
-//!   whose line parses as a command (to the server) or an answer (to the client).
+//!   whose line parses as a command (to the server) or an answer (to the client), or, to the
+//!   server, begins with a command word (a command memcached rejects is still shown).
 //!
 //! Bytes before the position found are reported as skipped.
 
@@ -164,6 +165,19 @@ fn text_candidate(buf: &[u8], dir: Direction, limits: &ParseLimits) -> Verdict {
         // A whole line that is still incomplete: a multi-line answer; take it.
         Ok(false) if eol < buf.len() => Verdict::Yes,
         Ok(false) => Verdict::Wait(buf.len() + 1),
+        // A command memcached rejects (`delete a b c d e`) is still a command line: the
+        // decoder reports it with its reason.
+        Err(_) if dir == Direction::ToServer && starts_with_command(&buf[..eol]) => Verdict::Yes,
         Err(_) => Verdict::No,
     }
+}
+
+/// Whether a line's first word is a text or meta command.
+fn starts_with_command(line: &[u8]) -> bool {
+    let word = line
+        .split(|&b| b == b' ' || b == b'\r')
+        .next()
+        .unwrap_or_default();
+    ascii::Command::from_word(word).is_some()
+        || memshark_protocol::meta::Command::from_word(word).is_some()
 }

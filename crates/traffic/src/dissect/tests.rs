@@ -345,3 +345,85 @@ fn quiet_gets_sharing_one_opaque_pair_by_key() {
         .unwrap();
     assert_eq!(hit.txn, Some(1), "paired with the request for b");
 }
+
+#[test]
+fn a_rejected_command_is_shown_with_its_op_key_and_reason() {
+    let (msgs, _) = run(vec![
+        data(Direction::ToServer, 1, b"delete a b c d e\r\nfoo bar\r\n"),
+        data(
+            Direction::ToClient,
+            2,
+            b"CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\nERROR\r\n",
+        ),
+    ]);
+    assert_eq!(msgs[0].op_name(), "delete");
+    assert_eq!(msgs[0].key.as_deref(), Some(&b"a"[..]));
+    assert!(matches!(
+        msgs[0].problem,
+        Some(Problem::Malformed(Malformed::Text {
+            kind: memshark_protocol::ascii::ErrorKind::BadFormat,
+            ..
+        }))
+    ));
+    assert!(msgs[0]
+        .problem
+        .is_some_and(|p| p.to_string().contains("CLIENT_ERROR")));
+    // A line whose first word is no command stays unnamed.
+    assert_eq!((msgs[1].op, msgs[1].op_name()), (None, "malformed"));
+    // The answer pairs with the rejected command.
+    assert_eq!(msgs[2].request_op_name(), Some("delete"));
+}
+
+#[test]
+fn a_capture_that_starts_inside_a_binary_value_finds_the_first_real_message() {
+    let set = Request::set(b"k", &[0x80; 3000], 0, 0).to_bytes();
+    let get = Request::get(b"next").with_opaque(7).to_bytes();
+    let hit = Response::ok(Opcode::Get).with_opaque(7).to_bytes();
+    let mut up = set[1000..].to_vec();
+    up.extend_from_slice(&get);
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, &up),
+        data(Direction::ToClient, 2, &hit),
+    ]);
+    let ops: Vec<_> = msgs.iter().map(|m| m.op_name()).collect();
+    assert_eq!(ops, ["gap", "get", "get"], "{msgs:?}");
+    assert_eq!(
+        msgs[0].problem,
+        Some(Problem::Skipped {
+            bytes: 24 + 8 + 1 + 3000 - 1000
+        })
+    );
+    assert_eq!(msgs[2].request_op, Some(Opcode::Get.into()));
+    assert_eq!(stats.skipped_bytes, 2033);
+}
+
+#[test]
+fn after_a_gap_an_answer_is_taken_only_with_a_pending_requests_opaque() {
+    // The get's answer lost its header to the gap; its value holds a well-formed header with
+    // an opaque no request carries, then the real next answer follows.
+    let fake = Response::ok(Opcode::Set).with_opaque(999).to_bytes();
+    let mut value = vec![b'v'; 100];
+    value.extend_from_slice(&fake);
+    value.extend_from_slice(&[b'v'; 100]);
+    let reqs = [
+        Request::get(b"a").with_opaque(1).to_bytes(),
+        Request::delete(b"b").with_opaque(2).to_bytes(),
+    ]
+    .concat();
+    let answer = Response::ok(Opcode::Delete).with_opaque(2).to_bytes();
+    let mut down = value.clone();
+    down.extend_from_slice(&answer);
+    let (msgs, _) = run(vec![
+        data(Direction::ToServer, 1, &reqs),
+        data(Direction::ToClient, 2, &[0x81, 0, 0, 0]),
+        ev(Direction::ToClient, 3, StreamEventKind::Gap(50)),
+        data(Direction::ToClient, 4, &down),
+    ]);
+    let answers: Vec<_> = msgs
+        .iter()
+        .filter(|m| m.kind() == Kind::Response && m.op.is_some())
+        .collect();
+    assert_eq!(answers.len(), 1, "{msgs:?}");
+    assert_eq!(answers[0].opaque, Some(2));
+    assert_eq!(answers[0].request_op, Some(Opcode::Delete.into()));
+}
