@@ -36,7 +36,7 @@ use decode::Step;
 use memshark_protocol::ascii::ParseLimits;
 use memshark_protocol::binary::{Opcode, Status};
 use memshark_protocol::meta::ResponseCode;
-use memshark_protocol::op::{MetaOp, Op};
+use memshark_protocol::op::{AsciiOp, MetaOp, Op};
 use rustc_hash::FxHashMap;
 
 /// Counters of what the dissector saw.
@@ -115,6 +115,11 @@ struct Pending {
 #[derive(Debug)]
 struct Conn {
     wire: Option<Wire>,
+    /// A gap cut the answers (text pairing then skips requests an answer cannot be for:
+    /// their answers were lost) or the requests (an answer no waiting request can have is
+    /// then a lost request's). Cleared when no request waits.
+    lost_answers: bool,
+    lost_requests: bool,
     to_server: Side,
     to_client: Side,
     pending: VecDeque<Pending>,
@@ -168,6 +173,8 @@ impl Dissector {
                 }
                 let conn = self.conns.entry(ev.conn).or_insert_with(|| Conn {
                     wire: None,
+                    lost_answers: false,
+                    lost_requests: false,
                     to_server: Side::default(),
                     to_client: Side::default(),
                     pending: VecDeque::new(),
@@ -210,6 +217,10 @@ impl Dissector {
                     return;
                 };
                 let wire = conn.wire;
+                match ev.dir {
+                    Direction::ToServer => conn.lost_requests = true,
+                    Direction::ToClient => conn.lost_answers = true,
+                }
                 let side = match ev.dir {
                     Direction::ToServer => &mut conn.to_server,
                     Direction::ToClient => &mut conn.to_client,
@@ -323,6 +334,7 @@ impl Dissector {
             to_server,
             to_client,
             pending,
+            ..
         } = conn;
         let side = match ev.dir {
             Direction::ToServer => to_server,
@@ -536,7 +548,7 @@ impl Dissector {
                             }
                             _ => None,
                         };
-                        conn.pending.iter().position(|p| {
+                        let in_order = conn.pending.iter().position(|p| {
                             !p.quiet
                                 || answer.is_some_and(|code| {
                                     code != ResponseCode::Mn
@@ -544,7 +556,8 @@ impl Dissector {
                                         && !quiet_suppresses(p.op, code)
                                         && (m.opaque.is_none() || p.opaque == m.opaque)
                                 })
-                        })
+                        });
+                        after_text_losses(conn, in_order, m.op)
                     }
                 };
                 match found {
@@ -576,6 +589,10 @@ impl Dissector {
                         if finished {
                             conn.pending.pop_front();
                         }
+                        if conn.pending.is_empty() {
+                            conn.lost_answers = false;
+                            conn.lost_requests = false;
+                        }
                     }
                     None => self.stats.unpaired_responses += 1,
                 }
@@ -597,6 +614,39 @@ impl Dissector {
 /// successful answers carry a key (memcached's never do; the last, keyless one closes them).
 fn answered_in_series(op: Op) -> bool {
     op.is_answered_in_series() || matches!(op, Op::Binary(Opcode::Get | Opcode::Gat))
+}
+
+/// Text answers pair in order; after a gap that order may be broken. An answer the request in
+/// turn cannot have (`STORED` for a `get`) is a lost request's when requests were lost, and
+/// proves the requests before the first one it can answer unanswered when answers were lost.
+fn after_text_losses(conn: &Conn, in_order: Option<usize>, answer: Option<Op>) -> Option<usize> {
+    let Some(Op::Ascii(AsciiOp::Reply(reply))) = answer else {
+        return in_order;
+    };
+    let fits = |p: &Pending| match p.op {
+        Some(Op::Ascii(AsciiOp::Command(c))) => c.can_answer(reply),
+        _ => true,
+    };
+    let i = in_order?;
+    if !(conn.lost_answers || conn.lost_requests) || conn.pending.get(i).is_some_and(fits) {
+        return in_order;
+    }
+    if conn.lost_answers {
+        if let Some(j) = conn
+            .pending
+            .iter()
+            .enumerate()
+            .skip(i)
+            .find(|(_, p)| !p.quiet && fits(p))
+            .map(|(j, _)| j)
+        {
+            return Some(j);
+        }
+    }
+    if conn.lost_requests {
+        return None;
+    }
+    in_order
 }
 
 /// Whether a meta command can produce this meta answer at all (`mg` never says `NF`, `md`

@@ -427,3 +427,37 @@ fn after_a_gap_an_answer_is_taken_only_with_a_pending_requests_opaque() {
     assert_eq!(answers[0].opaque, Some(2));
     assert_eq!(answers[0].request_op, Some(Opcode::Delete.into()));
 }
+
+#[test]
+fn text_answers_after_a_gap_pair_with_the_request_they_can_answer() {
+    // The answer to `get a` is lost: STORED cannot be a get's, so the get is closed as
+    // unanswered and STORED pairs with the set.
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, b"get a\r\nset b 0 0 1\r\nx\r\n"),
+        data(Direction::ToClient, 2, b"VAL"),
+        ev(Direction::ToClient, 3, StreamEventKind::Gap(20)),
+        data(Direction::ToClient, 4, b"STORED\r\n"),
+    ]);
+    let stored = msgs
+        .iter()
+        .find(|m| m.op_name() == "STORED")
+        .expect("STORED");
+    assert_eq!(stored.request_op, Some(ascii::Command::Set.into()));
+    assert_eq!(stats.unpaired_requests, 1);
+    // The `set` is lost: its STORED is shown unpaired, and the get keeps waiting for its
+    // own answer.
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, b"set b 0"),
+        ev(Direction::ToServer, 2, StreamEventKind::Gap(12)),
+        data(Direction::ToServer, 3, b"get a\r\n"),
+        data(Direction::ToClient, 4, b"STORED\r\nEND\r\n"),
+    ]);
+    let stored = msgs
+        .iter()
+        .find(|m| m.op_name() == "STORED")
+        .expect("STORED");
+    assert_eq!((stored.request_op, stored.txn), (None, None));
+    let end = msgs.iter().find(|m| m.op_name() == "END").expect("END");
+    assert_eq!(end.request_op, Some(ascii::Command::Get.into()));
+    assert_eq!((stats.unpaired_responses, stats.unpaired_requests), (1, 0));
+}
