@@ -21,6 +21,7 @@ mod decode;
 mod message;
 mod problem;
 mod resync;
+mod udp;
 
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
@@ -64,6 +65,10 @@ pub struct DissectStats {
     /// Messages cut by a gap inside their value, reported with their header's fields, the
     /// stream kept in step by skipping the rest of the value.
     pub gaps_in_values: u64,
+    /// UDP answers in several datagrams, put together.
+    pub udp_multi_datagram_answers: u64,
+    /// UDP answers still missing datagrams at the end (or let go to stay within bounds).
+    pub udp_unfinished_answers: u64,
     /// Bytes client → server.
     pub bytes_to_server: u64,
     /// Bytes server → client.
@@ -135,6 +140,8 @@ pub struct Dissector {
     limits: ParseLimits,
     stats: DissectStats,
     next_txn: u64,
+    /// UDP pairing by request id.
+    udp: udp::Udp,
 }
 
 impl Default for Dissector {
@@ -152,6 +159,7 @@ impl Dissector {
             limits: ParseLimits::permissive(),
             stats: DissectStats::default(),
             next_txn: 0,
+            udp: udp::Udp::default(),
         }
     }
 
@@ -443,33 +451,74 @@ impl Dissector {
 
     fn datagram(&mut self, ev: &Origin, d: Bytes, sink: &mut impl FnMut(Message)) {
         // memcached's UDP frame header: request id, sequence, datagram count, reserved.
-        let mut template = Message::new(Origin { conn: 0, ..*ev }, Proto::Ascii);
-        if d.len() < 8 {
-            template.problem = Some(Problem::Malformed(Malformed::ShortDatagram));
-            template.raw = d;
+        let origin = Origin { conn: 0, ..*ev };
+        let Some(h) = udp::FrameHeader::parse(&d) else {
+            let mut m = Message::new(origin, Proto::Ascii);
+            m.problem = Some(Problem::Malformed(Malformed::ShortDatagram));
+            m.raw = d;
             self.stats.malformed += 1;
-            self.emit(0, template, sink);
+            self.emit(0, m, sink);
             return;
-        }
-        let seq = u16::from_be_bytes([d[2], d[3]]);
+        };
         let body = d.slice(8..);
-        if seq != 0 {
-            // A continuation datagram of a multi-datagram answer: no message starts here.
-            return;
-        }
+        let (body, origin) = match ev.dir {
+            Direction::ToClient if h.count > 1 => {
+                match self.udp.answer_part(&origin, h, body) {
+                    Some(whole) => {
+                        self.stats.udp_multi_datagram_answers += 1;
+                        whole
+                    }
+                    // The rest of the answer is still to come.
+                    None => return,
+                }
+            }
+            _ => (body, origin),
+        };
+        let template = Message::new(origin, Proto::Ascii);
         let mut at = 0;
+        let mut first_request = true;
         while at < body.len() {
             let view = body.slice(at..);
-            match decode::text(&view, &template, &self.limits) {
+            let mut m = match decode::text(&view, &template, &self.limits) {
                 Step::Message(m, used) | Step::Malformed(m, used) => {
                     at += used.max(1);
                     if m.problem.is_some() {
                         self.stats.malformed += 1;
                     }
-                    self.emit(0, *m, sink);
+                    m
                 }
                 Step::Incomplete(_) => break,
+            };
+            match ev.dir {
+                Direction::ToServer => {
+                    // The answer carries the request's id; a datagram holds one request.
+                    if first_request && !m.quiet {
+                        self.udp.request(
+                            &origin,
+                            h.id,
+                            udp::Waiting {
+                                txn: self.next_txn,
+                                op: m.op,
+                                ts: m.origin.ts,
+                            },
+                        );
+                    }
+                    first_request = false;
+                }
+                Direction::ToClient => match self.udp.waiting(&origin, h.id) {
+                    Some(w) => {
+                        m.txn = Some(w.txn);
+                        m.request_op = w.op;
+                        m.latency_ns = Some(origin.ts.as_nanos().saturating_sub(w.ts.as_nanos()));
+                        self.stats.paired += 1;
+                        if m.op.is_none_or(Op::is_final) {
+                            self.udp.answered(&origin, h.id);
+                        }
+                    }
+                    None => self.stats.unpaired_responses += 1,
+                },
             }
+            self.emit(0, *m, sink);
         }
     }
 
@@ -603,6 +652,10 @@ impl Dissector {
 
     /// Ends every connection still open (end of input): counts what is left unanswered.
     pub fn finish(&mut self) {
+        self.stats.unpaired_requests += self.udp.waiting_count() as u64 + self.udp.dropped_requests;
+        self.stats.udp_unfinished_answers +=
+            self.udp.unfinished_count() as u64 + self.udp.dropped_answers;
+        self.udp = udp::Udp::default();
         for (_, conn) in self.conns.drain() {
             self.stats.unpaired_requests += conn.pending.iter().filter(|p| !p.quiet).count() as u64;
         }

@@ -461,3 +461,108 @@ fn text_answers_after_a_gap_pair_with_the_request_they_can_answer() {
     assert_eq!(end.request_op, Some(ascii::Command::Get.into()));
     assert_eq!((stats.unpaired_responses, stats.unpaired_requests), (1, 0));
 }
+
+/// A memcached UDP datagram: the 8-byte frame header, then `body`.
+fn udp(
+    dir: Direction,
+    frame: u64,
+    client: &str,
+    id: u16,
+    seq: u16,
+    count: u16,
+    body: &[u8],
+) -> StreamEvent {
+    let mut d = Vec::new();
+    for w in [id, seq, count, 0] {
+        d.extend_from_slice(&w.to_be_bytes());
+    }
+    d.extend_from_slice(body);
+    let server: SocketAddr = "10.0.0.2:11211".parse().unwrap();
+    StreamEvent {
+        origin: Origin::new(0, client.parse().unwrap(), server, dir)
+            .at(frame, Timestamp::from_nanos(frame * 1000)),
+        kind: StreamEventKind::Datagram(Bytes::from(d)),
+    }
+}
+
+#[test]
+fn udp_answers_pair_with_their_request_by_id_with_latency() {
+    let (a, b) = ("10.0.0.1:5000", "10.0.0.3:5000");
+    let (msgs, stats) = run(vec![
+        udp(Direction::ToServer, 1, a, 7, 0, 1, b"get k\r\n"),
+        // Another client uses the same request id.
+        udp(Direction::ToServer, 2, b, 7, 0, 1, b"delete j\r\n"),
+        udp(Direction::ToClient, 5, b, 7, 0, 1, b"DELETED\r\n"),
+        udp(
+            Direction::ToClient,
+            9,
+            a,
+            7,
+            0,
+            1,
+            b"VALUE k 0 1\r\nx\r\nEND\r\n",
+        ),
+        // An answer nobody asked for (its request was not captured).
+        udp(Direction::ToClient, 10, a, 8, 0, 1, b"STORED\r\n"),
+    ]);
+    let ops: Vec<_> = msgs
+        .iter()
+        .map(|m| (m.op_name(), m.request_op.map(Op::name), m.latency_ns))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("get", None, None),
+            ("delete", None, None),
+            ("DELETED", Some("delete"), Some(3000)),
+            ("VALUE", Some("get"), Some(8000)),
+            ("END", Some("get"), Some(8000)),
+            ("STORED", None, None),
+        ]
+    );
+    assert_eq!(msgs[3].txn, msgs[0].txn);
+    assert_eq!(msgs[2].txn, msgs[1].txn);
+    assert_eq!(
+        (
+            stats.paired,
+            stats.unpaired_responses,
+            stats.unpaired_requests
+        ),
+        (3, 1, 0)
+    );
+}
+
+#[test]
+fn a_udp_answer_in_several_datagrams_is_put_together_in_order() {
+    let value: Vec<u8> = (0..3000).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut answer = b"VALUE big 5 3000\r\n".to_vec();
+    answer.extend_from_slice(&value);
+    answer.extend_from_slice(b"\r\nEND\r\n");
+    let parts: Vec<&[u8]> = answer.chunks(1400).collect();
+    assert_eq!(parts.len(), 3);
+    let c = "10.0.0.1:5000";
+    let (msgs, stats) = run(vec![
+        udp(Direction::ToServer, 1, c, 3, 0, 1, b"get big\r\n"),
+        udp(Direction::ToClient, 4, c, 3, 2, 3, parts[2]),
+        udp(Direction::ToClient, 2, c, 3, 0, 3, parts[0]),
+        udp(Direction::ToClient, 3, c, 3, 1, 3, parts[1]),
+        // An answer whose middle datagram was lost stays unfinished.
+        udp(Direction::ToServer, 5, c, 4, 0, 1, b"get big\r\n"),
+        udp(Direction::ToClient, 6, c, 4, 0, 3, parts[0]),
+        udp(Direction::ToClient, 8, c, 4, 2, 3, parts[2]),
+    ]);
+    let value_msg = msgs.iter().find(|m| m.op_name() == "VALUE").expect("VALUE");
+    assert_eq!(value_msg.value_len, Some(3000));
+    assert_eq!(value_msg.key.as_deref(), Some(&b"big"[..]));
+    assert_eq!(value_msg.flags, Some(5));
+    assert_eq!(value_msg.origin.frame, 2, "the first datagram's frame");
+    assert_eq!(value_msg.latency_ns, Some(1000));
+    assert!(msgs
+        .iter()
+        .any(|m| m.op_name() == "END" && m.request_op.is_some()));
+    assert_eq!(stats.udp_multi_datagram_answers, 1);
+    assert_eq!(
+        (stats.udp_unfinished_answers, stats.unpaired_requests),
+        (1, 1)
+    );
+}
