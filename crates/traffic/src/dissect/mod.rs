@@ -99,6 +99,10 @@ struct Side {
     /// The next message must be found ([`resync::find`]): after a gap, and at the start of a
     /// direction (which may have been picked up mid-way).
     resync: bool,
+    /// The bytes skipped so far while resyncing, as one flagged message (its `raw`: the first
+    /// chunk of them), emitted when the next message is found, a gap comes or the direction
+    /// ends.
+    skipped: Option<Message>,
 }
 
 #[derive(Debug)]
@@ -221,6 +225,7 @@ impl Dissector {
             }
             StreamEventKind::Gap(n) => {
                 self.stats.gaps += 1;
+                self.flush_skipped(&ev, sink);
                 let Some(conn) = self.conns.get_mut(&ev.conn) else {
                     return;
                 };
@@ -291,6 +296,7 @@ impl Dissector {
                 self.emit(ev.conn, m, sink);
             }
             StreamEventKind::Closed { .. } => {
+                self.flush_skipped(&ev, sink);
                 let Some(conn) = self.conns.get_mut(&ev.conn) else {
                     return;
                 };
@@ -330,6 +336,17 @@ impl Dissector {
                     }
                 }
             }
+        }
+    }
+
+    /// Emits the bytes skipped while resyncing in `ev`'s direction, if any.
+    fn flush_skipped(&mut self, ev: &Origin, sink: &mut impl FnMut(Message)) {
+        let skipped = self.conns.get_mut(&ev.conn).and_then(|conn| match ev.dir {
+            Direction::ToServer => conn.to_server.skipped.take(),
+            Direction::ToClient => conn.to_client.skipped.take(),
+        });
+        if let Some(m) = skipped {
+            self.emit(ev.conn, m, sink);
         }
     }
 
@@ -374,17 +391,27 @@ impl Dissector {
                 resync::Found::Wait(at, need) => (at, Some(need)),
             };
             if skip > 0 {
-                let (frame, ts) = side
-                    .marks
-                    .front()
-                    .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
-                let proto = match conn_wire {
-                    Some(Wire::Binary) => Proto::Binary,
-                    _ => Proto::Ascii,
-                };
-                let mut m = Message::new(ev.at(frame, ts), proto);
-                m.problem = Some(Problem::Skipped { bytes: skip as u64 });
-                m.raw = view.slice(..skip);
+                match side.skipped.as_mut() {
+                    Some(m) => {
+                        if let Some(Problem::Skipped { bytes }) = m.problem.as_mut() {
+                            *bytes += skip as u64;
+                        }
+                    }
+                    None => {
+                        let (frame, ts) = side
+                            .marks
+                            .front()
+                            .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
+                        let proto = match conn_wire {
+                            Some(Wire::Binary) => Proto::Binary,
+                            _ => Proto::Ascii,
+                        };
+                        let mut m = Message::new(ev.at(frame, ts), proto);
+                        m.problem = Some(Problem::Skipped { bytes: skip as u64 });
+                        m.raw = view.slice(..skip);
+                        side.skipped = Some(m);
+                    }
+                }
                 side.offset = side.offset.saturating_add(skip as u64);
                 while side.marks.len() > 1
                     && side.marks.get(1).is_some_and(|&(o, _, _)| o <= side.offset)
@@ -392,17 +419,14 @@ impl Dissector {
                     side.marks.pop_front();
                 }
                 self.stats.skipped_bytes += skip as u64;
-                skipped = Some(m);
             }
             pos = skip;
             if let Some(need) = wait {
                 side.buf.extend_from_slice(&view[pos..]);
                 side.need = need;
-                if let Some(m) = skipped {
-                    self.emit(ev.conn, m, sink);
-                }
                 return;
             }
+            skipped = side.skipped.take();
         }
         let wire = conn_wire.unwrap_or(Wire::Text);
         let proto = match wire {
