@@ -88,6 +88,12 @@ fn id(m: &Message, frame: u64) -> Id {
     )
 }
 
+/// One direction of a connection: its client, and whether toward the server.
+type Side = (SocketAddr, bool);
+
+/// Bytes of one direction carried by one frame: stream offsets from, to, and the frame.
+type Chunk = (u64, u64, u64);
+
 /// Every message of the whole capture, with the frames that carry its bytes.
 struct Truth {
     pcap: Pcap,
@@ -114,8 +120,8 @@ impl Truth {
         let pcap = Pcap::read(path);
         let (whole, _) = pcap.without(&|_| false);
         // Which frames carry which bytes of each direction.
-        let mut chunks: HashMap<(SocketAddr, bool), Vec<(u64, u64, u64)>> = HashMap::new();
-        let mut ends: HashMap<(SocketAddr, bool), u64> = HashMap::new();
+        let mut chunks: HashMap<Side, Vec<Chunk>> = HashMap::new();
+        let mut ends: HashMap<Side, u64> = HashMap::new();
         let mut direction = HashMap::new();
         let mut reader = CaptureReader::new(std::io::Cursor::new(whole.clone())).expect("capture");
         let mut r = Reassembler::new(ReassemblyConfig::default());
@@ -145,7 +151,7 @@ impl Truth {
             })
             .expect("read");
         r.finish(&mut take);
-        let mut at: HashMap<(SocketAddr, bool), u64> = HashMap::new();
+        let mut at: HashMap<Side, u64> = HashMap::new();
         let mut messages = Vec::new();
         for m in decode_file(&whole) {
             assert!(
@@ -220,10 +226,10 @@ enum Cut {
 impl Cut {
     fn drops(&self, truth: &Truth, frame: u64) -> bool {
         match *self {
-            Cut::EveryNth { n, from } => frame >= from && (frame - from) % n == 0,
+            Cut::EveryNth { n, from } => frame >= from && (frame - from).is_multiple_of(n),
             Cut::Bursts { from, len, period } => frame >= from && (frame - from) % period < len,
             Cut::OneDirection { to_server, n } => {
-                truth.direction.get(&frame) == Some(&to_server) && frame % n == 0
+                truth.direction.get(&frame) == Some(&to_server) && frame.is_multiple_of(n)
             }
         }
     }

@@ -29,7 +29,7 @@ use bytes::Bytes;
 use super::link::{Segment, Transport};
 use super::{Origin, Timestamp};
 use crate::hash::{SeededMap, SocketPairKey};
-use half::Half;
+use half::{Half, Waiting};
 
 /// Which way bytes flow on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -374,10 +374,22 @@ impl Reassembler {
                 if at <= next {
                     // In order (perhaps only now, the holes before it declared): deliver it
                     // and whatever waited behind it.
-                    half.hold(at, data, missing, frame, ts, total, stats);
+                    let chunk = Waiting {
+                        data,
+                        missing,
+                        frame,
+                        ts,
+                    };
+                    half.hold(at, chunk, total, stats);
                     half.drain(total, stats, emit_here);
                 } else if half.buffered + data.len() <= per_dir && *total + data.len() <= all {
-                    half.hold(at, data, missing, frame, ts, total, stats);
+                    let chunk = Waiting {
+                        data,
+                        missing,
+                        frame,
+                        ts,
+                    };
+                    half.hold(at, chunk, total, stats);
                 } else {
                     // Nothing of this direction waits, and still no room (the segment alone
                     // is larger than the cap, or other connections hold the rest): the hole

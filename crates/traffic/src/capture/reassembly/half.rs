@@ -22,10 +22,14 @@ pub(super) type Emit<'a> = dyn FnMut(u64, Timestamp, StreamEventKind) + 'a;
 /// and the frame and time of the segment that carried it.
 #[derive(Debug)]
 pub(super) struct Waiting {
-    data: Bytes,
-    missing: u64,
-    frame: u64,
-    ts: Timestamp,
+    /// The bytes.
+    pub(super) data: Bytes,
+    /// Bytes the snap length cut off after them.
+    pub(super) missing: u64,
+    /// The frame that carried them.
+    pub(super) frame: u64,
+    /// Its time.
+    pub(super) ts: Timestamp,
 }
 
 /// Reassembly state of one direction.
@@ -64,28 +68,17 @@ impl Half {
     pub(super) fn hold(
         &mut self,
         at: u64,
-        data: Bytes,
-        missing: u64,
-        frame: u64,
-        ts: Timestamp,
+        chunk: Waiting,
         total: &mut usize,
         stats: &mut ReassemblyStats,
     ) {
         if self.pending.contains_key(&at) {
-            stats.retransmitted_bytes += data.len() as u64;
+            stats.retransmitted_bytes += chunk.data.len() as u64;
             return;
         }
-        self.buffered += data.len();
-        *total += data.len();
-        self.pending.insert(
-            at,
-            Waiting {
-                data,
-                missing,
-                frame,
-                ts,
-            },
-        );
+        self.buffered += chunk.data.len();
+        *total += chunk.data.len();
+        self.pending.insert(at, chunk);
     }
 
     /// Delivers `data` (and reports `missing` bytes after it) at `next`.

@@ -66,7 +66,7 @@ fn a_hole_the_peer_acknowledged_is_a_gap_at_once_and_nothing_waits() {
     let data: Vec<u8> = (0..300u32).map(|i| i as u8).collect();
     let mut r = Reassembler::new(ReassemblyConfig::default());
     let mut up = Seen::default();
-    let mut feed = |r: &mut Reassembler, s: Segment<'_>, up: &mut Seen| {
+    let feed = |r: &mut Reassembler, s: Segment<'_>, up: &mut Seen| {
         r.push(1, Timestamp::default(), &s, &mut |e| {
             up.take(&e, Direction::ToServer)
         });
@@ -115,7 +115,7 @@ fn a_hole_the_peer_acknowledged_is_a_gap_at_once_and_nothing_waits() {
 fn acknowledging_a_fin_or_bytes_already_seen_declares_nothing() {
     let mut r = Reassembler::new(ReassemblyConfig::default());
     let mut up = Seen::default();
-    let mut feed = |r: &mut Reassembler, s: Segment<'_>, up: &mut Seen| {
+    let feed = |r: &mut Reassembler, s: Segment<'_>, up: &mut Seen| {
         r.push(1, Timestamp::default(), &s, &mut |e| {
             up.take(&e, Direction::ToServer)
         });
