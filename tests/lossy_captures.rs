@@ -421,3 +421,70 @@ fn memshark_decodes_at_least_what_tshark_decodes_from_lossy_captures() {
         }
     }
 }
+
+/// `stats` says what the losses cost: the holes the peer acknowledged, the bytes skipped to
+/// resync, the values cut; nothing is dropped at the caps, and with caps small enough to be
+/// reached, the holes declared there are counted and the messages after them still decoded.
+#[test]
+fn stats_report_the_losses_honestly() {
+    let truth = Truth::of(&root().join("fixtures/large.pcap"));
+    let cut = Cut::EveryNth { n: 5, from: 3 };
+    let (file, _) = truth.pcap.without(&|f| cut.drops(&truth, f));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cut.pcap");
+    std::fs::write(&path, &file).expect("write");
+    let mut stats = memshark::summary::TrafficStats::default();
+    stats.pass = dissect_file(&path, &[11211], &mut |_| {}, &mut |m| {
+        stats.add(&m);
+        true
+    })
+    .expect("capture reads");
+    let json = stats.to_json(10);
+    let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("{k} in {json}"));
+    assert!(n("acked_unseen_gaps") > 0, "{json}");
+    assert_eq!(
+        n("acked_unseen_bytes"),
+        n("gap_bytes"),
+        "every hole here was acknowledged"
+    );
+    assert!(n("gaps_in_values") > 0 && n("skipped_bytes") > 0, "{json}");
+    assert_eq!((n("reassembly_dropped_bytes"), n("cap_gaps")), (0, 0));
+    let text = stats.to_text(10);
+    assert!(
+        text.contains("holes acknowledged by the peer but never seen"),
+        "{text}"
+    );
+
+    // With the pure acknowledgements lost too (fewer to go by), a small cap declares holes in
+    // the answers; the buffer never outgrows it and nothing is dropped.
+    let lossier = |f: u64| {
+        (truth.direction.get(&f) == Some(&false) && f.is_multiple_of(5))
+            || (truth.direction.get(&f).is_none() && f > 3)
+    };
+    let (file, kept) = truth.pcap.without(&lossier);
+    std::fs::write(&path, &file).expect("write");
+    let mut r = Reassembler::new(ReassemblyConfig {
+        max_buffered_per_direction: 64 * 1024,
+        ..ReassemblyConfig::default()
+    });
+    let mut reader = CaptureReader::new(std::io::Cursor::new(file)).expect("capture");
+    let mut most = 0;
+    reader
+        .for_each_frame(|f| {
+            if let Ok(seg) = decode(f.linktype, f.data, f.orig_len) {
+                r.push(f.number, f.ts, &seg, &mut |_| {});
+                most = most.max(r.buffered_bytes());
+            }
+            true
+        })
+        .expect("read");
+    r.finish(&mut |_| {});
+    assert!(most <= 64 * 1024, "the cap holds: {most}");
+    assert!(
+        r.stats().cap_gaps > 0,
+        "{:?} ({} frames kept)",
+        r.stats(),
+        kept.len()
+    );
+    assert_eq!(r.stats().dropped_for_memory, 0);
+}
