@@ -459,7 +459,7 @@ fn stats_report_the_losses_honestly() {
     // the answers; the buffer never outgrows it and nothing is dropped.
     let lossier = |f: u64| {
         (truth.direction.get(&f) == Some(&false) && f.is_multiple_of(5))
-            || (truth.direction.get(&f).is_none() && f > 3)
+            || (!truth.direction.contains_key(&f) && f > 3)
     };
     let (file, kept) = truth.pcap.without(&lossier);
     std::fs::write(&path, &file).expect("write");
