@@ -31,6 +31,10 @@ pub(super) enum Found {
     Wait(usize, usize),
 }
 
+/// The longest command line waited for while resyncing (memcached reads `get` lines of any
+/// length; memshark's server bounds them at 8 MiB).
+const MAX_LONG_LINE: usize = 8 * 1024 * 1024;
+
 /// Whether a binary candidate is a message.
 enum Verdict {
     Yes,
@@ -140,10 +144,19 @@ fn binary_candidate(
 
 fn text_candidate(buf: &[u8], dir: Direction, limits: &ParseLimits) -> Verdict {
     let Some(eol) = memchr::memchr(b'\n', buf) else {
-        return if buf.len() > memshark_protocol::limits::LINE_MAX_LEN {
-            Verdict::No
-        } else {
+        // A line still arriving: worth waiting for up to the line limit, or, when it opens
+        // with a command word (a `get` of many keys may be longer), up to the bound the
+        // decoder keeps for such lines.
+        let long_ok = dir == Direction::ToServer
+            && buf.len() <= MAX_LONG_LINE
+            && buf
+                .iter()
+                .position(|&b| b == b' ')
+                .is_some_and(|sp| starts_with_command(&buf[..sp]));
+        return if buf.len() <= memshark_protocol::limits::LINE_MAX_LEN || long_ok {
             Verdict::Wait(buf.len() + 1)
+        } else {
+            Verdict::No
         };
     };
     let parsed = match dir {
