@@ -247,7 +247,12 @@ fn cuts() -> impl Strategy<Value = Cut> {
     ]
 }
 
+/// `LOSSY_CASES=N` runs every property with N cases (more than CI's few).
 fn property(path: &str, cases: u32) {
+    let cases = std::env::var("LOSSY_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     let truth = Truth::of(&root().join(path));
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases,

@@ -378,8 +378,11 @@ impl Dissector {
                 &view,
                 ev.dir,
                 *conn_wire,
-                &|o| pending.iter().any(|p| p.opaque == Some(o)),
-                !pending.is_empty(),
+                &|o, code| {
+                    pending
+                        .iter()
+                        .any(|p| p.opaque == Some(o) && p.op == Some(Op::Binary(code)))
+                },
                 &self.limits,
             );
             let (skip, wait) = match found {

@@ -2,10 +2,10 @@
 //! mid-way).
 //!
 //! * Binary: a header whose magic fits the direction, whose opcode is known and whose lengths
-//!   agree, whose opaque (for an answer) is a pending request's, and which the next header
-//!   confirms where there is one. A candidate whose body reaches past the bytes in hand is
-//!   waited for (up to the largest body the decoder accepts), unless it is an answer whose
-//!   opaque a pending request carries.
+//!   agree; an answer whose opaque and opcode a waiting request carries is believed, anything
+//!   else (a request, an answer whose request the capture lost) must be confirmed by the next
+//!   header where there is one. A candidate whose body reaches past the bytes in hand is
+//!   waited for (up to the largest body the decoder accepts).
 //!   At the very first byte (where a segment, and so most often a message, starts) a header
 //!   that fits is believed without confirmation.
 //! * Text and meta: the first line start (the stream's first byte, or the byte after a `\n`)
@@ -15,7 +15,7 @@
 //! Bytes before the position found are reported as skipped.
 
 use memshark_protocol::ascii::{self, ParseLimits, Parsed};
-use memshark_protocol::binary::{self, Magic, Packet, HEADER_LEN};
+use memshark_protocol::binary::{self, Magic, Opcode, Packet, HEADER_LEN};
 
 use super::decode::MAX_BODY;
 use super::Wire;
@@ -44,14 +44,13 @@ enum Verdict {
 }
 
 /// Searches `buf` for the first real message. `wire` is the connection's protocol when known;
-/// `pending_opaque` says whether a request waiting for its answer carries an opaque (and
-/// `any_pending` whether any waits at all).
+/// `pending_opaque` says whether a request waiting for its answer carries this opaque and this
+/// opcode (memcached echoes both).
 pub(super) fn find(
     buf: &[u8],
     dir: Direction,
     wire: Option<Wire>,
-    pending_opaque: &dyn Fn(u32) -> bool,
-    any_pending: bool,
+    pending_opaque: &dyn Fn(u32, Opcode) -> bool,
     limits: &ParseLimits,
 ) -> Found {
     let try_binary = wire != Some(Wire::Text);
@@ -64,7 +63,7 @@ pub(super) fn find(
     for at in 0..buf.len() {
         let here = &buf[at..];
         if try_binary && here[0] == magic {
-            match binary_candidate(here, dir, pending_opaque, any_pending, at == 0) {
+            match binary_candidate(here, dir, pending_opaque, at == 0) {
                 Verdict::Yes => return Found::At(at, Wire::Binary),
                 Verdict::Wait(n) => return Found::Wait(at, n),
                 Verdict::No => {}
@@ -85,8 +84,7 @@ pub(super) fn find(
 fn binary_candidate(
     buf: &[u8],
     dir: Direction,
-    pending_opaque: &dyn Fn(u32) -> bool,
-    any_pending: bool,
+    pending_opaque: &dyn Fn(u32, Opcode) -> bool,
     segment_start: bool,
 ) -> Verdict {
     if buf.len() < HEADER_LEN {
@@ -107,12 +105,11 @@ fn binary_candidate(
     if answer && !p.status().is_known() {
         return Verdict::No;
     }
-    // An answer's opaque is its request's: when requests wait, it must be one of theirs.
-    let opaque_agrees = answer && pending_opaque(p.opaque());
-    if answer && any_pending && !opaque_agrees {
-        return Verdict::No;
-    }
-    if segment_start {
+    // An answer's opaque and opcode are its request's: one that a waiting request carries is
+    // believed. Another may be the answer to a request the capture lost: it must be confirmed
+    // like a request.
+    let opaque_agrees = answer && pending_opaque(p.opaque(), p.opcode());
+    if segment_start || opaque_agrees {
         // Where the capture resumes, a segment starts: clients and servers write whole
         // messages, so a header that fits here is believed without the next one.
         return Verdict::Yes;
@@ -135,11 +132,7 @@ fn binary_candidate(
             Verdict::No
         };
     }
-    if opaque_agrees {
-        Verdict::Yes
-    } else {
-        Verdict::Wait(end + 1)
-    }
+    Verdict::Wait(end + 1)
 }
 
 fn text_candidate(buf: &[u8], dir: Direction, limits: &ParseLimits) -> Verdict {
