@@ -34,7 +34,7 @@ pub use problem::{Malformed, Problem};
 use crate::capture::{Direction, Origin, StreamEvent, StreamEventKind, Timestamp};
 use crate::hash::SeededState;
 use decode::Step;
-use memshark_protocol::ascii::ParseLimits;
+use memshark_protocol::ascii::{ParseLimits, Reply};
 use memshark_protocol::binary::{Opcode, Status};
 use memshark_protocol::meta::ResponseCode;
 use memshark_protocol::op::{AsciiOp, MetaOp, Op};
@@ -578,9 +578,14 @@ impl Dissector {
                 if expects_answer {
                     conn.pending.push_back(Pending {
                         txn: self.next_txn - 1,
-                        key_hash: (m.proto == Proto::Binary)
-                            .then(|| m.key.as_deref().map(|k| self.key_seed.hash_one(k)))
-                            .flatten(),
+                        // Binary: the key an answer may name; text: a one-key lookup's key,
+                        // which its VALUE names (pairing after lost answers checks it).
+                        key_hash: (m.proto == Proto::Binary
+                            || (m.proto == Proto::Ascii
+                                && m.keys.is_empty()
+                                && m.op.is_some_and(Op::is_lookup)))
+                        .then(|| m.key.as_deref().map(|k| self.key_seed.hash_one(k)))
+                        .flatten(),
                         opaque: m.opaque,
                         op: m.op,
                         ts: m.origin.ts,
@@ -633,7 +638,8 @@ impl Dissector {
                                         && (m.opaque.is_none() || p.opaque == m.opaque)
                                 })
                         });
-                        after_text_losses(conn, in_order, m.op)
+                        let value_key = m.key.as_deref().map(|k| self.key_seed.hash_one(k));
+                        after_text_losses(conn, in_order, m.op, value_key)
                     }
                 };
                 match found {
@@ -697,14 +703,26 @@ fn answered_in_series(op: Op) -> bool {
 }
 
 /// Text answers pair in order; after a gap that order may be broken. An answer the request in
-/// turn cannot have (`STORED` for a `get`) is a lost request's when requests were lost, and
-/// proves the requests before the first one it can answer unanswered when answers were lost.
-fn after_text_losses(conn: &Conn, in_order: Option<usize>, answer: Option<Op>) -> Option<usize> {
+/// turn cannot have (`STORED` for a `get`, or a `VALUE` for another key than a one-key get's)
+/// is a lost request's when requests were lost, and proves the requests before the first one it
+/// can answer unanswered when answers were lost.
+fn after_text_losses(
+    conn: &Conn,
+    in_order: Option<usize>,
+    answer: Option<Op>,
+    value_key: Option<u64>,
+) -> Option<usize> {
     let Some(Op::Ascii(AsciiOp::Reply(reply))) = answer else {
         return in_order;
     };
     let fits = |p: &Pending| match p.op {
-        Some(Op::Ascii(AsciiOp::Command(c))) => c.can_answer(reply),
+        Some(Op::Ascii(AsciiOp::Command(c))) => {
+            c.can_answer(reply)
+                && (reply != Reply::Value
+                    || p.key_hash.is_none()
+                    || value_key.is_none()
+                    || p.key_hash == value_key)
+        }
         _ => true,
     };
     let i = in_order?;

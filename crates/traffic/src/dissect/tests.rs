@@ -587,3 +587,24 @@ fn a_multi_get_line_longer_than_a_segment_at_the_start_of_a_capture_is_not_skipp
     assert_eq!(msgs[0].op_name(), "get");
     assert_eq!(msgs[0].key.as_deref(), Some(&b"key:0"[..]));
 }
+
+#[test]
+fn after_lost_answers_a_value_pairs_with_the_get_of_its_key() {
+    // The answers to `get a` and `get b` are lost; `c`'s VALUE pairs with `get c`, and the two
+    // gets before it are closed as unanswered.
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, b"get a\r\nget b\r\nget c\r\n"),
+        data(Direction::ToClient, 2, b"VALUE a 0 1\r\n"),
+        ev(Direction::ToClient, 3, StreamEventKind::Gap(30)),
+        data(Direction::ToClient, 4, b"VALUE c 0 1\r\nz\r\nEND\r\n"),
+    ]);
+    let value = msgs
+        .iter()
+        .find(|m| m.op_name() == "VALUE" && m.problem.is_none())
+        .expect("VALUE c");
+    let get_c = msgs
+        .iter()
+        .find(|m| m.key.as_deref() == Some(&b"c"[..]) && m.kind() == Kind::Request);
+    assert_eq!(value.txn, get_c.and_then(|m| m.txn));
+    assert_eq!(stats.unpaired_requests, 2);
+}
