@@ -24,7 +24,7 @@ pub enum Problem {
     /// Bytes after a capture gap (or at the start of a stream picked up mid-way) that are the
     /// rest of a message whose start was lost, skipped to reach the next real message (op
     /// `gap`).
-    #[error("{bytes} bytes skipped after a capture gap to the next message")]
+    #[error("{bytes} bytes skipped to the next message (after a capture gap, or the message's start was not captured)")]
     Skipped {
         /// Bytes skipped.
         bytes: u64,

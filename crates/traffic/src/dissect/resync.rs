@@ -174,6 +174,16 @@ fn text_candidate(buf: &[u8], dir: Direction, limits: &ParseLimits) -> Verdict {
         // A command memcached rejects (`delete a b c d e`) is still a command line: the
         // decoder reports it with its reason.
         Err(_) if dir == Direction::ToServer && starts_with_command(&buf[..eol]) => Verdict::Yes,
+        // An HTTP request line (a cross-protocol probe memcached hangs up on) is shown as the
+        // malformed line it is.
+        Err(_)
+            if dir == Direction::ToServer
+                && ascii::is_http_request_line(
+                    buf[..eol].strip_suffix(b"\r").unwrap_or(&buf[..eol]),
+                ) =>
+        {
+            Verdict::Yes
+        }
         Err(_) => Verdict::No,
     }
 }

@@ -608,3 +608,17 @@ fn after_lost_answers_a_value_pairs_with_the_get_of_its_key() {
     assert_eq!(value.txn, get_c.and_then(|m| m.txn));
     assert_eq!(stats.unpaired_requests, 2);
 }
+
+#[test]
+fn an_http_probe_at_the_start_is_shown_as_the_malformed_line_it_is() {
+    let (msgs, _) = run(vec![data(
+        Direction::ToServer,
+        1,
+        b"GET / HTTP/1.1\r\nHost: cache\r\n\r\n",
+    )]);
+    assert!(
+        matches!(msgs[0].problem, Some(Problem::Malformed(_))),
+        "{msgs:?}"
+    );
+    assert_eq!(msgs[0].raw.as_ref(), b"GET / HTTP/1.1\r\n");
+}
