@@ -448,12 +448,22 @@ fn stats_report_the_losses_honestly() {
     let path = dir.path().join("cut.pcap");
     std::fs::write(&path, &file).expect("write");
     let mut stats = memshark::summary::TrafficStats::default();
+    let mut requests = 0;
     stats.pass = dissect_file(&path, &[11211], &mut |_| {}, &mut |m| {
         stats.add(&m);
+        requests += u64::from(m.kind() == memshark::dissect::Kind::Request && m.op.is_some());
         true
     })
     .expect("capture reads");
     let json = stats.to_json(10);
+    // Every request decoded counts, the sets whose value a gap cut among them.
+    let counted: u64 = json["ops"]
+        .as_object()
+        .expect("ops")
+        .values()
+        .map(|o| o["requests"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(counted, requests, "{json}");
     let n = |k: &str| json[k].as_u64().unwrap_or_else(|| panic!("{k} in {json}"));
     assert!(n("acked_unseen_gaps") > 0, "{json}");
     assert_eq!(

@@ -230,7 +230,10 @@ impl TrafficStats {
         }
         match m.kind() {
             Kind::Request => {
-                if m.problem.is_some() {
+                // A request is counted when it was decoded, flagged or not (a set whose value a
+                // capture gap cut, a command memcached rejects): only bytes that are no request
+                // are left out.
+                if m.op.is_none() {
                     return;
                 }
                 self.ops.entry(m.op_name()).or_default().requests += 1;
