@@ -95,6 +95,29 @@ pub struct PoolConfig {
     pub servers: Vec<ServerSpec>,
 }
 
+impl Default for PoolConfig {
+    /// twemproxy's defaults (`nc_conf.h`): pool `default` on 127.0.0.1:22121, `fnv1a_64`,
+    /// `ketama`, no timeout, backlog 512, one connection per server, no preconnect, no
+    /// ejection, retry after 30 s, eject after 2 failures, no servers.
+    fn default() -> PoolConfig {
+        PoolConfig {
+            name: "default".to_string(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 22121)),
+            hash: HashKind::default(),
+            hash_tag: None,
+            distribution: Distribution::default(),
+            timeout: None,
+            backlog: 512,
+            preconnect: false,
+            server_connections: 1,
+            auto_eject_hosts: false,
+            server_retry_timeout: Duration::from_secs(30),
+            server_failure_limit: 2,
+            servers: Vec::new(),
+        }
+    }
+}
+
 /// Key placement over a pool's live servers.
 #[derive(Debug, Clone)]
 pub struct Continuum {
