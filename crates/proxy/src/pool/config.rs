@@ -155,6 +155,7 @@ fn pool(entry: &Entry) -> Result<(PoolConfig, Option<usize>), ConfigError> {
     let mut servers = false;
     let mut shadow_line = None;
     let mut redis = None;
+    let mut redis_auth = None;
     for setting in settings {
         let key = setting.key.as_str();
         let node = &setting.value;
@@ -219,6 +220,7 @@ fn pool(entry: &Entry) -> Result<(PoolConfig, Option<usize>), ConfigError> {
             }
             "redis_auth" => {
                 text(node, key)?;
+                redis_auth = Some(setting.line);
             }
             "redis_db" => {
                 number(node, key)?;
@@ -240,6 +242,15 @@ fn pool(entry: &Entry) -> Result<(PoolConfig, Option<usize>), ConfigError> {
     }
     if let Some(line) = redis {
         return Err(error(line, ConfigErrorKind::Redis(name)));
+    }
+    if let Some(line) = redis_auth {
+        return Err(error(
+            line,
+            ConfigErrorKind::BadValue {
+                key: "redis_auth".into(),
+                message: "is only valid for a redis pool (as in twemproxy)".into(),
+            },
+        ));
     }
     if !listen {
         return Err(error(
@@ -513,8 +524,10 @@ beta:
 
     #[test]
     fn redis_only_keys_are_accepted() {
-        let text = "p:\n  listen: 127.0.0.1:22121\n  redis: false\n  redis_auth: secret\n  redis_db: 2\n  client_connections: 100\n  tcpkeepalive: true\n  servers:\n    - 127.0.0.1:11211:1\n";
+        let text = "p:\n  listen: 127.0.0.1:22121\n  redis: false\n  redis_db: 2\n  client_connections: 100\n  tcpkeepalive: true\n  servers:\n    - 127.0.0.1:11211:1\n";
         assert_eq!(load_config(text).unwrap().len(), 1);
+        let auth = text.replace("  redis_db: 2\n", "  redis_auth: secret\n");
+        assert_eq!(load_config(&auth).unwrap_err().line, 4);
     }
 
     #[test]

@@ -34,9 +34,10 @@ pub fn points_for(weight: u32, total_weight: u32, live: u32) -> u32 {
     (nudged.floor() as u32).saturating_mul(POINTS_PER_HASH)
 }
 
-/// Builds the sorted continuum over the servers whose `alive` entry is true.
-pub fn build(servers: &[ServerSpec], alive: impl Fn(usize) -> bool) -> Vec<Point> {
-    let live: Vec<usize> = (0..servers.len()).filter(|&i| alive(i)).collect();
+/// Builds the sorted continuum over the servers whose `alive` entry is true; `order` is
+/// twemproxy's server order (by name), which breaks ties between equal points.
+pub fn build(servers: &[ServerSpec], order: &[usize], alive: impl Fn(usize) -> bool) -> Vec<Point> {
+    let live: Vec<usize> = order.iter().copied().filter(|&i| alive(i)).collect();
     let total_weight = live
         .iter()
         .fold(0u32, |sum, &i| sum.wrapping_add(servers[i].weight));
@@ -61,8 +62,9 @@ pub fn build(servers: &[ServerSpec], alive: impl Fn(usize) -> bool) -> Vec<Point
         }
     }
     // twemproxy sorts by value with qsort; equal values (a 32-bit collision between two
-    // servers' points) are ordered by server here, where qsort leaves them unspecified.
-    points.sort_unstable_by_key(|p| (p.value, p.server));
+    // servers' points) keep the server order here (a stable sort), where qsort leaves them
+    // unspecified.
+    points.sort_by_key(|p| p.value);
     points
 }
 
@@ -92,7 +94,7 @@ mod tests {
         let servers: Vec<_> = (0..3)
             .map(|i| spec(&format!("10.0.0.{i}:11211:1")))
             .collect();
-        let points = build(&servers, |_| true);
+        let points = build(&servers, &(0..servers.len()).collect::<Vec<_>>(), |_| true);
         assert_eq!(points.len(), 480);
         assert!(points.windows(2).all(|w| w[0].value <= w[1].value));
     }
@@ -111,7 +113,7 @@ mod tests {
     #[test]
     fn points_come_from_md5_of_name_dash_index() {
         let servers = vec![spec("127.0.0.1:11211:1")];
-        let points = build(&servers, |_| true);
+        let points = build(&servers, &(0..servers.len()).collect::<Vec<_>>(), |_| true);
         let d = digest(b"127.0.0.1-0");
         let first = u32::from_le_bytes([d[0], d[1], d[2], d[3]]);
         assert!(points.iter().any(|p| p.value == first));

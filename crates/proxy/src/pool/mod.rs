@@ -54,7 +54,7 @@ pub enum HashKind {
     OneAtATime,
     /// The first four bytes of the MD5 digest, little-endian.
     Md5,
-    /// CRC-16 as the Linux kernel computes it (CRC-16/ARC).
+    /// CRC-16/XMODEM in an unmasked 32-bit register (twemproxy 0.5's).
     Crc16,
     /// CRC-32 as libmemcached computes it (`(crc >> 16) & 0x7fff`).
     Crc32,
@@ -253,13 +253,14 @@ impl Continuum {
     /// again over the live weights, so most keys move.
     pub fn build(pool: &PoolConfig, alive: &[bool]) -> Continuum {
         let is_alive = |i: usize| alive.get(i).copied().unwrap_or(true);
+        let order = twemproxy_order(&pool.servers);
         let live = (0..pool.servers.len()).filter(|&i| is_alive(i)).count();
         let table = match pool.distribution {
-            Distribution::Ketama => Table::Ketama(ketama::build(&pool.servers, is_alive)),
-            Distribution::Modula => {
-                let weights: Vec<u32> = pool.servers.iter().map(|s| s.weight).collect();
-                Table::Modula(modula::Slots::build(&weights, is_alive))
-            }
+            Distribution::Ketama => Table::Ketama(ketama::build(&pool.servers, &order, is_alive)),
+            Distribution::Modula => Table::Modula(modula::Slots::build(
+                order.iter().map(|&i| (i, pool.servers[i].weight)),
+                is_alive,
+            )),
             Distribution::Random => {
                 Table::Random((0..pool.servers.len()).filter(|&i| is_alive(i)).collect())
             }
@@ -309,6 +310,20 @@ impl Continuum {
             }
         }
     }
+}
+
+/// The order twemproxy keeps a pool's servers in: it sorts them by ketama name (shorter names
+/// first, then bytewise) when it checks the configuration for duplicates, and modula's slots
+/// follow that order, not the file's.
+fn twemproxy_order(servers: &[ServerSpec]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..servers.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (servers[a].ketama_name(), servers[b].ketama_name());
+        a.len()
+            .cmp(&b.len())
+            .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    });
+    order
 }
 
 thread_local! {
@@ -419,6 +434,20 @@ mod tests {
         let c = Continuum::build(&p, &[true]);
         assert_eq!(c.hash_of(b"whatever"), 0);
         assert_eq!(c.server_for(b"whatever"), Some(0));
+    }
+
+    #[test]
+    fn modula_follows_twemproxys_sorted_order() {
+        // Sorted by name: "b:9" < "a:10" (shorter first) < "a:11".
+        let p = pool("a:10,a:11,b:9", Distribution::Modula);
+        assert_eq!(twemproxy_order(&p.servers), [2, 0, 1]);
+        let c = Continuum::build(&p, &[true; 3]);
+        let slot_of = |key: &[u8]| HashKind::Fnv1a64.hash(key) % 3;
+        for i in 0..100 {
+            let key = format!("k{i}");
+            let want = [2, 0, 1][slot_of(key.as_bytes()) as usize];
+            assert_eq!(c.server_for(key.as_bytes()), Some(want));
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! twemproxy's `modula` distribution (`nc_modula.c`): each live server takes as many slots as
-//! its weight, in configuration order, and a key goes to slot `hash % total_weight`. The slots
+//! its weight, in twemproxy's server order (sorted by name), and a key goes to slot `hash % total_weight`. The slots
 //! are not materialised: a cumulative weight table and a binary search give the same answer
 //! whatever the weights.
 
@@ -11,14 +11,18 @@ pub struct Slots {
 }
 
 impl Slots {
-    /// Lays out the live servers' slots; `weights` gives each server's weight, `alive` whether
-    /// it is live.
-    pub fn build(weights: &[u32], alive: impl Fn(usize) -> bool) -> Slots {
+    /// Lays out the live servers' slots: `servers` gives `(index, weight)` in slot order,
+    /// `alive` whether a server index is live.
+    pub fn build(
+        servers: impl IntoIterator<Item = (usize, u32)>,
+        alive: impl Fn(usize) -> bool,
+    ) -> Slots {
         let mut end = 0u64;
-        let ends = (0..weights.len())
-            .filter(|&i| alive(i))
-            .map(|i| {
-                end += u64::from(weights[i]);
+        let ends = servers
+            .into_iter()
+            .filter(|&(i, _)| alive(i))
+            .map(|(i, weight)| {
+                end += u64::from(weight);
                 (end, i as u32)
             })
             .collect();
@@ -54,7 +58,7 @@ mod tests {
 
     #[test]
     fn slots_follow_weights() {
-        let slots = Slots::build(&[1, 2, 3], |_| true);
+        let slots = Slots::build([(0, 1), (1, 2), (2, 3)], |_| true);
         assert_eq!(slots.len(), 6);
         let owners: Vec<_> = (0..6).map(|h| slots.dispatch(h).unwrap()).collect();
         assert_eq!(owners, [0, 1, 1, 2, 2, 2]);
@@ -63,10 +67,10 @@ mod tests {
 
     #[test]
     fn dead_servers_take_no_slots() {
-        let slots = Slots::build(&[1, 2, 3], |i| i != 1);
+        let slots = Slots::build([(0, 1), (1, 2), (2, 3)], |i| i != 1);
         assert_eq!(slots.len(), 4);
         let owners: Vec<_> = (0..4).map(|h| slots.dispatch(h).unwrap()).collect();
         assert_eq!(owners, [0, 2, 2, 2]);
-        assert_eq!(Slots::build(&[1], |_| false).dispatch(5), None);
+        assert_eq!(Slots::build([(0, 1)], |_| false).dispatch(5), None);
     }
 }

@@ -1,18 +1,25 @@
-//! twemproxy's CRC hashes: `crc16` (the Linux kernel's CRC-16, i.e. CRC-16/ARC), `crc32`
-//! (libmemcached's: bits 16..31 of CRC-32, masked to 15 bits) and `crc32a` (plain CRC-32).
+//! twemproxy's CRC hashes: `crc16` (CRC-16/XMODEM in a 32-bit register, as twemproxy 0.5 and
+//! earlier compute it), `crc32` (libmemcached's: bits 16..31 of CRC-32, masked to 15 bits) and
+//! `crc32a` (plain CRC-32).
+//!
+//! twemproxy's `crc16` keeps its register in a `uint32_t` and shifts it left without masking, so
+//! the low 16 bits are the CRC-16/XMODEM of the key and the high 16 bits keep bits shifted out
+//! of it; the whole 32 bits are the hash. (twemproxy's master branch later replaced it with the
+//! Linux kernel's CRC-16; the released 0.5.0 that Debian ships, and that memshark is proved
+//! against, has this one.)
 
-/// CRC-16/ARC's table (reflected polynomial 0xA001), built at compile time.
+/// CRC-16/XMODEM's table (polynomial 0x1021, not reflected), built at compile time.
 const CRC16_TABLE: [u16; 256] = {
     let mut table = [0u16; 256];
     let mut i = 0;
     while i < 256 {
-        let mut crc = i as u16;
+        let mut crc = (i as u16) << 8;
         let mut bit = 0;
         while bit < 8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xa001
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
             } else {
-                crc >> 1
+                crc << 1
             };
             bit += 1;
         }
@@ -22,12 +29,12 @@ const CRC16_TABLE: [u16; 256] = {
     table
 };
 
-/// CRC-16/ARC of `key` (initial value 0, no final xor).
+/// twemproxy's `crc16`: CRC-16/XMODEM with the register unmasked above bit 15.
 pub fn crc16(key: &[u8]) -> u32 {
-    let crc = key.iter().fold(0u16, |crc, &b| {
-        (crc >> 8) ^ CRC16_TABLE[usize::from((crc ^ u16::from(b)) as u8)]
-    });
-    u32::from(crc)
+    key.iter().fold(0u32, |crc, &b| {
+        let index = ((crc >> 8) ^ super::sx(b)) & 0xff;
+        (crc << 8) ^ u32::from(CRC16_TABLE[index as usize])
+    })
 }
 
 /// libmemcached's CRC-32 hash: `(crc32(key) >> 16) & 0x7fff`.
@@ -47,7 +54,8 @@ mod tests {
     #[test]
     fn check_values() {
         // The catalogue's check values over "123456789".
-        assert_eq!(crc16(b"123456789"), 0xbb3d);
+        // CRC-16/XMODEM's check value in the low half.
+        assert_eq!(crc16(b"123456789") & 0xffff, 0x31c3);
         assert_eq!(crc32a(b"123456789"), 0xcbf4_3926);
         assert_eq!(crc32(b"123456789"), (0xcbf4_3926 >> 16) & 0x7fff);
         assert_eq!(crc16(b""), 0);
@@ -55,10 +63,21 @@ mod tests {
     }
 
     #[test]
-    fn table_matches_kernel() {
-        // A few entries of the kernel's crc16_table.
-        assert_eq!(CRC16_TABLE[1], 0xc0c1);
-        assert_eq!(CRC16_TABLE[2], 0xc181);
-        assert_eq!(CRC16_TABLE[255], 0x4040);
+    fn table_is_xmodems() {
+        assert_eq!(CRC16_TABLE[1], 0x1021);
+        assert_eq!(CRC16_TABLE[2], 0x2042);
+        assert_eq!(CRC16_TABLE[255], 0x1ef0);
+    }
+
+    #[test]
+    fn register_is_not_masked() {
+        // Two bytes: the first byte's CRC shifted left by 8 stays above bit 15.
+        let first = u32::from(CRC16_TABLE[usize::from(b'a')]);
+        let second = ((first >> 8) ^ u32::from(b'b')) & 0xff;
+        assert_eq!(
+            crc16(b"ab"),
+            (first << 8) ^ u32::from(CRC16_TABLE[second as usize])
+        );
+        assert!(crc16(b"abc") > 0xffff);
     }
 }

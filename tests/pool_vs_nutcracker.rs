@@ -1,0 +1,266 @@
+//! Key placement proved against twemproxy itself: Debian's `nutcracker` fronts four real
+//! memcached instances with one pool per hash × distribution (random excluded: it is random),
+//! each pool twice — equal weights, no names, no hash tag; and unequal weights, named servers and
+//! a `{}` hash tag. 10 000 keys go through each pool (one key in ten carries bytes ≥ 0x80, where
+//! twemproxy's signed `char` shows); then each memcached is asked directly which keys it holds,
+//! and memshark's `Continuum::server_for`, built from the same YAML by `load_config`, must name
+//! that server for every key.
+//!
+//! Skips with a loud message when `nutcracker` is not installed (CI installs it).
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use memshark::proxy::pool::{load_config, Continuum, Distribution, HashKind, PoolConfig};
+use support::{free_port, Memcached};
+
+const KEYS_PER_POOL: usize = 10_000;
+const SERVERS: usize = 4;
+const WEIGHTS: [u32; SERVERS] = [1, 2, 3, 5];
+
+fn find_nutcracker() -> Option<PathBuf> {
+    let from_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("nutcracker"))
+            .find(|p| p.is_file())
+    });
+    from_path.or_else(|| {
+        let sbin = Path::new("/usr/sbin/nutcracker");
+        sbin.is_file().then(|| sbin.to_path_buf())
+    })
+}
+
+/// nutcracker, killed on drop.
+struct Nutcracker(Child);
+
+impl Drop for Nutcracker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The keys of pool `p`: plain, hash-tagged, and some with bytes ≥ 0x80.
+fn keys(p: usize) -> Vec<Vec<u8>> {
+    (0..KEYS_PER_POOL)
+        .map(|i| match i % 10 {
+            0 => format!("p{p}:ключ:{i}").into_bytes(),
+            1 => format!("p{p}:user:{{{}}}:{i}", i / 7).into_bytes(),
+            2 => format!("p{p}:{{}}:{i}").into_bytes(),
+            _ => format!("p{p}:key:{i}").into_bytes(),
+        })
+        .collect()
+}
+
+fn config(ports: &[u16], listens: &[u16]) -> String {
+    let mut yaml = String::from("# written by tests/pool_vs_nutcracker.rs\n");
+    let mut n = 0;
+    for dist in [Distribution::Ketama, Distribution::Modula] {
+        for hash in HashKind::ALL {
+            for variant in 0..2 {
+                yaml.push_str(&format!(
+                    "pool_{n}_{hash}_{dist}_{variant}:\n  listen: 127.0.0.1:{}\n  hash: {hash}\n  distribution: {dist}\n  timeout: 5000\n",
+                    listens[n]
+                ));
+                if variant == 1 {
+                    yaml.push_str("  hash_tag: \"{}\"\n");
+                }
+                yaml.push_str("  servers:\n");
+                for (i, port) in ports.iter().enumerate() {
+                    if variant == 0 {
+                        yaml.push_str(&format!("   - 127.0.0.1:{port}:1\n"));
+                    } else {
+                        yaml.push_str(&format!("   - 127.0.0.1:{port}:{} cache-{i}\n", WEIGHTS[i]));
+                    }
+                }
+                n += 1;
+            }
+        }
+    }
+    yaml
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpStream::connect(addr) {
+            Ok(s) => {
+                s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                return s;
+            }
+            Err(e) => {
+                assert!(Instant::now() < deadline, "cannot connect to {addr}: {e}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// Stores every key through nutcracker (pipelined on one connection) and checks each STORED.
+fn store(addr: SocketAddr, keys: &[Vec<u8>]) {
+    let stream = connect(addr);
+    let mut writer = stream.try_clone().unwrap();
+    let mut out = Vec::with_capacity(keys.len() * 40);
+    for key in keys {
+        out.extend_from_slice(b"set ");
+        out.extend_from_slice(key);
+        out.extend_from_slice(b" 0 0 1\r\nx\r\n");
+    }
+    let sender = std::thread::spawn(move || writer.write_all(&out));
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    for key in keys {
+        line.clear();
+        reader.read_until(b'\n', &mut line).unwrap();
+        assert_eq!(
+            line,
+            b"STORED\r\n",
+            "nutcracker at {addr} on {:?}",
+            String::from_utf8_lossy(key)
+        );
+    }
+    sender.join().unwrap().unwrap();
+}
+
+/// Which of `keys` the memcached at `addr` holds (multi-key gets, pipelined).
+fn held(addr: SocketAddr, keys: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let stream = connect(addr);
+    let mut writer = stream.try_clone().unwrap();
+    let batches: Vec<Vec<u8>> = keys
+        .chunks(100)
+        .map(|chunk| {
+            let mut cmd = b"get".to_vec();
+            for key in chunk {
+                cmd.push(b' ');
+                cmd.extend_from_slice(key);
+            }
+            cmd.extend_from_slice(b"\r\n");
+            cmd
+        })
+        .collect();
+    let n = batches.len();
+    let sender = std::thread::spawn(move || writer.write_all(&batches.concat()));
+    let mut reader = BufReader::new(stream);
+    let mut found = Vec::new();
+    let mut line = Vec::new();
+    let mut ends = 0;
+    while ends < n {
+        line.clear();
+        reader.read_until(b'\n', &mut line).unwrap();
+        if line == b"END\r\n" {
+            ends += 1;
+            continue;
+        }
+        let text = line.strip_suffix(b"\r\n").expect("a whole line");
+        let rest = text
+            .strip_prefix(b"VALUE ")
+            .unwrap_or_else(|| panic!("unexpected answer {:?}", String::from_utf8_lossy(text)));
+        let mut fields = rest.rsplitn(3, |&b| b == b' ');
+        let len: usize = std::str::from_utf8(fields.next().unwrap())
+            .unwrap()
+            .parse()
+            .unwrap();
+        let _flags = fields.next();
+        found.push(fields.next().unwrap().to_vec());
+        let mut data = vec![0; len + 2];
+        reader.read_exact(&mut data).unwrap();
+    }
+    sender.join().unwrap().unwrap();
+    found
+}
+
+#[test]
+fn placement_matches_nutcracker_for_every_hash_and_distribution() {
+    let Some(nutcracker) = find_nutcracker() else {
+        eprintln!(
+            "\n\n*** SKIPPED pool_vs_nutcracker: `nutcracker` is not installed \
+             (apt-get install nutcracker); memshark's placement is NOT checked against twemproxy ***\n"
+        );
+        return;
+    };
+    let started = Instant::now();
+    let caches: Vec<Memcached> = (0..SERVERS)
+        .map(|_| Memcached::start(&["-m", "256"]))
+        .collect();
+    let ports: Vec<u16> = caches.iter().map(|m| m.addr().port()).collect();
+    let npools = 2 * HashKind::ALL.len() * 2;
+    let listens: Vec<u16> = (0..npools).map(|_| free_port()).collect();
+    let yaml = config(&ports, &listens);
+
+    let dir = tempfile::tempdir().unwrap();
+    let conf_path = dir.path().join("nutcracker.yml");
+    std::fs::write(&conf_path, &yaml).unwrap();
+    let stats_port = free_port();
+    let _nc = Nutcracker(
+        Command::new(&nutcracker)
+            .arg("-c")
+            .arg(&conf_path)
+            .args(["-a", "127.0.0.1", "-s", &stats_port.to_string()])
+            .arg("-o")
+            .arg(dir.path().join("nutcracker.log"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nutcracker"),
+    );
+
+    let pools: Vec<PoolConfig> = load_config(&yaml).expect("memshark reads the same YAML");
+    assert_eq!(pools.len(), npools);
+    let by_port: HashMap<u16, usize> = ports.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+
+    let all_keys: Vec<Vec<Vec<u8>>> = (0..npools).map(keys).collect();
+    for (p, pool) in pools.iter().enumerate() {
+        store(pool.listen, &all_keys[p]);
+    }
+    let flat: Vec<Vec<u8>> = all_keys.concat();
+    let mut holder: HashMap<Vec<u8>, usize> = HashMap::with_capacity(flat.len());
+    for (i, cache) in caches.iter().enumerate() {
+        for key in held(cache.addr(), &flat) {
+            if let Some(other) = holder.insert(key.clone(), i) {
+                panic!(
+                    "{:?} is on memcached {other} and {i}",
+                    String::from_utf8_lossy(&key)
+                );
+            }
+        }
+    }
+
+    let mut failures = Vec::new();
+    for (p, pool) in pools.iter().enumerate() {
+        let continuum = Continuum::build(pool, &vec![true; pool.servers.len()]);
+        let mut wrong = 0;
+        let mut example = None;
+        for key in &all_keys[p] {
+            let actual = *holder.get(key).unwrap_or_else(|| {
+                panic!(
+                    "{:?} stored but on no memcached",
+                    String::from_utf8_lossy(key)
+                )
+            });
+            let ours = continuum.server_for(key).expect("a live server");
+            let ours = by_port[&pool.servers[ours].port()];
+            if ours != actual {
+                wrong += 1;
+                example.get_or_insert((String::from_utf8_lossy(key).into_owned(), ours, actual));
+            }
+        }
+        if wrong > 0 {
+            failures.push(format!(
+                "{} ({} {}): {wrong} of {KEYS_PER_POOL} keys placed differently, e.g. {:?} (memshark, nutcracker)",
+                pool.name, pool.hash, pool.distribution, example
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    eprintln!(
+        "{} pools × {KEYS_PER_POOL} keys placed as nutcracker places them, in {:?}",
+        npools,
+        started.elapsed()
+    );
+}
