@@ -6,6 +6,9 @@
 //! and memshark's `Continuum::server_for`, built from the same YAML by `load_config`, must name
 //! that server for every key.
 //!
+//! A second test ejects a stopped memcached (auto_eject_hosts) and compares again over the
+//! servers left.
+//!
 //! Skips with a loud message when `nutcracker` is not installed (CI installs it).
 
 mod support;
@@ -18,13 +21,24 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use memshark::proxy::pool::{load_config, Continuum, Distribution, HashKind, PoolConfig};
-use support::{free_port, Memcached};
+use support::Memcached;
 
 const KEYS_PER_POOL: usize = 10_000;
 const SERVERS: usize = 4;
 const WEIGHTS: [u32; SERVERS] = [1, 2, 3, 5];
 
 fn find_nutcracker() -> Option<PathBuf> {
+    let found = find_nutcracker_binary();
+    if found.is_none() {
+        eprintln!(
+            "\n\n*** SKIPPED pool_vs_nutcracker: `nutcracker` is not installed \
+             (apt-get install nutcracker); memshark's placement is NOT checked against twemproxy ***\n"
+        );
+    }
+    found
+}
+
+fn find_nutcracker_binary() -> Option<PathBuf> {
     let from_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join("nutcracker"))
@@ -36,8 +50,38 @@ fn find_nutcracker() -> Option<PathBuf> {
     })
 }
 
+/// `n` distinct loopback ports free now (all held at once while choosing).
+fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
+        .collect();
+    held.iter()
+        .map(|l| l.local_addr().expect("bound").port())
+        .collect()
+}
+
 /// nutcracker, killed on drop.
 struct Nutcracker(Child);
+
+impl Nutcracker {
+    /// Starts nutcracker on `yaml`, its stats on a free loopback port, its log in `dir`.
+    fn start(binary: &Path, dir: &Path, yaml: &str, stats_port: u16) -> Nutcracker {
+        let conf_path = dir.join("nutcracker.yml");
+        std::fs::write(&conf_path, yaml).unwrap();
+        Nutcracker(
+            Command::new(binary)
+                .arg("-c")
+                .arg(&conf_path)
+                .args(["-a", "127.0.0.1", "-s", &stats_port.to_string()])
+                .arg("-o")
+                .arg(dir.join("nutcracker.log"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start nutcracker"),
+        )
+    }
+}
 
 impl Drop for Nutcracker {
     fn drop(&mut self) {
@@ -178,10 +222,6 @@ fn held(addr: SocketAddr, keys: &[Vec<u8>]) -> Vec<Vec<u8>> {
 #[test]
 fn placement_matches_nutcracker_for_every_hash_and_distribution() {
     let Some(nutcracker) = find_nutcracker() else {
-        eprintln!(
-            "\n\n*** SKIPPED pool_vs_nutcracker: `nutcracker` is not installed \
-             (apt-get install nutcracker); memshark's placement is NOT checked against twemproxy ***\n"
-        );
         return;
     };
     let started = Instant::now();
@@ -190,25 +230,11 @@ fn placement_matches_nutcracker_for_every_hash_and_distribution() {
         .collect();
     let ports: Vec<u16> = caches.iter().map(|m| m.addr().port()).collect();
     let npools = 2 * HashKind::ALL.len() * 2;
-    let listens: Vec<u16> = (0..npools).map(|_| free_port()).collect();
+    let listens = free_ports(npools + 1);
     let yaml = config(&ports, &listens);
 
     let dir = tempfile::tempdir().unwrap();
-    let conf_path = dir.path().join("nutcracker.yml");
-    std::fs::write(&conf_path, &yaml).unwrap();
-    let stats_port = free_port();
-    let _nc = Nutcracker(
-        Command::new(&nutcracker)
-            .arg("-c")
-            .arg(&conf_path)
-            .args(["-a", "127.0.0.1", "-s", &stats_port.to_string()])
-            .arg("-o")
-            .arg(dir.path().join("nutcracker.log"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nutcracker"),
-    );
+    let _nc = Nutcracker::start(&nutcracker, dir.path(), &yaml, listens[npools]);
 
     let pools: Vec<PoolConfig> = load_config(&yaml).expect("memshark reads the same YAML");
     assert_eq!(pools.len(), npools);
@@ -218,10 +244,30 @@ fn placement_matches_nutcracker_for_every_hash_and_distribution() {
     for (p, pool) in pools.iter().enumerate() {
         store(pool.listen, &all_keys[p]);
     }
+    let addrs: Vec<SocketAddr> = caches.iter().map(|m| m.addr()).collect();
+    let failures = compare(&pools, &all_keys, &addrs, &by_port, &[true; SERVERS]);
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    eprintln!(
+        "{} pools × {KEYS_PER_POOL} keys placed as nutcracker places them, in {:?}",
+        npools,
+        started.elapsed()
+    );
+}
+
+/// Asks every live memcached which keys it holds and compares with memshark's placement over
+/// the servers `alive`; one line per pool that differs.
+fn compare(
+    pools: &[PoolConfig],
+    all_keys: &[Vec<Vec<u8>>],
+    caches: &[SocketAddr],
+    by_port: &HashMap<u16, usize>,
+    alive: &[bool],
+) -> Vec<String> {
     let flat: Vec<Vec<u8>> = all_keys.concat();
     let mut holder: HashMap<Vec<u8>, usize> = HashMap::with_capacity(flat.len());
-    for (i, cache) in caches.iter().enumerate() {
-        for key in held(cache.addr(), &flat) {
+    for addr in caches {
+        let i = by_port[&addr.port()];
+        for key in held(*addr, &flat) {
             if let Some(other) = holder.insert(key.clone(), i) {
                 panic!(
                     "{:?} is on memcached {other} and {i}",
@@ -233,7 +279,7 @@ fn placement_matches_nutcracker_for_every_hash_and_distribution() {
 
     let mut failures = Vec::new();
     for (p, pool) in pools.iter().enumerate() {
-        let continuum = Continuum::build(pool, &vec![true; pool.servers.len()]);
+        let continuum = Continuum::build(pool, alive);
         let mut wrong = 0;
         let mut example = None;
         for key in &all_keys[p] {
@@ -257,10 +303,79 @@ fn placement_matches_nutcracker_for_every_hash_and_distribution() {
             ));
         }
     }
+    failures
+}
+
+/// Ejection: with `auto_eject_hosts` and a failure limit of 1, nutcracker takes a dead memcached
+/// out of the continuum after one failed request; the keys stored afterwards must land where
+/// `Continuum::build` over the live servers puts them.
+#[test]
+fn placement_after_ejection_matches_nutcracker() {
+    let Some(nutcracker) = find_nutcracker() else {
+        return;
+    };
+    let mut caches: Vec<Memcached> = (0..SERVERS)
+        .map(|_| Memcached::start(&["-m", "64"]))
+        .collect();
+    let ports: Vec<u16> = caches.iter().map(|m| m.addr().port()).collect();
+    let by_port: HashMap<u16, usize> = ports.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+    let mut yaml = String::new();
+    let combos = [
+        (HashKind::Fnv1a64, Distribution::Ketama),
+        (HashKind::Md5, Distribution::Ketama),
+        (HashKind::Murmur, Distribution::Modula),
+        (HashKind::Crc32a, Distribution::Modula),
+    ];
+    let listens = free_ports(combos.len() + 1);
+    for (n, (hash, dist)) in combos.iter().enumerate() {
+        yaml.push_str(&format!(
+            "eject_{n}:\n  listen: 127.0.0.1:{}\n  hash: {hash}\n  distribution: {dist}\n  auto_eject_hosts: true\n  server_failure_limit: 1\n  server_retry_timeout: 600000\n  timeout: 2000\n  servers:\n",
+            listens[n]
+        ));
+        for (i, port) in ports.iter().enumerate() {
+            yaml.push_str(&format!("   - 127.0.0.1:{port}:{}\n", WEIGHTS[i]));
+        }
+    }
+    let pools = load_config(&yaml).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _nc = Nutcracker::start(&nutcracker, dir.path(), &yaml, listens[combos.len()]);
+
+    // Stop memcached 1, then make each pool fail one request on it.
+    const DEAD: usize = 1;
+    drop(caches.remove(DEAD));
+    let all_alive = [true; SERVERS];
+    for pool in &pools {
+        let full = Continuum::build(pool, &all_alive);
+        let key = (0..)
+            .map(|i| format!("probe:{i}"))
+            .find(|k| by_port[&pool.servers[full.server_for(k.as_bytes()).unwrap()].port()] == DEAD)
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut s = connect(pool.listen);
+            s.write_all(format!("get {key}\r\n").as_bytes()).unwrap();
+            let mut reader = BufReader::new(s);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            if line == "END\r\n" {
+                break; // rerouted: the dead server is out
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: nutcracker never ejected the dead server (last answer {line:?})",
+                pool.name
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    let all_keys: Vec<Vec<Vec<u8>>> = (0..pools.len()).map(keys).collect();
+    for (p, pool) in pools.iter().enumerate() {
+        store(pool.listen, &all_keys[p]);
+    }
+    let addrs: Vec<SocketAddr> = caches.iter().map(|m| m.addr()).collect();
+    let mut alive = [true; SERVERS];
+    alive[DEAD] = false;
+    let failures = compare(&pools, &all_keys, &addrs, &by_port, &alive);
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
-    eprintln!(
-        "{} pools × {KEYS_PER_POOL} keys placed as nutcracker places them, in {:?}",
-        npools,
-        started.elapsed()
-    );
 }
