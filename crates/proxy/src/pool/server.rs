@@ -90,7 +90,9 @@ impl ServerSpec {
         };
         let weight = match weight {
             Some(w) => match w.parse::<u32>() {
-                Ok(v) if v >= 1 && v <= MAX_WEIGHT && w.bytes().all(|b| b.is_ascii_digit()) => v,
+                Ok(v) if (1..=MAX_WEIGHT).contains(&v) && w.bytes().all(|b| b.is_ascii_digit()) => {
+                    v
+                }
                 _ => return Err(ServerSpecError::Weight(text.to_string())),
             },
             None if need_weight => return Err(ServerSpecError::MissingWeight(text.to_string())),
