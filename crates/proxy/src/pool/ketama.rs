@@ -26,8 +26,14 @@ pub struct Point {
 
 /// How many points a server of `weight` gets among `live` servers of `total_weight`, with
 /// twemproxy's float arithmetic (`floorf(pct * 160 / 4 * nlive + 1e-10) * 4`).
-pub fn points_for(weight: u32, total_weight: u32, live: u32) -> u32 {
-    let pct = weight as f32 / total_weight as f32;
+///
+/// `total_weight` is summed in 64 bits (twemproxy's 32-bit sum could wrap with weights near
+/// 2³¹; below that the two agree), so a server never gets more than 160 × `live` points.
+pub fn points_for(weight: u32, total_weight: u64, live: u32) -> u32 {
+    if total_weight == 0 {
+        return 0;
+    }
+    let pct = (weight as f32 / total_weight as f32).min(1.0);
     let scaled = pct * POINTS_PER_SERVER as f32 / POINTS_PER_HASH as f32 * live as f32;
     // The literal 0.0000000001 is a double: the sum is computed in double, then narrowed.
     let nudged = (f64::from(scaled) + 0.000_000_000_1) as f32;
@@ -38,9 +44,7 @@ pub fn points_for(weight: u32, total_weight: u32, live: u32) -> u32 {
 /// twemproxy's server order (by name), which breaks ties between equal points.
 pub fn build(servers: &[ServerSpec], order: &[usize], alive: impl Fn(usize) -> bool) -> Vec<Point> {
     let live: Vec<usize> = order.iter().copied().filter(|&i| alive(i)).collect();
-    let total_weight = live
-        .iter()
-        .fold(0u32, |sum, &i| sum.wrapping_add(servers[i].weight));
+    let total_weight: u64 = live.iter().map(|&i| u64::from(servers[i].weight)).sum();
     let nlive = live.len() as u32;
     let mut points = Vec::with_capacity(live.len() * POINTS_PER_SERVER as usize);
     let mut host = Vec::new();
@@ -108,6 +112,10 @@ mod tests {
         // twemproxy's example pool: 100000 and 1.
         assert_eq!(points_for(100_000, 100_001, 2), 316);
         assert_eq!(points_for(1, 100_001, 2), 0);
+        // Weights whose sum would wrap 32 bits stay bounded.
+        let max = u64::from(u32::MAX);
+        assert!(points_for(u32::MAX, 2 * max, 2) <= 320);
+        assert_eq!(points_for(1, 0, 1), 0);
     }
 
     #[test]
