@@ -91,9 +91,10 @@ mod tests {
 
     #[test]
     fn equal_weights_get_160_points_each() {
-        for live in 1..=20 {
-            assert_eq!(points_for(1, live, live), 160, "{live} servers");
-            assert_eq!(points_for(7, 7 * live, live), 160, "{live} servers");
+        for live in 1..=20u32 {
+            let n = u64::from(live);
+            assert_eq!(points_for(1, n, live), 160, "{live} servers");
+            assert_eq!(points_for(7, 7 * n, live), 160, "{live} servers");
         }
         let servers: Vec<_> = (0..3)
             .map(|i| spec(&format!("10.0.0.{i}:11211:1")))
