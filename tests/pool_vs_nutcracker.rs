@@ -379,3 +379,74 @@ fn placement_after_ejection_matches_nutcracker() {
     let failures = compare(&pools, &all_keys, &addrs, &by_port, &alive);
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// The README's example configuration is read by both unchanged, and memshark accepts and
+/// refuses the same configurations nutcracker does (`nutcracker -t`), save the documented
+/// differences (redis pools, Unix sockets).
+#[test]
+fn configuration_verdicts_match_nutcracker() {
+    let Some(nutcracker) = find_nutcracker() else {
+        return;
+    };
+    let readme = include_str!("../README.md");
+    let at = readme
+        .find("works unchanged in nutcracker and in memshark:")
+        .expect("the README's example");
+    let start = readme[at..].find("```yaml\n").expect("a yaml block") + at + "```yaml\n".len();
+    let end = readme[start..].find("```").expect("its end") + start;
+    let example = &readme[start..end];
+
+    let base = "p:\n  listen: 127.0.0.1:22121\n  servers:\n   - 127.0.0.1:11211:1 a\n   - 127.0.0.1:11212:1 b\n";
+    let cases: Vec<(String, bool)> = vec![
+        (example.to_string(), true),
+        (base.to_string(), true),
+        (
+            format!("{base}  client_connections: 10\n  tcpkeepalive: true\n"),
+            true,
+        ),
+        (format!("{base}  redis: false\n  redis_db: 0\n"), true),
+        (format!("{base}  colour: blue\n"), false),
+        (format!("{base}  hash: sha1\n"), false),
+        (format!("{base}  distribution: vnode\n"), false),
+        (format!("{base}  hash_tag: \"{{}}x\"\n"), false),
+        (format!("{base}  timeout: -5\n"), false),
+        (format!("{base}  preconnect: yes\n"), false),
+        (format!("{base}  server_connections: 0\n"), false),
+        (format!("{base}  redis_auth: secret\n"), false),
+        (format!("{base}  hash: md5\n  hash: crc16\n"), false),
+        (format!("{base}   - 127.0.0.1:11213:1 a\n"), false),
+        (format!("{base}   - 127.0.0.1:11213:0 c\n"), false),
+        (format!("{base}   - 127.0.0.1:11213 c\n"), false),
+        (
+            format!("{base}q:\n  listen: 127.0.0.1:22121\n  servers:\n   - 127.0.0.1:11211:1\n"),
+            false,
+        ),
+        (
+            "p:\n  servers:\n   - 127.0.0.1:11211:1\n".to_string(),
+            false,
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("check.yml");
+    let mut disagreements = Vec::new();
+    for (text, valid) in &cases {
+        std::fs::write(&path, text).unwrap();
+        let theirs = Command::new(&nutcracker)
+            .arg("-t")
+            .arg("-c")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run nutcracker -t")
+            .success();
+        let ours = load_config(text);
+        if theirs != *valid || ours.is_ok() != *valid {
+            disagreements.push(format!(
+                "expected {}: nutcracker {theirs}, memshark {ours:?}\n{text}",
+                if *valid { "valid" } else { "invalid" }
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "\n{}", disagreements.join("\n"));
+}
