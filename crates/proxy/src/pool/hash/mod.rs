@@ -2,7 +2,7 @@
 //!
 //! Each family lives in a file of its own. twemproxy reads keys through `const char *`, and on
 //! the platforms it runs on `char` is signed, so several functions see a byte ≥ 0x80 as a
-//! negative number, sign-extended: [`sx`] reproduces that, and each function's documentation says
+//! negative number, sign-extended: `sx` reproduces that, and each function's documentation says
 //! where it applies. The 64-bit FNV variants are computed in 32 bits and return 32 bits, as
 //! twemproxy's do.
 
