@@ -6,6 +6,10 @@
 //! is [`ServerSpec::ketama_name`](super::ServerSpec::ketama_name); each 4-byte group of the
 //! digest, little-endian, is one point. A key goes to the first point at or after its hash,
 //! wrapping to the first point.
+//!
+//! One difference remains, by design: twemproxy formats `NAME-i` into an 86-byte buffer but
+//! hashes as many bytes as the untruncated string has, reading past the buffer for names over
+//! about 80 bytes; memshark hashes the whole string.
 
 use super::hash::md5_digest as digest;
 use super::ServerSpec;
