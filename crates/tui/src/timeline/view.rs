@@ -1,7 +1,7 @@
 //! What the timeline shows: the rows that pass the filter, in the chosen order.
 
 use super::store::{Store, Txn};
-use memshark_traffic::filter::{Field, Filter, Subject, Value};
+use memshark_traffic::filter::{wire, Field, Filter, Subject, Value};
 
 /// A transaction seen through the filter language's fields.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +50,20 @@ impl Subject for TxnFields<'_> {
                     || visit(Value::Num(u64::from(f.server.port())))
             }
             Field::Flow => visit(Value::Num(s.flow(t).conn)),
+            // Read from the stored bytes of the request and of each answer.
+            Field::Opaque
+            | Field::Cas
+            | Field::Flags
+            | Field::Exptime
+            | Field::Vbucket
+            | Field::MetaFlag => {
+                let proto = t.proto();
+                let req = (t.req != super::store::NONE)
+                    && wire::values(s.bytes(t.req), proto, field, visit);
+                req || s
+                    .responses(t)
+                    .any(|(i, _)| wire::values(s.bytes(i), proto, field, visit))
+            }
         }
     }
 }
