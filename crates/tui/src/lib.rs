@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod apply;
 pub mod details;
 pub mod feed;
 pub mod layout;

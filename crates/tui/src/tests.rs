@@ -420,3 +420,134 @@ fn a_file_loads_through_the_feed_with_and_without_play() {
         assert!(app.stats.pass.frames > 0);
     }
 }
+
+/// Opens the details of the first row whose details have a line called `name`, and selects
+/// that line.
+fn select_field(app: &mut App, name: &str) {
+    for pos in 0..app.view.len() {
+        app.go_to(pos);
+        let lines = app.detail_lines();
+        if let Some(i) = lines.iter().position(|d| d.name == name) {
+            app.details_open = true;
+            app.focus = Pane::Details;
+            app.details.reset();
+            app.details.move_by(i as isize, lines.len());
+            return;
+        }
+    }
+    panic!("no row has a `{name}` line");
+}
+
+#[test]
+fn apply_as_filter_joins_the_selected_field_to_the_filter() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    let all = app.view.len();
+    select_field(&mut app, "key");
+    let row = app.selected_row();
+    key(&mut app, KeyCode::Char('a'));
+    let src = app.view.filter().source().to_string();
+    assert!(src.starts_with("key == \""), "{src}");
+    assert!(app.view.len() < all && !app.view.is_empty());
+    assert_eq!(app.selected_row(), row, "the row stays selected");
+    assert_eq!(app.focus, Pane::Details, "and the details keep the keys");
+    let k = app.store.key(app.store.txn(row.unwrap()).unwrap()).to_vec();
+    for &r in app.view.rows() {
+        assert_eq!(app.store.key(app.store.txn(r).unwrap()), k);
+    }
+    // A: and not this opcode.
+    select_field(&mut app, "opcode");
+    let before = app.view.len();
+    key(&mut app, KeyCode::Char('A'));
+    assert!(
+        app.view.filter().source().contains("&& op != \""),
+        "{}",
+        app.view.filter().source()
+    );
+    assert!(app.view.len() < before);
+    // |: or this opaque: back to more rows.
+    app.apply(
+        InputKind::Filter,
+        memshark_traffic::filter::Filter::parse("op == get").unwrap(),
+    );
+    select_field(&mut app, "opaque");
+    let before = app.view.len();
+    key(&mut app, KeyCode::Char('|'));
+    assert!(app
+        .view
+        .filter()
+        .source()
+        .starts_with("op == get || opaque == "));
+    assert!(app.view.len() >= before);
+    // A line without a field says so and leaves the filter.
+    let f = app.view.filter().source().to_string();
+    select_field(&mut app, "magic");
+    key(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.view.filter().source(), f);
+    assert_eq!(app.note.as_deref(), Some("no filter field for `magic`"));
+}
+
+#[test]
+fn every_value_field_of_the_details_has_a_filter_name_that_matches_its_row() {
+    // Lines that name no value a filter tests: headings, lengths, layout.
+    let none = [
+        "Transaction",
+        "Request",
+        "time",
+        "answer",
+        "header",
+        "magic",
+        "key length",
+        "extras length",
+        "framing extras length",
+        "data type",
+        "total body length",
+        "extras",
+        "command line",
+        "noreply",
+        "flagged",
+        // Not yet in the filter language (the README says so).
+        "delta",
+        "initial",
+        "verbosity",
+        "level",
+        "delay",
+        "name",
+        "missing",
+        "truncated header",
+        "framing extras",
+    ];
+    for file in ["binary", "ascii", "meta"] {
+        let app = app_with(&format!("../../fixtures/{file}.pcap"));
+        let mut checked = 0;
+        for pos in (0..app.view.len()).step_by(7) {
+            let row = app.view.row(pos).unwrap();
+            for line in crate::details::lines(&app.store, row) {
+                if none.contains(&line.name.as_str()) || line.name.starts_with("Response") {
+                    continue;
+                }
+                let Some(term) = crate::apply::term_for(&app.store, row, &line) else {
+                    // Keys that are not UTF-8, words of unknown commands, an unknown latency.
+                    assert!(
+                        matches!(line.name.as_str(), "key" | "argument" | "raw" | "latency"),
+                        "{file} row {row}: `{}` has no filter field",
+                        line.name
+                    );
+                    continue;
+                };
+                let f = memshark_traffic::filter::Filter::parse(&term.text(false)).unwrap();
+                let txn = app.store.txn(row).unwrap();
+                let fields = crate::timeline::TxnFields {
+                    store: &app.store,
+                    txn,
+                };
+                assert!(
+                    f.matches(&fields),
+                    "{file} row {row}: {} does not match its own row",
+                    f.source()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 10, "{file}: {checked}");
+    }
+}

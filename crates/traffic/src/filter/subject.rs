@@ -48,7 +48,9 @@ impl Subject for Message {
                 .exptime
                 .and_then(|e| u64::try_from(e).ok())
                 .is_some_and(|e| visit(Value::Num(e))),
-            Field::Vbucket | Field::MetaFlag => super::wire::values(&self.raw, self.proto, field, visit),
+            Field::Vbucket | Field::MetaFlag => {
+                super::wire::values(&self.raw, self.proto, field, visit)
+            }
         }
     }
 }

@@ -289,7 +289,9 @@ fn wire_fields_compare_exactly_in_decimal_and_hex() {
     mg.raw = bytes::Bytes::from_static(b"mg foo v T30 Oab q\r\n");
     assert!(ok("mflag == v && mflag ~ \"^T\" && !(mflag == k)", &mg));
     assert!(Filter::parse("a || b").is_err());
-    assert!(Filter::parse("op == get || key == x").unwrap().is_disjunction());
+    assert!(Filter::parse("op == get || key == x")
+        .unwrap()
+        .is_disjunction());
     assert!(!Filter::parse("(op == get || key == x) && size > 1")
         .unwrap()
         .is_disjunction());

@@ -77,7 +77,11 @@ fn binary(raw: &[u8], field: Field, visit: &mut dyn FnMut(Value<'_>) -> bool) ->
                 Extras::Counter(c) => (None, Some(c.exptime)),
                 _ => (None, None),
             };
-            let v = if field == Field::Flags { flags } else { exptime };
+            let v = if field == Field::Flags {
+                flags
+            } else {
+                exptime
+            };
             v.is_some_and(|v| visit(Value::Num(u64::from(v))))
         }
         _ => false,
@@ -171,12 +175,18 @@ mod tests {
         let value = b"VALUE k 5 3 99\r\nabc\r\nEND\r\n";
         assert_eq!(all(value, Proto::Ascii, Field::Cas), ["99"]);
         let mg = b"mg foo v t c O123 q\r\n";
-        assert_eq!(all(mg, Proto::Meta, Field::MetaFlag), ["v", "t", "c", "O123", "q"]);
+        assert_eq!(
+            all(mg, Proto::Meta, Field::MetaFlag),
+            ["v", "t", "c", "O123", "q"]
+        );
         assert_eq!(all(mg, Proto::Meta, Field::Opaque), ["123"]);
         let va = b"VA 2 f9 c77 t-1\r\nhi\r\n";
         assert_eq!(all(va, Proto::Meta, Field::Flags), ["9"]);
         assert_eq!(all(va, Proto::Meta, Field::Cas), ["77"]);
-        assert!(all(va, Proto::Meta, Field::Exptime).is_empty(), "t-1: no time");
+        assert!(
+            all(va, Proto::Meta, Field::Exptime).is_empty(),
+            "t-1: no time"
+        );
         assert!(all(b"\xff\xfe garbage", Proto::Ascii, Field::Cas).is_empty());
     }
 }

@@ -3,6 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::{App, Pane, Screen};
+use crate::apply::Join;
 use crate::pane::{HexDump, InputKind, InputOutcome};
 
 impl App {
@@ -76,6 +77,9 @@ impl App {
                     Screen::Stats => Screen::Timeline,
                 }
             }
+            KeyCode::Char('a') if self.focus == Pane::Details => self.apply_field(Join::And),
+            KeyCode::Char('A') if self.focus == Pane::Details => self.apply_field(Join::AndNot),
+            KeyCode::Char('|') if self.focus == Pane::Details => self.apply_field(Join::Or),
             KeyCode::Char('t') => self.timeline.time_format = self.timeline.time_format.next(),
             KeyCode::Char('o') => {
                 let (k, desc) = self.view.sort();
@@ -161,7 +165,7 @@ impl App {
     }
 
     /// Selects view position `pos` (the last row if beyond), its details from the top.
-    pub(super) fn go_to(&mut self, pos: usize) {
+    pub(crate) fn go_to(&mut self, pos: usize) {
         if self.timeline.go_to(pos, self.view.len()) {
             self.details.reset();
             self.bytes.reset();

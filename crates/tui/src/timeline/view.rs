@@ -21,10 +21,22 @@ impl Subject for TxnFields<'_> {
                 if visit(Value::Str(op.as_bytes())) {
                     return true;
                 }
-                match s.resp_op(t) {
+                let last = match s.resp_op(t) {
                     Some(r) if r != op => visit(Value::Str(r.as_bytes())),
                     _ => false,
-                }
+                };
+                // Text answers before the last (a get's `VALUE` lines before `END`): their
+                // first word. Binary answers carry the request's opcode.
+                last || (t.nresp > 1
+                    && t.proto() != memshark_traffic::dissect::Proto::Binary
+                    && s.responses(t).any(|(i, _)| {
+                        let b = s.bytes(i);
+                        let end = b
+                            .iter()
+                            .position(|&c| c == b' ' || c == b'\r' || c == b'\n')
+                            .unwrap_or(b.len());
+                        visit(Value::Str(&b[..end]))
+                    }))
             }
             Field::Key if t.has(super::store::MULTIKEY) => s.keys(t).any(|k| visit(Value::Str(k))),
             Field::Key => {

@@ -29,6 +29,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (":", "search: n / N jump to the next / previous match"),
     ("n / N", "next / previous search match"),
+    (
+        "a / A / |",
+        "details: filter on the field (&& ==, && !=, || ==)",
+    ),
     ("f", "follow the newest row"),
     ("space", "pause / resume taking new rows (they are kept)"),
     ("s", "stats screen (rates, hit ratio, latency, top keys)"),
