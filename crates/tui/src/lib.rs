@@ -13,6 +13,7 @@ pub mod app;
 pub mod apply;
 pub mod details;
 pub mod feed;
+pub mod follow;
 pub mod layout;
 pub mod pane;
 pub mod stats_view;

@@ -551,3 +551,75 @@ fn every_value_field_of_the_details_has_a_filter_name_that_matches_its_row() {
         assert!(checked > 10, "{file}: {checked}");
     }
 }
+
+#[test]
+fn follow_narrows_to_the_connection_shows_the_conversation_and_esc_goes_back() {
+    let mut app = app_with("../../fixtures/ascii.pcap");
+    let all = app.view.len();
+    app.apply(
+        InputKind::Filter,
+        memshark_traffic::filter::Filter::parse("op == get").unwrap(),
+    );
+    let filtered = app.view.len();
+    app.go_to(3);
+    let row = app.selected_row().unwrap();
+    let flow = app.store.txn(row).unwrap().flow;
+    let conn = app.store.flows()[flow as usize].conn;
+    key(&mut app, KeyCode::Char('F'));
+    assert_eq!(app.view.filter().source(), format!("flow == {conn}"));
+    assert_eq!(app.selected_row(), Some(row), "the row stays selected");
+    assert!(app.view.len() < all);
+    for &r in app.view.rows() {
+        assert_eq!(app.store.txn(r).unwrap().flow, flow);
+    }
+    let conv = app.conversation.as_ref().expect("following");
+    assert_eq!(
+        conv.rows,
+        app.view.rows(),
+        "the same rows, in arrival order"
+    );
+    let s = render_to_string(&mut app, 150, 40);
+    assert!(s.contains(&format!("connection {conn}")), "{s}");
+    assert!(s.contains("→ get "), "{s}");
+    assert!(s.contains("← VALUE ") || s.contains("← END"), "{s}");
+    // The conversation starts at the selected transaction and moves with it.
+    key(&mut app, KeyCode::Char('j'));
+    let next = app.selected_row().unwrap();
+    let s = render_to_string(&mut app, 150, 40);
+    let first_conv_line = s
+        .lines()
+        .skip_while(|l| !l.contains("Follow:"))
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        first_conv_line.contains(&format!(" {} → ", next + 1)),
+        "{first_conv_line}"
+    );
+    // Esc: the old filter and row.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.conversation.is_none());
+    assert_eq!(app.view.filter().source(), "op == get");
+    assert_eq!(app.view.len(), filtered);
+    assert_eq!(app.selected_row(), Some(row));
+}
+
+#[test]
+fn follow_marks_gaps_in_the_conversation() {
+    use crate::follow::{txn_lines, Side};
+    let mut store = crate::timeline::Store::new();
+    let origin = memshark_traffic::capture::Origin::new(
+        1,
+        "10.0.0.1:40000".parse().unwrap(),
+        "10.0.0.2:11211".parse().unwrap(),
+        memshark_traffic::capture::Direction::ToServer,
+    );
+    let mut m =
+        memshark_traffic::dissect::Message::new(origin, memshark_traffic::dissect::Proto::Ascii);
+    m.problem = Some(memshark_traffic::dissect::Problem::Gap { bytes: 1234 });
+    let row = store.push(&m);
+    let lines = txn_lines(&store, row);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].side, Side::Gap);
+    assert_eq!(lines[0].text, "[1234 bytes missing from the capture]");
+}

@@ -49,8 +49,10 @@ impl App {
                 if self.details_open {
                     self.details_open = false;
                     self.focus = Pane::List;
-                } else if self.screen == Screen::Stats {
+                } else if self.screen != Screen::Timeline {
                     self.screen = Screen::Timeline;
+                } else if self.conversation.is_some() {
+                    self.unfollow();
                 }
             }
             KeyCode::Tab => self.cycle_focus(false),
@@ -80,6 +82,10 @@ impl App {
             KeyCode::Char('a') if self.focus == Pane::Details => self.apply_field(Join::And),
             KeyCode::Char('A') if self.focus == Pane::Details => self.apply_field(Join::AndNot),
             KeyCode::Char('|') if self.focus == Pane::Details => self.apply_field(Join::Or),
+            KeyCode::Char('F') => {
+                self.screen = Screen::Timeline;
+                self.follow_connection();
+            }
             KeyCode::Char('t') => self.timeline.time_format = self.timeline.time_format.next(),
             KeyCode::Char('o') => {
                 let (k, desc) = self.view.sort();

@@ -4,6 +4,7 @@
 //! The app holds the data (store, view, totals, source) and a small state struct per pane
 //! ([`crate::pane`]); what each key does is in `keys.rs`, filters and searches in `search.rs`.
 
+mod follow;
 mod keys;
 mod search;
 mod source;
@@ -14,6 +15,7 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 pub use crate::pane::{InputKind, TimeFormat};
+pub use follow::Conversation;
 pub use source::SourceInfo;
 
 use crate::details::DetailLine;
@@ -109,6 +111,8 @@ pub struct App {
     pub stats_pane: StatsPane,
     /// The input line, while typing.
     pub input: Option<FilterInput>,
+    /// The connection followed (`F`), and where to go back to.
+    pub conversation: Option<Conversation>,
     /// The search `n`/`N` use.
     pub find: Option<Filter>,
     /// A one-off note for the status bar.
@@ -143,6 +147,7 @@ impl App {
             bytes: BytesPane::default(),
             stats_pane: StatsPane::default(),
             input: None,
+            conversation: None,
             find: None,
             note: None,
             quit: false,

@@ -30,6 +30,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (":", "search: n / N jump to the next / previous match"),
     ("n / N", "next / previous search match"),
     (
+        "F",
+        "follow the row's connection (its conversation); Esc goes back",
+    ),
+    (
         "a / A / |",
         "details: filter on the field (&& ==, && !=, || ==)",
     ),

@@ -5,6 +5,7 @@
 
 mod bytes;
 mod details;
+mod follow;
 pub(crate) mod format;
 mod help;
 mod input;
@@ -31,6 +32,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
                 let lines = app.detail_lines();
                 details::draw(frame, areas.tree, app, &lines);
                 bytes::draw(frame, areas.bytes, app, &lines);
+            }
+            if let Some(area) = layout.conversation {
+                follow::draw(frame, area, app);
             }
         }
         Screen::Stats => crate::stats_view::draw(frame, layout.main, app),
