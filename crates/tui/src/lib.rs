@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod apply;
+pub mod conversations;
 pub mod details;
 pub mod feed;
 pub mod follow;

@@ -623,3 +623,73 @@ fn follow_marks_gaps_in_the_conversation() {
     assert_eq!(lines[0].side, Side::Gap);
     assert_eq!(lines[0].text, "[1234 bytes missing from the capture]");
 }
+
+#[test]
+fn conversations_count_every_transaction_once_and_enter_filters_to_one() {
+    use crate::conversations::{Column, Endpoint, Table};
+    let mut app = app_with("../../fixtures/ascii.pcap");
+    key(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.screen, Screen::Conversations);
+    let pane = app.conversations.as_ref().unwrap();
+    let requests = app
+        .store
+        .txns()
+        .iter()
+        .filter(|t| t.req != crate::timeline::store::NONE)
+        .count() as u64;
+    let sum = |t: Table| pane.data.rows(t).iter().map(|r| r.requests).sum::<u64>();
+    assert_eq!(sum(Table::Connections), requests);
+    assert_eq!(sum(Table::Clients), requests);
+    let reqs: Vec<u64> = pane.rows().iter().map(|r| r.requests).collect();
+    assert!(reqs.windows(2).all(|w| w[0] >= w[1]), "busiest first");
+    for r in pane.rows() {
+        assert!(r.first_ns <= r.last_ns);
+        assert!(r.p50 <= r.p99);
+        assert!(r.bytes_out > 0);
+    }
+    let s = render_to_string(&mut app, 160, 20);
+    assert!(
+        s.contains("Connections —") && s.contains("Requests▼"),
+        "{s}"
+    );
+    // o: the next column, largest first; O: the other way.
+    key(&mut app, KeyCode::Char('o'));
+    key(&mut app, KeyCode::Char('O'));
+    let pane = app.conversations.as_ref().unwrap();
+    assert_eq!((pane.sort, pane.descending), (Column::Errors, false));
+    let errs: Vec<u64> = pane.rows().iter().map(|r| r.errors).collect();
+    assert!(errs.windows(2).all(|w| w[0] <= w[1]));
+    // Enter on the second row: the timeline shows its connection.
+    key(&mut app, KeyCode::Char('j'));
+    let chosen = app
+        .conversations
+        .as_ref()
+        .unwrap()
+        .selected()
+        .unwrap()
+        .clone();
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Timeline);
+    let Endpoint::Connection { flow, conn, .. } = chosen.who else {
+        panic!("a connection row")
+    };
+    assert_eq!(app.view.filter().source(), format!("flow == {conn}"));
+    let n = app
+        .view
+        .rows()
+        .iter()
+        .filter(|&&r| app.store.txn(r).unwrap().flow == flow)
+        .count();
+    assert_eq!(n, app.view.len());
+    // The clients table; Enter filters by the address.
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Tab);
+    let s = render_to_string(&mut app, 160, 20);
+    assert!(s.contains("Clients —") && s.contains("conns)"), "{s}");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.view.filter().source().starts_with("client == "));
+    assert!(!app.view.is_empty());
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Timeline);
+}

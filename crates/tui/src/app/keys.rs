@@ -27,6 +27,9 @@ impl App {
             return;
         }
         self.note = None;
+        if self.screen == Screen::Conversations && self.on_conversations_key(key) {
+            return;
+        }
         let page = self.timeline.page();
         match key.code {
             KeyCode::Char('q') => self.quit = true,
@@ -76,12 +79,13 @@ impl App {
             KeyCode::Char('s') => {
                 self.screen = match self.screen {
                     Screen::Timeline => Screen::Stats,
-                    Screen::Stats => Screen::Timeline,
+                    _ => Screen::Timeline,
                 }
             }
             KeyCode::Char('a') if self.focus == Pane::Details => self.apply_field(Join::And),
             KeyCode::Char('A') if self.focus == Pane::Details => self.apply_field(Join::AndNot),
             KeyCode::Char('|') if self.focus == Pane::Details => self.apply_field(Join::Or),
+            KeyCode::Char('c') => self.open_conversations(),
             KeyCode::Char('F') => {
                 self.screen = Screen::Timeline;
                 self.follow_connection();
@@ -150,7 +154,7 @@ impl App {
     /// fields of the details, lines of the hex dump.
     fn move_by(&mut self, delta: isize) {
         match (self.screen, self.focus) {
-            (Screen::Timeline, Pane::List) | (Screen::Stats, _) => {
+            (Screen::Timeline, Pane::List) | (Screen::Stats | Screen::Conversations, _) => {
                 if self.timeline.move_by(delta, self.view.len()) {
                     self.details.reset();
                     self.bytes.reset();

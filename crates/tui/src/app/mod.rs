@@ -4,6 +4,7 @@
 //! The app holds the data (store, view, totals, source) and a small state struct per pane
 //! ([`crate::pane`]); what each key does is in `keys.rs`, filters and searches in `search.rs`.
 
+mod conversations;
 mod follow;
 mod keys;
 mod search;
@@ -35,6 +36,8 @@ pub enum Screen {
     Timeline,
     /// Rates, hit ratio, latency, top keys and clients, errors.
     Stats,
+    /// A table per connection and per client address.
+    Conversations,
 }
 
 /// Which pane of the timeline screen has the keys.
@@ -111,6 +114,8 @@ pub struct App {
     pub stats_pane: StatsPane,
     /// The input line, while typing.
     pub input: Option<FilterInput>,
+    /// The conversations screen's tables and selection, once opened (`c`).
+    pub conversations: Option<crate::pane::ConversationsPane>,
     /// The connection followed (`F`), and where to go back to.
     pub conversation: Option<Conversation>,
     /// The search `n`/`N` use.
@@ -148,6 +153,7 @@ impl App {
             stats_pane: StatsPane::default(),
             input: None,
             conversation: None,
+            conversations: None,
             find: None,
             note: None,
             quit: false,
@@ -229,6 +235,13 @@ impl App {
             Screen::Stats => self
                 .stats_pane
                 .refresh(&self.stats, self.ingested, self.source.ended),
+            Screen::Conversations => {
+                if let Some(c) = self.conversations.as_mut() {
+                    c.list.fit(layout::list_rows(frame.main));
+                    let len = c.rows().len();
+                    c.list.clamp(len);
+                }
+            }
         }
     }
 

@@ -53,6 +53,8 @@ pub const KEY_APPENDED: u16 = 1 << 8;
 pub const REQ_VALUE: u16 = 1 << 9;
 /// Transaction flag: the last answer was a text `END`.
 const ENDED: u16 = 1 << 10;
+/// Transaction flag: the request looks keys up (a get of any protocol).
+pub const LOOKUP: u16 = 1 << 11;
 const PROTO_SHIFT: u16 = 12;
 
 /// One row of the timeline: a request and its answers (or an unpaired message).
@@ -120,6 +122,18 @@ fn proto_bits(p: Proto) -> u16 {
         Proto::Ascii => 1,
         Proto::Meta => 2,
     }) << PROTO_SHIFT
+}
+
+impl MsgRec {
+    /// How many bytes the message has.
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// Whether the message has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 impl Txn {
@@ -425,6 +439,9 @@ impl Store {
                 }
                 if m.keys.len() > 1 {
                     t.flags |= MULTIKEY;
+                }
+                if m.op.is_some_and(|o| o.is_lookup()) {
+                    t.flags |= LOOKUP;
                 }
                 if let Some(n) = m.txn {
                     self.index_txn(n, row);

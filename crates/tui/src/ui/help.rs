@@ -39,6 +39,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("f", "follow the newest row"),
     ("space", "pause / resume taking new rows (they are kept)"),
+    (
+        "c",
+        "conversations: per connection / client (Tab), o/O order, Enter filters",
+    ),
     ("s", "stats screen (rates, hit ratio, latency, top keys)"),
     ("t", "time column: relative, absolute, delta"),
     ("o / O", "sort by the next column / reverse the order"),

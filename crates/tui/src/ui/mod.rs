@@ -4,6 +4,7 @@
 //! are formatted, so a frame costs the same at ten rows or ten million.
 
 mod bytes;
+mod conversations;
 mod details;
 mod follow;
 pub(crate) mod format;
@@ -38,6 +39,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
             }
         }
         Screen::Stats => crate::stats_view::draw(frame, layout.main, app),
+        Screen::Conversations => conversations::draw(frame, layout.main, app),
     }
     if let Some(bar) = &app.input {
         input::draw(frame, layout.input, bar, &app.theme);
