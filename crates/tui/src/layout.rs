@@ -78,6 +78,15 @@ impl FrameLayout {
     }
 }
 
+/// Columns of the I/O graph's plots in `main` (its slices): the width inside the border, less
+/// the y axis's labels.
+pub fn graph_width(main: Rect) -> u16 {
+    inner(main).width.saturating_sub(GRAPH_Y_LABELS).max(10)
+}
+
+/// Columns the I/O graph's y-axis labels take.
+pub const GRAPH_Y_LABELS: u16 = 10;
+
 /// The inside of a pane drawn with a border.
 pub fn inner(area: Rect) -> Rect {
     Block::bordered().inner(area)

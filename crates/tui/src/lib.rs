@@ -15,6 +15,7 @@ pub mod conversations;
 pub mod details;
 pub mod feed;
 pub mod follow;
+pub mod iograph;
 pub mod layout;
 pub mod pane;
 pub mod stats_view;

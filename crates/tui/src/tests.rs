@@ -693,3 +693,77 @@ fn conversations_count_every_transaction_once_and_enter_filters_to_one() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Timeline);
 }
+
+#[test]
+fn the_io_graph_covers_the_whole_capture_and_enter_jumps_to_its_cursor() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    app.apply(
+        InputKind::Filter,
+        memshark_traffic::filter::Filter::parse("op == get").unwrap(),
+    );
+    key(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.screen, Screen::IoGraph);
+    let s = render_to_string(&mut app, 120, 40);
+    for want in [
+        "I/O graph",
+        "requests/s",
+        "errors/s",
+        "p99 latency",
+        "+0 ns",
+        "all ",
+        "filter ",
+    ] {
+        assert!(s.contains(want), "{want}:\n{s}");
+    }
+    let g = app.iograph.graph().expect("computed while drawing").clone();
+    assert!(g.len() <= usize::from(crate::layout::graph_width(Rect::new(0, 0, 120, 39))));
+    assert!(g.len() > 10, "{}", g.len());
+    let reqs = |rows: &mut dyn Iterator<Item = u32>| {
+        rows.filter(|&r| app.store.txn(r).unwrap().req != crate::timeline::store::NONE)
+            .count() as u64
+    };
+    let sum = |v: &[u32]| v.iter().map(|&c| u64::from(c)).sum::<u64>();
+    assert_eq!(sum(&g.all.requests), reqs(&mut (0..app.store.len() as u32)));
+    assert_eq!(
+        sum(&g.filtered.requests),
+        reqs(&mut app.view.rows().iter().copied())
+    );
+    // The last transaction falls in the last slice or before, the first in the first.
+    let last = app.store.txns().iter().map(|t| t.ts_ns).max().unwrap();
+    assert!(g.time_of(g.len() - 1) <= last);
+    assert!(g.all.requests[0] > 0);
+    // Move the cursor to a busy slice past the start, and jump.
+    let busy = (1..g.len()).find(|&i| g.filtered.requests[i] > 0).unwrap();
+    for _ in 0..busy {
+        key(&mut app, KeyCode::Char('l'));
+    }
+    assert_eq!(app.iograph.cursor(), busy);
+    key(&mut app, KeyCode::Char('h'));
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Timeline);
+    let at = g.time_of(busy);
+    let pos = app.timeline.selected();
+    let ts = |p: usize| app.store.txn(app.view.row(p).unwrap()).unwrap().ts_ns;
+    assert!(ts(pos) >= at && (pos == 0 || ts(pos - 1) < at), "{pos}");
+    assert!(app.note.as_deref().is_some_and(|n| n.starts_with("at +")));
+    // Back on the graph the cursor is where it was.
+    key(&mut app, KeyCode::Char('i'));
+    render_to_string(&mut app, 120, 40);
+    assert_eq!(app.iograph.cursor(), busy);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Timeline);
+}
+
+#[test]
+#[ignore = "prints the screens for a look"]
+fn print_new_screens() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    key(&mut app, KeyCode::Char('i'));
+    println!("{}", render_to_string(&mut app, 130, 40));
+    key(&mut app, KeyCode::Char('c'));
+    println!("{}", render_to_string(&mut app, 160, 20));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('F'));
+    println!("{}", render_to_string(&mut app, 160, 40));
+}

@@ -30,6 +30,9 @@ impl App {
         if self.screen == Screen::Conversations && self.on_conversations_key(key) {
             return;
         }
+        if self.screen == Screen::IoGraph && self.on_iograph_key(key) {
+            return;
+        }
         let page = self.timeline.page();
         match key.code {
             KeyCode::Char('q') => self.quit = true,
@@ -86,6 +89,7 @@ impl App {
             KeyCode::Char('A') if self.focus == Pane::Details => self.apply_field(Join::AndNot),
             KeyCode::Char('|') if self.focus == Pane::Details => self.apply_field(Join::Or),
             KeyCode::Char('c') => self.open_conversations(),
+            KeyCode::Char('i') => self.screen = Screen::IoGraph,
             KeyCode::Char('F') => {
                 self.screen = Screen::Timeline;
                 self.follow_connection();
@@ -154,7 +158,8 @@ impl App {
     /// fields of the details, lines of the hex dump.
     fn move_by(&mut self, delta: isize) {
         match (self.screen, self.focus) {
-            (Screen::Timeline, Pane::List) | (Screen::Stats | Screen::Conversations, _) => {
+            (Screen::Timeline, Pane::List)
+            | (Screen::Stats | Screen::Conversations | Screen::IoGraph, _) => {
                 if self.timeline.move_by(delta, self.view.len()) {
                     self.details.reset();
                     self.bytes.reset();

@@ -6,6 +6,7 @@
 
 mod conversations;
 mod follow;
+mod iograph;
 mod keys;
 mod search;
 mod source;
@@ -38,6 +39,8 @@ pub enum Screen {
     Stats,
     /// A table per connection and per client address.
     Conversations,
+    /// Requests, errors and p99 latency over the capture's time.
+    IoGraph,
 }
 
 /// Which pane of the timeline screen has the keys.
@@ -116,6 +119,8 @@ pub struct App {
     pub input: Option<FilterInput>,
     /// The conversations screen's tables and selection, once opened (`c`).
     pub conversations: Option<crate::pane::ConversationsPane>,
+    /// The I/O graph's cursor and numbers.
+    pub iograph: crate::pane::IoGraphPane,
     /// The connection followed (`F`), and where to go back to.
     pub conversation: Option<Conversation>,
     /// The search `n`/`N` use.
@@ -154,6 +159,7 @@ impl App {
             input: None,
             conversation: None,
             conversations: None,
+            iograph: Default::default(),
             find: None,
             note: None,
             quit: false,
@@ -235,6 +241,17 @@ impl App {
             Screen::Stats => self
                 .stats_pane
                 .refresh(&self.stats, self.ingested, self.source.ended),
+            Screen::IoGraph => {
+                let slices = usize::from(layout::graph_width(frame.main));
+                let (store, view) = (&self.store, &self.view);
+                self.iograph.fit(
+                    slices,
+                    store.len(),
+                    view.len(),
+                    view.filter().source(),
+                    |n| crate::iograph::IoGraph::of(store, view.rows(), n),
+                );
+            }
             Screen::Conversations => {
                 if let Some(c) = self.conversations.as_mut() {
                     c.list.fit(layout::list_rows(frame.main));

@@ -7,6 +7,7 @@ pub mod bytes;
 pub mod conversations;
 pub mod details;
 pub mod input;
+pub mod iograph;
 pub mod stats;
 pub mod timeline;
 
@@ -14,5 +15,6 @@ pub use bytes::{BytesPane, BytesScroll, HexDump};
 pub use conversations::ConversationsPane;
 pub use details::DetailsPane;
 pub use input::{FilterInput, InputKind, InputOutcome};
+pub use iograph::IoGraphPane;
 pub use stats::StatsPane;
 pub use timeline::{TimeFormat, TimelinePane};

@@ -43,6 +43,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "c",
         "conversations: per connection / client (Tab), o/O order, Enter filters",
     ),
+    (
+        "i",
+        "I/O graph: req/s, errors/s, p99; h/l move, Enter goes there",
+    ),
     ("s", "stats screen (rates, hit ratio, latency, top keys)"),
     ("t", "time column: relative, absolute, delta"),
     ("o / O", "sort by the next column / reverse the order"),

@@ -10,6 +10,7 @@ mod follow;
 pub(crate) mod format;
 mod help;
 mod input;
+mod iograph;
 mod status;
 mod timeline;
 
@@ -40,6 +41,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         }
         Screen::Stats => crate::stats_view::draw(frame, layout.main, app),
         Screen::Conversations => conversations::draw(frame, layout.main, app),
+        Screen::IoGraph => iograph::draw(frame, layout.main, app),
     }
     if let Some(bar) = &app.input {
         input::draw(frame, layout.input, bar, &app.theme);
