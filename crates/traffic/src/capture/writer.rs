@@ -98,8 +98,19 @@ fn mac_of(ip: IpAddr) -> [u8; 6] {
 }
 
 impl<W: Write> CaptureWriter<W> {
-    /// Starts a capture on `out`, writing the file header.
-    pub fn new(mut out: W, format: Format) -> io::Result<CaptureWriter<W>> {
+    /// Starts a capture on `out`, writing the file header (Ethernet frames).
+    pub fn new(out: W, format: Format) -> io::Result<CaptureWriter<W>> {
+        CaptureWriter::with_linktype(out, format, 1)
+    }
+
+    /// Starts a capture of frames of link type `linktype` (1 Ethernet, 113 Linux cooked, …)
+    /// on `out`, for frames written as captured ([`CaptureWriter::write_frame`]); the
+    /// synthetic-segment calls build Ethernet frames and need link type 1.
+    pub fn with_linktype(
+        mut out: W,
+        format: Format,
+        linktype: u16,
+    ) -> io::Result<CaptureWriter<W>> {
         let header_len = match format {
             Format::Pcap => {
                 out.write_all(&0xa1b2_c3d4u32.to_le_bytes())?;
@@ -108,7 +119,7 @@ impl<W: Write> CaptureWriter<W> {
                 out.write_all(&0i32.to_le_bytes())?;
                 out.write_all(&0u32.to_le_bytes())?;
                 out.write_all(&262_144u32.to_le_bytes())?;
-                out.write_all(&1u32.to_le_bytes())?;
+                out.write_all(&u32::from(linktype).to_le_bytes())?;
                 24
             }
             Format::PcapNg => {
@@ -120,10 +131,11 @@ impl<W: Write> CaptureWriter<W> {
                 out.write_all(&0u16.to_le_bytes())?;
                 out.write_all(&(-1i64).to_le_bytes())?;
                 out.write_all(&28u32.to_le_bytes())?;
-                // Interface description block: Ethernet, snaplen 256 KiB, default µs resolution.
+                // Interface description block: the link type, snaplen 256 KiB, default µs
+                // resolution.
                 out.write_all(&1u32.to_le_bytes())?;
                 out.write_all(&20u32.to_le_bytes())?;
-                out.write_all(&1u16.to_le_bytes())?;
+                out.write_all(&linktype.to_le_bytes())?;
                 out.write_all(&0u16.to_le_bytes())?;
                 out.write_all(&262_144u32.to_le_bytes())?;
                 out.write_all(&20u32.to_le_bytes())?;
