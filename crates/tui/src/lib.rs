@@ -13,6 +13,7 @@ pub mod app;
 pub mod apply;
 pub mod conversations;
 pub mod details;
+pub mod export;
 pub mod feed;
 pub mod follow;
 pub mod iograph;
@@ -100,7 +101,7 @@ pub fn pump(app: &mut App, rx: &Receiver<FeedEvent>, budget: Duration) -> Result
 
 /// Runs the UI on a terminal until the user quits: draws, takes in the source's messages
 /// between frames, handles keys, mouse and resizes.
-pub fn run_on<B: Backend>(
+pub fn run_on<B: Backend + io::Write>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &Receiver<FeedEvent>,
@@ -114,6 +115,11 @@ where
         // Take in messages for up to 40 ms, then draw (at most ~20 frames a second).
         if pump(app, rx, Duration::from_millis(40))? {
             dirty = true;
+        }
+        if let Some(text) = app.clipboard.take() {
+            // OSC 52: the terminal puts it on the clipboard (over ssh and tmux too).
+            io::Write::write_all(terminal.backend_mut(), &app::osc52(&text))?;
+            io::Write::flush(terminal.backend_mut())?;
         }
         if dirty && last_draw.elapsed() >= Duration::from_millis(50) {
             draw(terminal, app)?;

@@ -767,3 +767,110 @@ fn print_new_screens() {
     key(&mut app, KeyCode::Char('F'));
     println!("{}", render_to_string(&mut app, 160, 40));
 }
+
+/// What a transaction is, apart from where it sits: op, key, status, answers, latency.
+fn txn_summary(app: &App, row: u32) -> (String, Vec<u8>, Option<u16>, u8, Option<u64>) {
+    let t = app.store.txn(row).unwrap();
+    (
+        app.store.op(t).to_string(),
+        app.store.key(t).to_vec(),
+        t.status(),
+        t.nresp,
+        t.latency(),
+    )
+}
+
+/// Every item of `want` is in `got`, in the same order.
+fn assert_subsequence<T: PartialEq + std::fmt::Debug>(want: &[T], got: &[T]) {
+    let mut it = got.iter();
+    for w in want {
+        assert!(
+            it.any(|g| g == w),
+            "{w:?} missing (or out of order) in {got:?}"
+        );
+    }
+}
+
+fn export_via_keys(app: &mut App, out: &Path) {
+    key(app, KeyCode::Char('w'));
+    assert_eq!(app.input.as_ref().map(|i| i.kind), Some(InputKind::Export));
+    app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    typed(app, &out.display().to_string());
+    key(app, KeyCode::Enter);
+    assert!(app.input.is_none());
+}
+
+#[test]
+fn w_exports_the_filtered_transactions_with_their_frames_and_they_read_back_the_same() {
+    let dir = std::env::temp_dir().join(format!("memshark-tui-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = "../../fixtures/binary.pcap";
+    let mut app = app_with(input);
+    // Without a capture file there is nothing to read frames from.
+    key(&mut app, KeyCode::Char('w'));
+    assert!(app.input.is_none());
+    assert!(app.note.as_deref().unwrap_or("").contains("capture file"));
+    app.source.file = Some(input.into());
+    app.apply(
+        InputKind::Filter,
+        memshark_traffic::filter::Filter::parse("op == get && flow == 2").unwrap(),
+    );
+    let want: Vec<_> = app
+        .view
+        .rows()
+        .iter()
+        .map(|&r| txn_summary(&app, r))
+        .collect();
+    assert!(want.len() > 10);
+    let out = dir.join("gets.pcapng");
+    export_via_keys(&mut app, &out);
+    let note = app.note.clone().unwrap_or_default();
+    assert!(note.contains("frames written to"), "{note}");
+    let back = app_with(out.to_str().unwrap());
+    let got: Vec<_> = (0..back.store.len() as u32)
+        .map(|r| txn_summary(&back, r))
+        .collect();
+    // Frames are exported whole: where a client pipelines, the requests sharing a frame
+    // with a chosen one come along (as in any export of frames).
+    assert_subsequence(&want, &got);
+    assert!(got.len() < app.store.len());
+    // Marked rows win over the filter.
+    app.apply(InputKind::Filter, memshark_traffic::filter::Filter::all());
+    app.go_to(5);
+    key(&mut app, KeyCode::Char('m'));
+    app.go_to(200);
+    key(&mut app, KeyCode::Char('m'));
+    let marked: Vec<_> = [app.view.row(5).unwrap(), app.view.row(200).unwrap()]
+        .iter()
+        .map(|&r| txn_summary(&app, r))
+        .collect();
+    let s = render_to_string(&mut app, 150, 20);
+    assert!(s.contains("2 marked"), "{s}");
+    let out = dir.join("marked.pcap");
+    export_via_keys(&mut app, &out);
+    let back = app_with(out.to_str().unwrap());
+    let got: Vec<_> = (0..back.store.len() as u32)
+        .map(|r| txn_summary(&back, r))
+        .collect();
+    assert_subsequence(&marked, &got);
+    key(&mut app, KeyCode::Char('M'));
+    assert!(app.marks.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn y_puts_the_key_or_the_selected_value_on_the_clipboard() {
+    let mut app = app_with("../../fixtures/ascii.pcap");
+    let row = app.selected_row().unwrap();
+    let k = String::from_utf8_lossy(app.store.key(app.store.txn(row).unwrap())).into_owned();
+    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.clipboard.as_deref(), Some(k.as_str()));
+    select_field(&mut app, "data block");
+    key(&mut app, KeyCode::Char('y'));
+    let v = app.clipboard.clone().unwrap();
+    assert!(!v.is_empty() && !v.contains('\r'), "{v:?}");
+    assert_eq!(
+        app.note.as_deref().map(|n| n.starts_with("value copied")),
+        Some(true)
+    );
+}

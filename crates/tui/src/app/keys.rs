@@ -89,6 +89,13 @@ impl App {
             KeyCode::Char('A') if self.focus == Pane::Details => self.apply_field(Join::AndNot),
             KeyCode::Char('|') if self.focus == Pane::Details => self.apply_field(Join::Or),
             KeyCode::Char('c') => self.open_conversations(),
+            KeyCode::Char('m') => self.toggle_mark(),
+            KeyCode::Char('M') => {
+                self.marks.clear();
+                self.note = Some("marks cleared".into());
+            }
+            KeyCode::Char('w') => self.open_export(),
+            KeyCode::Char('y') => self.copy_selected(),
             KeyCode::Char('i') => self.screen = Screen::IoGraph,
             KeyCode::Char('F') => {
                 self.screen = Screen::Timeline;
@@ -126,6 +133,10 @@ impl App {
             InputOutcome::Submitted(kind, f) => {
                 self.input = None;
                 self.apply(kind, f);
+            }
+            InputOutcome::Text(_, path) => {
+                self.input = None;
+                self.export_to(std::path::Path::new(&path));
             }
         }
     }

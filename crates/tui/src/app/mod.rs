@@ -5,6 +5,7 @@
 //! ([`crate::pane`]); what each key does is in `keys.rs`, filters and searches in `search.rs`.
 
 mod conversations;
+mod export;
 mod follow;
 mod iograph;
 mod keys;
@@ -17,6 +18,7 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 pub use crate::pane::{InputKind, TimeFormat};
+pub use export::osc52;
 pub use follow::Conversation;
 pub use source::SourceInfo;
 
@@ -119,6 +121,10 @@ pub struct App {
     pub input: Option<FilterInput>,
     /// The conversations screen's tables and selection, once opened (`c`).
     pub conversations: Option<crate::pane::ConversationsPane>,
+    /// Store rows marked with `m` (what `w` exports when there are any).
+    pub marks: rustc_hash::FxHashSet<u32>,
+    /// Text to put on the terminal's clipboard (OSC 52) at the next frame.
+    pub clipboard: Option<String>,
     /// The I/O graph's cursor and numbers.
     pub iograph: crate::pane::IoGraphPane,
     /// The connection followed (`F`), and where to go back to.
@@ -160,6 +166,8 @@ impl App {
             conversation: None,
             conversations: None,
             iograph: Default::default(),
+            marks: Default::default(),
+            clipboard: None,
             find: None,
             note: None,
             quit: false,
@@ -182,6 +190,8 @@ impl App {
     pub fn refresh(&mut self) {
         if let Some(max) = self.max_rows {
             if self.store.trim(max, max - max / 4) > 0 {
+                // Row numbers moved: marks would point at other rows.
+                self.marks.clear();
                 let filter = self.view.filter().clone();
                 self.view.set_filter(filter, &self.store);
                 self.timeline.shrink_to(self.view.len());

@@ -18,6 +18,7 @@ impl App {
                 .as_ref()
                 .map(|f| f.source().to_string())
                 .unwrap_or_default(),
+            InputKind::Export => return self.open_export(),
         };
         self.input = Some(FilterInput::new(kind, text));
     }
@@ -37,6 +38,8 @@ impl App {
                 self.find = (!f.is_all()).then_some(f);
                 self.find_next(true);
             }
+            // A file name, not a filter: see `export_to`.
+            InputKind::Export => {}
         }
     }
 

@@ -47,6 +47,15 @@ pub const KEYS: &[(&str, &str)] = &[
         "i",
         "I/O graph: req/s, errors/s, p99; h/l move, Enter goes there",
     ),
+    ("m / M", "mark / unmark the row, clear every mark"),
+    (
+        "w",
+        "export the marked rows (or the filter's) with their frames to a pcap/pcapng",
+    ),
+    (
+        "y",
+        "copy the key (the value, on a value field) to the clipboard (OSC 52)",
+    ),
     ("s", "stats screen (rates, hit ratio, latency, top keys)"),
     ("t", "time column: relative, absolute, delta"),
     ("o / O", "sort by the next column / reverse the order"),

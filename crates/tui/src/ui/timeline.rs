@@ -87,7 +87,11 @@ fn row(app: &App, pos: usize, show_server: bool) -> Option<Row<'static>> {
     }
     let lat = t.latency();
     let mut cells = vec![
-        Cell::from((u64::from(row) + store.evicted + 1).to_string()),
+        Cell::from(format!(
+            "{}{}",
+            if app.marks.contains(&row) { "*" } else { "" },
+            u64::from(row) + store.evicted + 1
+        )),
         Cell::from(time_cell(app, pos, t)),
         Cell::from(flow.client.to_string()),
         Cell::from(flow.server.to_string()),
