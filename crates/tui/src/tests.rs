@@ -874,3 +874,69 @@ fn y_puts_the_key_or_the_selected_value_on_the_clipboard() {
         Some(true)
     );
 }
+
+fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) {
+    app.on_mouse(MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    });
+}
+
+#[test]
+fn a_click_selects_the_row_or_field_under_it_and_the_wheel_scrolls_the_pane_under_it() {
+    use crossterm::event::MouseButton;
+    let mut app = app_with("../../fixtures/binary.pcap");
+    render_to_string(&mut app, 150, 40);
+    // Border, header, then rows: the fifth row is at y = 6.
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 10, 6);
+    assert_eq!(app.timeline.selected(), 4);
+    key(&mut app, KeyCode::Enter);
+    let s = render_to_string(&mut app, 150, 40);
+    let l = crate::layout::FrameLayout::new(Rect::new(0, 0, 150, 40), &app);
+    let tree = l.details.unwrap().tree;
+    // The third line of the field tree.
+    mouse(
+        &mut app,
+        MouseEventKind::Down(MouseButton::Left),
+        5,
+        tree.y + 3,
+    );
+    assert_eq!(app.focus, Pane::Details);
+    assert_eq!(app.details.selected(), 2, "{s}");
+    // The wheel over the list scrolls the list, though the details have the keys.
+    mouse(&mut app, MouseEventKind::ScrollDown, 10, 5);
+    assert_eq!(app.timeline.selected(), 7);
+    assert_eq!(app.focus, Pane::Details);
+    // Over the details: their selection.
+    mouse(&mut app, MouseEventKind::ScrollDown, 5, tree.y + 2);
+    assert_eq!(app.details.selected(), 3);
+    // A click on the list gives it the keys.
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 10, 2);
+    assert_eq!(app.focus, Pane::List);
+    assert_eq!(app.timeline.selected(), app.timeline.offset());
+    // The conversations: a row, and the title switches the table.
+    key(&mut app, KeyCode::Char('c'));
+    render_to_string(&mut app, 150, 40);
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 10, 4);
+    assert_eq!(app.conversations.as_ref().unwrap().list.selected(), 2);
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 10, 0);
+    assert_eq!(
+        app.conversations.as_ref().unwrap().table,
+        crate::conversations::Table::Clients
+    );
+    // The graph: a click moves the cursor there.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('i'));
+    render_to_string(&mut app, 150, 40);
+    let n = app.iograph.graph().unwrap().len();
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 149, 10);
+    assert!(
+        app.iograph.cursor() >= n - 2,
+        "{} of {n}",
+        app.iograph.cursor()
+    );
+    mouse(&mut app, MouseEventKind::ScrollUp, 100, 10);
+    assert_eq!(app.iograph.cursor(), n - 1 - 3);
+}

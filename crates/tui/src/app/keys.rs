@@ -1,6 +1,6 @@
 //! What each key and the mouse wheel do to the app.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Pane, Screen};
 use crate::apply::Join;
@@ -114,15 +114,6 @@ impl App {
         }
     }
 
-    /// Handles the mouse: the wheel scrolls the pane under the keys.
-    pub fn on_mouse(&mut self, ev: MouseEvent) {
-        match ev.kind {
-            MouseEventKind::ScrollDown => self.move_by(3),
-            MouseEventKind::ScrollUp => self.move_by(-3),
-            _ => {}
-        }
-    }
-
     fn on_input_key(&mut self, key: KeyEvent) {
         let Some(bar) = self.input.as_mut() else {
             return;
@@ -167,7 +158,7 @@ impl App {
 
     /// Moves within the pane with the keys: rows of the list (also under the stats screen),
     /// fields of the details, lines of the hex dump.
-    fn move_by(&mut self, delta: isize) {
+    pub(super) fn move_by(&mut self, delta: isize) {
         match (self.screen, self.focus) {
             (Screen::Timeline, Pane::List)
             | (Screen::Stats | Screen::Conversations | Screen::IoGraph, _) => {

@@ -9,6 +9,7 @@ mod export;
 mod follow;
 mod iograph;
 mod keys;
+mod mouse;
 mod search;
 mod source;
 
@@ -123,6 +124,8 @@ pub struct App {
     pub conversations: Option<crate::pane::ConversationsPane>,
     /// Store rows marked with `m` (what `w` exports when there are any).
     pub marks: rustc_hash::FxHashSet<u32>,
+    /// The last frame's size, for the mouse to find the pane under it.
+    pub area: Rect,
     /// Text to put on the terminal's clipboard (OSC 52) at the next frame.
     pub clipboard: Option<String>,
     /// The I/O graph's cursor and numbers.
@@ -168,6 +171,7 @@ impl App {
             iograph: Default::default(),
             marks: Default::default(),
             clipboard: None,
+            area: Rect::new(0, 0, 80, 24),
             find: None,
             note: None,
             quit: false,
@@ -240,6 +244,7 @@ impl App {
     /// to the selected field), and the stats screen takes fresh numbers if due. Call it before
     /// [`crate::ui::draw`], which only reads; keys then page by what was on screen.
     pub fn prepare(&mut self, area: Rect) {
+        self.area = area;
         let frame = FrameLayout::new(area, self);
         match self.screen {
             Screen::Timeline => {

@@ -59,7 +59,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("s", "stats screen (rates, hit ratio, latency, top keys)"),
     ("t", "time column: relative, absolute, delta"),
     ("o / O", "sort by the next column / reverse the order"),
-    ("mouse wheel", "scroll"),
+    (
+        "mouse",
+        "click: select a row, field, pane or table; wheel: scroll the pane under it",
+    ),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
 ];
