@@ -11,6 +11,8 @@
 
 pub mod app;
 pub mod apply;
+pub mod columns;
+pub mod config;
 pub mod conversations;
 pub mod details;
 pub mod export;
@@ -178,6 +180,7 @@ pub fn run(app: &mut App, rx: &Receiver<FeedEvent>) -> Result<(), TuiError> {
         let _ = execute!(io::stdout(), DisableMouseCapture);
         previous(info);
     }));
+    app.load_config();
     let mut terminal = ratatui::init();
     let _ = execute!(io::stdout(), EnableMouseCapture);
     let result = run_on(&mut terminal, app, rx);

@@ -940,3 +940,58 @@ fn a_click_selects_the_row_or_field_under_it_and_the_wheel_scrolls_the_pane_unde
     mouse(&mut app, MouseEventKind::ScrollUp, 100, 10);
     assert_eq!(app.iograph.cursor(), n - 1 - 3);
 }
+
+#[test]
+fn the_column_chooser_hides_columns_and_saves_them() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    let dir = std::env::temp_dir().join(format!("memshark-cols-{}", std::process::id()));
+    let path = dir.join("config.toml");
+    app.config_path = Some(path.clone());
+    key(&mut app, KeyCode::Char('C'));
+    let s = render_to_string(&mut app, 150, 30);
+    assert!(s.contains("[x] client"), "{s}");
+    // Hide the client (third) and the time (second).
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Enter);
+    let s = render_to_string(&mut app, 150, 30);
+    assert!(s.contains("[ ] time") && s.contains("[ ] client"), "{s}");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.chooser.is_none());
+    let s = render_to_string(&mut app, 150, 30);
+    assert!(
+        !s.contains("Client") && !s.contains("Time (") && s.contains("Key"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Server"),
+        "the room the client left: the server shows"
+    );
+    let saved = crate::config::load(&path).unwrap();
+    assert_eq!(saved.columns, app.columns);
+    assert!(app
+        .note
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("columns saved"));
+    // A broken file: the defaults, and a note.
+    std::fs::write(&path, "[timeline\n").unwrap();
+    let mut other = App::new(SourceInfo::new("t", false));
+    std::env::set_var("XDG_CONFIG_HOME", &dir);
+    std::fs::create_dir_all(dir.join("memshark")).unwrap();
+    std::fs::write(dir.join("memshark/config.toml"), "columns = oops").unwrap();
+    other.load_config();
+    std::env::remove_var("XDG_CONFIG_HOME");
+    assert_eq!(other.columns, crate::columns::Columns::default());
+    assert!(
+        other
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("config ignored"),
+        "{:?}",
+        other.note
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,6 +18,10 @@ impl App {
             self.on_input_key(key);
             return;
         }
+        if self.chooser.is_some() {
+            self.on_chooser_key(key);
+            return;
+        }
         if self.help {
             // Any key closes the help; q still quits.
             self.help = false;
@@ -89,6 +93,7 @@ impl App {
             KeyCode::Char('A') if self.focus == Pane::Details => self.apply_field(Join::AndNot),
             KeyCode::Char('|') if self.focus == Pane::Details => self.apply_field(Join::Or),
             KeyCode::Char('c') => self.open_conversations(),
+            KeyCode::Char('C') => self.chooser = Some(0),
             KeyCode::Char('m') => self.toggle_mark(),
             KeyCode::Char('M') => {
                 self.marks.clear();

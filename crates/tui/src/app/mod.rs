@@ -4,6 +4,7 @@
 //! The app holds the data (store, view, totals, source) and a small state struct per pane
 //! ([`crate::pane`]); what each key does is in `keys.rs`, filters and searches in `search.rs`.
 
+mod columns;
 mod conversations;
 mod export;
 mod follow;
@@ -124,6 +125,12 @@ pub struct App {
     pub conversations: Option<crate::pane::ConversationsPane>,
     /// Store rows marked with `m` (what `w` exports when there are any).
     pub marks: rustc_hash::FxHashSet<u32>,
+    /// The transaction list's columns shown.
+    pub columns: crate::columns::Columns,
+    /// The column chooser (`C`), while open: the column under its cursor.
+    pub chooser: Option<usize>,
+    /// Where the settings are saved (none: not saved; tests, or no home directory).
+    pub config_path: Option<std::path::PathBuf>,
     /// The last frame's size, for the mouse to find the pane under it.
     pub area: Rect,
     /// Text to put on the terminal's clipboard (OSC 52) at the next frame.
@@ -171,6 +178,9 @@ impl App {
             iograph: Default::default(),
             marks: Default::default(),
             clipboard: None,
+            columns: Default::default(),
+            chooser: None,
+            config_path: None,
             area: Rect::new(0, 0, 80, 24),
             find: None,
             note: None,

@@ -57,6 +57,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "copy the key (the value, on a value field) to the clipboard (OSC 52)",
     ),
     ("s", "stats screen (rates, hit ratio, latency, top keys)"),
+    (
+        "C",
+        "choose the columns shown (saved in ~/.config/memshark/config.toml)",
+    ),
     ("t", "time column: relative, absolute, delta"),
     ("o / O", "sort by the next column / reverse the order"),
     (

@@ -4,6 +4,7 @@
 //! are formatted, so a frame costs the same at ten rows or ten million.
 
 mod bytes;
+mod chooser;
 mod conversations;
 mod details;
 mod follow;
@@ -47,6 +48,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         input::draw(frame, layout.input, bar, &app.theme);
     }
     status::draw(frame, layout.status, app);
+    if let Some(at) = app.chooser {
+        chooser::draw(frame, area, app, at);
+    }
     if app.help {
         help::draw(frame, area, &app.theme);
     }
