@@ -80,7 +80,7 @@ wait_for "frames written to"
 [ -s "$out" ] || fail "no export at $out"
 t new-window -t e2e -n exported "$bin view $out; echo EXIT2=\$?; sleep 30"
 for _ in $(seq 1 100); do
-  t capture-pane -p -t e2e:exported | grep -q "Timeline — " && break
+  t capture-pane -p -t e2e:exported | grep -q "set.*bin:0" && break
   sleep 0.1
 done
 t capture-pane -p -t e2e:exported | grep -q "set.*bin:0" || { t capture-pane -p -t e2e:exported; fail "the export does not open"; }
