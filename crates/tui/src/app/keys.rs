@@ -187,7 +187,7 @@ impl App {
     }
 
     /// Selects view position `pos` (the last row if beyond), its details from the top.
-    pub(crate) fn go_to(&mut self, pos: usize) {
+    pub fn go_to(&mut self, pos: usize) {
         if self.timeline.go_to(pos, self.view.len()) {
             self.details.reset();
             self.bytes.reset();
