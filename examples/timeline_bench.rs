@@ -139,12 +139,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!("views (target ≤ 100 ms each):");
     let mut worst = Duration::ZERO;
-    worst = worst.max(view(&mut app, "follow a connection (F)", &[KeyCode::Char('F')]));
+    worst = worst.max(view(
+        &mut app,
+        "follow a connection (F)",
+        &[KeyCode::Char('F')],
+    ));
     worst = worst.max(view(&mut app, "back from it (Esc)", &[KeyCode::Esc]));
     worst = worst.max(view(
         &mut app,
         "apply as filter (Enter j j a: flow)",
-        &[KeyCode::Enter, KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char('a')],
+        &[
+            KeyCode::Enter,
+            KeyCode::Char('j'),
+            KeyCode::Char('j'),
+            KeyCode::Char('a'),
+        ],
     ));
     key(&mut app, KeyCode::Esc);
     app.apply(InputKind::Filter, Filter::all());
@@ -152,8 +161,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     key(&mut app, KeyCode::Esc);
     worst = worst.max(view(&mut app, "I/O graph (i)", &[KeyCode::Char('i')]));
     key(&mut app, KeyCode::Esc);
-    app.apply(InputKind::Filter, Filter::parse("op == \"get\" && status != 0")?);
-    worst = worst.max(view(&mut app, "I/O graph, filtered (i)", &[KeyCode::Char('i')]));
+    app.apply(
+        InputKind::Filter,
+        Filter::parse("op == \"get\" && status != 0")?,
+    );
+    worst = worst.max(view(
+        &mut app,
+        "I/O graph, filtered (i)",
+        &[KeyCode::Char('i')],
+    ));
     key(&mut app, KeyCode::Esc);
     worst = worst.max(view(&mut app, "column chooser (C)", &[KeyCode::Char('C')]));
     key(&mut app, KeyCode::Esc);

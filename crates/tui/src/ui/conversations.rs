@@ -19,11 +19,12 @@ fn bytes(n: u64) -> String {
 }
 
 fn cell(r: &ConvRow, col: Column, first: u64) -> String {
+    // Client rows name the address and its connection count; "ip (N)" fits the column.
     let secs = |ns: u64| format!("{:.3}", ns.saturating_sub(first) as f64 / 1e9);
     match col {
         Column::Client => match r.who {
             Endpoint::Connection { client, .. } => client.to_string(),
-            Endpoint::Client(ip) => format!("{ip} ({} conns)", r.connections),
+            Endpoint::Client(ip) => format!("{ip} ({})", r.connections),
         },
         Column::Server => match r.who {
             Endpoint::Connection { server, .. } => server.to_string(),
@@ -44,18 +45,18 @@ fn cell(r: &ConvRow, col: Column, first: u64) -> String {
     }
 }
 
-fn width(col: Column) -> Constraint {
+fn width(col: Column) -> u16 {
     match col {
-        Column::Client => Constraint::Length(26),
-        Column::Server => Constraint::Length(21),
-        Column::Proto => Constraint::Length(6),
-        Column::Requests | Column::Errors => Constraint::Length(10),
-        Column::BytesOut | Column::BytesIn => Constraint::Length(9),
-        Column::HitRatio => Constraint::Length(6),
-        Column::P50 | Column::P99 => Constraint::Length(9),
-        Column::First | Column::Last => Constraint::Length(10),
+        Column::Client | Column::Server => 21,
+        Column::Proto | Column::HitRatio => 6,
+        Column::Requests | Column::P50 | Column::P99 => 9,
+        Column::Errors => 7,
+        Column::BytesOut | Column::BytesIn | Column::First | Column::Last => 8,
     }
 }
+
+/// Columns that go first when the table is wider than the screen, in that order.
+const DROP_FIRST: [Column; 4] = [Column::Last, Column::First, Column::Proto, Column::BytesIn];
 
 /// Draws the conversations screen into `area`.
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -75,10 +76,17 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let block = pane_block(title, true, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let cols: Vec<Column> = Column::ALL
+    let mut cols: Vec<Column> = Column::ALL
         .into_iter()
         .filter(|&c| !(pane.table == Which::Clients && c == Column::Server))
         .collect();
+    let total = |cols: &[Column]| -> u16 { cols.iter().map(|&c| width(c) + 1).sum() };
+    for drop in DROP_FIRST {
+        if total(&cols) <= inner.width + 1 {
+            break;
+        }
+        cols.retain(|&c| c != drop || c == pane.sort);
+    }
     let header = Row::new(cols.iter().map(|&c| {
         if c == pane.sort {
             format!("{}{}", c.name(), if pane.descending { "▼" } else { "▲" })
@@ -108,7 +116,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             row.style(style)
         })
         .collect();
-    let table = Table::new(body, cols.iter().map(|&c| width(c)))
+    let table = Table::new(body, cols.iter().map(|&c| Constraint::Length(width(c))))
         .header(header)
         .column_spacing(1);
     frame.render_widget(table, inner);
