@@ -17,8 +17,11 @@ fn load(path: &Path) -> Store {
     store
 }
 
-/// The transactions `filter` shows in `path`: op, key, status, answers, latency.
-fn shown(path: &Path, filter: &str) -> Vec<(String, Vec<u8>, Option<u16>, u8, Option<u64>)> {
+/// What a transaction is: op, key, status, answers, latency.
+type Summary = (String, Vec<u8>, Option<u16>, u8, Option<u64>);
+
+/// The transactions `filter` shows in `path`.
+fn shown(path: &Path, filter: &str) -> Vec<Summary> {
     let store = load(path);
     let mut view = View::new();
     view.set_filter(Filter::parse(filter).expect("filter"), &store);
@@ -100,7 +103,7 @@ fn the_export_holds_the_same_transactions_for_memshark_and_tshark() {
         for (_, key, ..) in &want {
             let key = String::from_utf8_lossy(key);
             assert!(
-                keys.split(|c| c == ',' || c == '\n').any(|k| k == key),
+                keys.split([',', '\n']).any(|k| k == key),
                 "{fixture}: tshark does not see {key}"
             );
         }
