@@ -187,14 +187,24 @@ pub struct Conversations {
     pub clients: Vec<ConvRow>,
 }
 
-/// The `q` quantile of `v` (reordered in place).
-fn quantile(v: &mut [u64], q: f64) -> Option<u64> {
+/// The rank of quantile `q` in `n` values.
+fn rank(n: usize, q: f64) -> usize {
+    (((n - 1) as f64 * q).round() as usize).min(n - 1)
+}
+
+/// The median and the 99th percentile of `v` (reordered in place): the second is looked for
+/// only above the first.
+fn p50_p99(v: &mut [u64]) -> (Option<u64>, Option<u64>) {
     if v.is_empty() {
-        return None;
+        return (None, None);
     }
-    let i = ((v.len() - 1) as f64 * q).round() as usize;
-    let (_, x, _) = v.select_nth_unstable(i.min(v.len() - 1));
-    Some(*x)
+    let (i50, i99) = (rank(v.len(), 0.5), rank(v.len(), 0.99));
+    let (_, &mut p50, above) = v.select_nth_unstable(i50);
+    let p99 = match i99.checked_sub(i50 + 1) {
+        Some(j) => *above.select_nth_unstable(j).1,
+        None => p50,
+    };
+    (Some(p50), Some(p99))
 }
 
 fn empty_row(who: Endpoint, proto: Proto) -> ConvRow {
@@ -273,6 +283,8 @@ impl Conversations {
         let mut by_ip: FxHashMap<IpAddr, usize> = FxHashMap::default();
         let mut clients: Vec<ConvRow> = Vec::new();
         let mut client_lat: Vec<Vec<u64>> = Vec::new();
+        // Which connection each client row came from, while it has only one.
+        let mut only: Vec<Option<usize>> = Vec::new();
         for (i, r) in conns.iter_mut().enumerate() {
             if !seen[i] {
                 continue;
@@ -284,8 +296,16 @@ impl Conversations {
             let c = *by_ip.entry(ip).or_insert_with(|| {
                 clients.push(empty_row(Endpoint::Client(ip), r.proto));
                 client_lat.push(Vec::new());
+                only.push(Some(i));
                 clients.len() - 1
             });
+            if let Some(j) = only[c].filter(|&j| j != i) {
+                // A second connection: the first one's latencies join the client's.
+                let first = std::mem::take(&mut lat[j]);
+                client_lat[c].extend_from_slice(&first);
+                lat[j] = first;
+                only[c] = None;
+            }
             let cr = &mut clients[c];
             cr.connections += 1;
             cr.requests += r.requests;
@@ -296,13 +316,17 @@ impl Conversations {
             cr.hits += r.hits;
             cr.first_ns = cr.first_ns.min(r.first_ns);
             cr.last_ns = cr.last_ns.max(r.last_ns);
-            client_lat[c].extend_from_slice(&lat[i]);
-            r.p50 = quantile(&mut lat[i], 0.5);
-            r.p99 = quantile(&mut lat[i], 0.99);
+            if only[c].is_none() {
+                client_lat[c].extend_from_slice(&lat[i]);
+            }
+            (r.p50, r.p99) = p50_p99(&mut lat[i]);
         }
-        for (cr, l) in clients.iter_mut().zip(client_lat.iter_mut()) {
-            cr.p50 = quantile(l, 0.5);
-            cr.p99 = quantile(l, 0.99);
+        for (c, cr) in clients.iter_mut().enumerate() {
+            (cr.p50, cr.p99) = match only[c] {
+                // One connection: its own figures.
+                Some(i) => (conns[i].p50, conns[i].p99),
+                None => p50_p99(&mut client_lat[c]),
+            };
         }
         let connections = conns
             .into_iter()
@@ -345,10 +369,49 @@ mod tests {
     #[test]
     fn quantiles_pick_the_rank() {
         let mut v: Vec<u64> = (1..=100).rev().collect();
-        assert_eq!(quantile(&mut v, 0.5), Some(51));
-        assert_eq!(quantile(&mut v, 0.99), Some(99));
-        assert_eq!(quantile(&mut [], 0.5), None);
-        assert_eq!(quantile(&mut [7], 0.99), Some(7));
+        assert_eq!(p50_p99(&mut v), (Some(51), Some(99)));
+        assert_eq!(p50_p99(&mut [7]), (Some(7), Some(7)));
+    }
+
+    #[test]
+    fn both_percentiles_at_once_match_a_sort() {
+        let mut seed = 7u64;
+        for n in [1usize, 2, 3, 10, 99, 100, 101, 1000] {
+            let mut v: Vec<u64> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    seed >> 40
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let want = (Some(sorted[rank(n, 0.5)]), Some(sorted[rank(n, 0.99)]));
+            assert_eq!(p50_p99(&mut v), want, "{n}");
+        }
+        assert_eq!(p50_p99(&mut []), (None, None));
+    }
+
+    #[test]
+    fn a_client_of_several_connections_has_the_percentiles_of_all_their_latencies() {
+        let mut store = Store::new();
+        memshark_traffic::pipeline::dissect_file(
+            std::path::Path::new("../../fixtures/binary.pcap"),
+            &[11211],
+            &mut |_| {},
+            &mut |m| {
+                store.push(&m);
+                true
+            },
+        )
+        .unwrap();
+        let c = Conversations::of(&store);
+        assert_eq!(c.clients.len(), 1);
+        assert_eq!(c.clients[0].connections, c.connections.len() as u64);
+        let mut all: Vec<u64> = store.txns().iter().filter_map(|t| t.latency()).collect();
+        all.sort_unstable();
+        let n = all.len();
+        assert_eq!(c.clients[0].p50, Some(all[rank(n, 0.5)]));
+        assert_eq!(c.clients[0].p99, Some(all[rank(n, 0.99)]));
     }
 
     #[test]
