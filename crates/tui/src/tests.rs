@@ -995,3 +995,41 @@ fn the_column_chooser_hides_columns_and_saves_them() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_followed_connection_takes_in_rows_that_come_later_and_after_a_trim() {
+    let mut msgs = Vec::new();
+    memshark_traffic::pipeline::dissect_file(
+        Path::new("../../fixtures/ascii.pcap"),
+        &[11211],
+        &mut |_| {},
+        &mut |m| {
+            msgs.push(m);
+            true
+        },
+    )
+    .unwrap();
+    let mut app = App::new(SourceInfo::new("live", true));
+    let half = msgs.len() / 2;
+    for m in &msgs[..half] {
+        app.ingest(m);
+    }
+    app.refresh();
+    app.go_to(app.view.len() / 2);
+    key(&mut app, KeyCode::Char('F'));
+    let flow = app.conversation.as_ref().unwrap().flow;
+    let before = app.conversation.as_ref().unwrap().rows.len();
+    for m in &msgs[half..] {
+        app.ingest(m);
+    }
+    app.refresh();
+    let c = app.conversation.as_ref().unwrap();
+    assert_eq!(c.rows, crate::follow::flow_rows(&app.store, flow));
+    assert!(c.rows.len() > before);
+    // The oldest rows let go: row numbers move, the conversation follows them.
+    app.max_rows = Some(40);
+    app.refresh();
+    let c = app.conversation.as_ref().unwrap();
+    assert_eq!(c.rows, crate::follow::flow_rows(&app.store, flow));
+    assert!(c.rows.iter().all(|&r| (r as usize) < app.store.len()));
+}

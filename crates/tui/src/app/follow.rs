@@ -24,10 +24,30 @@ pub struct Conversation {
     pub flow: u32,
     /// The store rows of the flow, in arrival order.
     pub rows: Vec<u32>,
+    /// Store rows looked at so far (rows that come later are added by [`Conversation::catch_up`]).
+    scanned: usize,
     back: Back,
 }
 
 impl Conversation {
+    /// Takes in the flow's rows the store gained (a live source), or all of them again
+    /// after the store let its oldest rows go (row numbers moved).
+    pub fn catch_up(&mut self, store: &crate::timeline::Store, trimmed: bool) {
+        if trimmed {
+            self.rows = flow_rows(store, self.flow);
+        } else {
+            let from = self.scanned.min(store.len());
+            self.rows.extend(
+                store.txns()[from..]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.flow == self.flow)
+                    .map(|(i, _)| (from + i) as u32),
+            );
+        }
+        self.scanned = store.len();
+    }
+
     /// The index in [`Conversation::rows`] of store row `row`, or of the first row after it.
     pub fn index_of(&self, row: u32) -> usize {
         self.rows.partition_point(|&r| r < row)
@@ -69,6 +89,7 @@ impl App {
         self.conversation = Some(Conversation {
             flow,
             rows: flow_rows(&self.store, flow),
+            scanned: self.store.len(),
             back,
         });
         self.note = Some(format!("following connection {conn}: Esc goes back"));

@@ -202,14 +202,19 @@ impl App {
     /// After a batch: trims a live store, brings the view up to date (unless paused), keeps
     /// the newest row selected when following.
     pub fn refresh(&mut self) {
+        let mut trimmed = false;
         if let Some(max) = self.max_rows {
             if self.store.trim(max, max - max / 4) > 0 {
+                trimmed = true;
                 // Row numbers moved: marks would point at other rows.
                 self.marks.clear();
                 let filter = self.view.filter().clone();
                 self.view.set_filter(filter, &self.store);
                 self.timeline.shrink_to(self.view.len());
             }
+        }
+        if let Some(c) = self.conversation.as_mut() {
+            c.catch_up(&self.store, trimmed);
         }
         if !self.paused {
             self.view.catch_up(&self.store);
