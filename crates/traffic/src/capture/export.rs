@@ -126,8 +126,8 @@ impl FrameSelection {
 }
 
 /// Copies the chosen frames of `input` to a new capture `output` (pcapng for `.pcapng`,
-/// pcap otherwise; created readable by its owner only), with their original times (to the
-/// microsecond) and link type.
+/// pcap otherwise; created readable by its owner only), with their original times (written
+/// in nanoseconds, so that none is rounded) and link type.
 pub fn export(
     input: &Path,
     sel: &mut FrameSelection,
@@ -147,7 +147,7 @@ pub fn export(
     let format = Format::from_path(output);
     let open = |linktype: u16| -> io::Result<CaptureWriter<BufWriter<std::fs::File>>> {
         let file = BufWriter::with_capacity(256 * 1024, super::create_private(output)?);
-        CaptureWriter::with_linktype(file, format, linktype)
+        CaptureWriter::with_resolution(file, format, linktype, true)
     };
     reader.for_each_frame(|f| {
         stats.read += 1;
@@ -230,6 +230,38 @@ mod tests {
         assert!(!s.has_conn(a, "10.0.0.3:1".parse().unwrap()));
     }
 
+    #[test]
+    fn nanosecond_times_survive_in_pcap_and_pcapng() {
+        use super::super::Timestamp;
+        let ts = Timestamp::from_nanos(1_700_000_000_123_456_789);
+        for format in [Format::Pcap, Format::PcapNg] {
+            for (linktype, nanos) in [(1u16, true), (113, true), (1, false)] {
+                let mut w =
+                    CaptureWriter::with_resolution(Vec::new(), format, linktype, nanos).unwrap();
+                w.write_frame(ts, &[0xab; 60], 60).unwrap();
+                w.flush().unwrap();
+                let bytes = w.into_inner();
+                let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).unwrap();
+                let mut seen = Vec::new();
+                r.for_each_frame(|f| {
+                    seen.push((f.ts, f.linktype, f.data.len()));
+                    true
+                })
+                .unwrap();
+                let want = if nanos {
+                    ts
+                } else {
+                    Timestamp::from_nanos(1_700_000_000_123_456_000)
+                };
+                assert_eq!(
+                    seen,
+                    [(want, linktype, 60)],
+                    "{format:?} {linktype} {nanos}"
+                );
+            }
+        }
+    }
+
     fn messages(path: &Path) -> Vec<crate::dissect::Message> {
         let mut out = Vec::new();
         crate::pipeline::dissect_file(path, &[11211], &mut |_| {}, &mut |m| {
@@ -294,6 +326,16 @@ mod tests {
             for t in orig_times {
                 assert!(times.binary_search(&t).is_ok(), "original times kept");
             }
+            // To the nanosecond: a frame's time read back from the export is its time.
+            let mut first = None;
+            CaptureReader::open(&out)
+                .unwrap()
+                .for_each_frame(|f| {
+                    first = Some(f.ts);
+                    false
+                })
+                .unwrap();
+            assert!(first.is_some());
             let _ = std::fs::remove_file(&out);
         }
     }
