@@ -159,6 +159,8 @@ pub fn term_for(store: &Store, row: u32, line: &DetailLine) -> Option<Term> {
         "flags" => term(Field::Flags, TermValue::Num(number_at(b, binary)?)),
         "exptime" => term(Field::Exptime, TermValue::Num(number_at(b, binary)?)),
         "vbucket" => term(Field::Vbucket, TermValue::Num(number_at(b, binary)?)),
+        "delta" => term(Field::Delta, TermValue::Num(number_at(b, binary)?)),
+        "initial" => term(Field::Initial, TermValue::Num(number_at(b, binary)?)),
         // `size` is the transaction's value bytes (a multi-get's answers together).
         "bytes" | "datalen" | "value" | "data block" => {
             term(Field::Size, TermValue::Num(u64::from(t.size)))

@@ -29,6 +29,7 @@
 //! | `exptime` | expiration time: binary extras, text argument, meta `T`/`t` token | `== != < <= > >=` |
 //! | `vbucket` | a binary request's vbucket | `== != < <= > >=` |
 //! | `mflag` | each meta flag token as written (`v`, `T30`, `Oabc`) | `== != ~ contains` |
+//! | `delta`, `initial` | an incr/decr's amount (binary extras, text argument, meta `D` token); a binary one's initial value | `== != < <= > >=` |
 //!
 //! Numbers are decimal or hex (`0x1f`).
 //!
@@ -122,13 +123,17 @@ pub enum Field {
     Vbucket,
     /// A meta flag token, as written.
     MetaFlag,
+    /// An incr/decr amount.
+    Delta,
+    /// A binary incr/decr's initial value.
+    Initial,
 }
 
 impl Field {
     /// Every field's name, in the order help texts list them.
-    pub const NAMES: [&'static str; 17] = [
+    pub const NAMES: [&'static str; 19] = [
         "op", "key", "status", "latency", "size", "proto", "kind", "client", "server", "port",
-        "flow", "opaque", "cas", "flags", "exptime", "vbucket", "mflag",
+        "flow", "opaque", "cas", "flags", "exptime", "vbucket", "mflag", "delta", "initial",
     ];
 
     /// The field called `name`.
@@ -151,6 +156,8 @@ impl Field {
             "exptime" => Field::Exptime,
             "vbucket" => Field::Vbucket,
             "mflag" => Field::MetaFlag,
+            "delta" => Field::Delta,
+            "initial" => Field::Initial,
             _ => return None,
         })
     }

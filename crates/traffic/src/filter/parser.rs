@@ -370,7 +370,9 @@ fn build(
         | Field::Cas
         | Field::Flags
         | Field::Exptime
-        | Field::Vbucket => {
+        | Field::Vbucket
+        | Field::Delta
+        | Field::Initial => {
             if matches!(op, "~" | "contains") {
                 return Err(FilterError::new(
                     op_pos,

@@ -48,7 +48,7 @@ impl Subject for Message {
                 .exptime
                 .and_then(|e| u64::try_from(e).ok())
                 .is_some_and(|e| visit(Value::Num(e))),
-            Field::Vbucket | Field::MetaFlag => {
+            Field::Vbucket | Field::MetaFlag | Field::Delta | Field::Initial => {
                 super::wire::values(&self.raw, self.proto, field, visit)
             }
         }

@@ -25,7 +25,8 @@ use crate::dissect::Proto;
 
 /// Calls `visit` with each value of `field` found in one message's bytes `raw` (of protocol
 /// `proto`), as [`Subject::any`](super::Subject::any) does; true as soon as `visit` is. Only
-/// the wire fields are read here (`opaque`, `cas`, `flags`, `exptime`, `vbucket`, `mflag`);
+/// the wire fields are read here (`opaque`, `cas`, `flags`, `exptime`, `vbucket`, `mflag`,
+/// `delta`, `initial`);
 /// any other field has no value. Bytes that are no message have none either; nothing panics.
 pub fn values(
     raw: &[u8],
@@ -49,7 +50,7 @@ fn binary(raw: &[u8], field: Field, visit: &mut dyn FnMut(Value<'_>) -> bool) ->
         Field::Opaque => visit(Value::Num(u64::from(p.opaque()))),
         Field::Cas => visit(Value::Num(p.cas())),
         Field::Vbucket => magic.is_request() && visit(Value::Num(u64::from(p.vbucket()))),
-        Field::Flags | Field::Exptime => {
+        Field::Flags | Field::Exptime | Field::Delta | Field::Initial => {
             // The extras as far as the bytes go (a cut-off message has fewer).
             let fx = if matches!(
                 magic,
@@ -70,19 +71,20 @@ fn binary(raw: &[u8], field: Field, visit: &mut dyn FnMut(Value<'_>) -> bool) ->
                 &raw[ex_start..ex_end],
                 &raw[value_start..body_end],
             );
-            let (flags, exptime) = match extras {
-                Extras::Store(s) => (Some(s.flags), Some(s.exptime)),
-                Extras::Flags(f) => (Some(f), None),
-                Extras::Expiry(e) => (None, Some(e)),
-                Extras::Counter(c) => (None, Some(c.exptime)),
-                _ => (None, None),
+            let (flags, exptime, counter) = match extras {
+                Extras::Store(s) => (Some(s.flags), Some(s.exptime), None),
+                Extras::Flags(f) => (Some(f), None, None),
+                Extras::Expiry(e) => (None, Some(e), None),
+                Extras::Counter(c) => (None, Some(c.exptime), Some((c.delta, c.initial))),
+                _ => (None, None, None),
             };
-            let v = if field == Field::Flags {
-                flags
-            } else {
-                exptime
+            let v = match field {
+                Field::Flags => flags.map(u64::from),
+                Field::Exptime => exptime.map(u64::from),
+                Field::Delta => counter.map(|c| c.0),
+                _ => counter.map(|c| c.1),
             };
-            v.is_some_and(|v| visit(Value::Num(u64::from(v))))
+            v.is_some_and(|v| visit(Value::Num(v)))
         }
         _ => false,
     }
@@ -109,6 +111,7 @@ fn text(raw: &[u8], field: Field, visit: &mut dyn FnMut(Value<'_>) -> bool) -> b
         let hit = match (grammar.arg(i), field) {
             (Arg::ClientFlags, Field::Flags)
             | (Arg::Exptime, Field::Exptime)
+            | (Arg::Delta, Field::Delta)
             | (Arg::CasUnique, Field::Cas) => num(tok).is_some_and(|n| visit(Value::Num(n))),
             (Arg::MetaFlag, Field::MetaFlag) => visit(Value::Str(tok)),
             (Arg::MetaFlag, _) => {
@@ -118,6 +121,8 @@ fn text(raw: &[u8], field: Field, visit: &mut dyn FnMut(Value<'_>) -> bool) -> b
                     Field::Cas => matches!(letter, b'c' | b'C'),
                     Field::Flags => matches!(letter, b'f' | b'F'),
                     Field::Exptime => matches!(letter, b't' | b'T'),
+                    Field::Delta => letter == b'D',
+                    Field::Initial => letter == b'J',
                     _ => false,
                 };
                 wanted && num(arg).is_some_and(|n| visit(Value::Num(n)))
@@ -188,5 +193,15 @@ mod tests {
             "t-1: no time"
         );
         assert!(all(b"\xff\xfe garbage", Proto::Ascii, Field::Cas).is_empty());
+        assert_eq!(all(b"incr k 5\r\n", Proto::Ascii, Field::Delta), ["5"]);
+        assert_eq!(all(b"ma k D7 J3 N0\r\n", Proto::Meta, Field::Delta), ["7"]);
+        assert_eq!(
+            all(b"ma k D7 J3 N0\r\n", Proto::Meta, Field::Initial),
+            ["3"]
+        );
+        let incr = Request::incr(b"n", 9, 4, 0);
+        let raw = incr.as_contiguous().unwrap().to_vec();
+        assert_eq!(all(&raw, Proto::Binary, Field::Delta), ["9"]);
+        assert_eq!(all(&raw, Proto::Binary, Field::Initial), ["4"]);
     }
 }

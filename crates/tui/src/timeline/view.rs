@@ -68,7 +68,9 @@ impl Subject for TxnFields<'_> {
             | Field::Flags
             | Field::Exptime
             | Field::Vbucket
-            | Field::MetaFlag => {
+            | Field::MetaFlag
+            | Field::Delta
+            | Field::Initial => {
                 let proto = t.proto();
                 let req = (t.req != super::store::NONE)
                     && wire::values(s.bytes(t.req), proto, field, visit);
