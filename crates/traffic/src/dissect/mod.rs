@@ -245,6 +245,7 @@ impl Dissector {
                     _ => {}
                 }
                 m.problem = Some(Problem::Gap { bytes: n });
+                m.last_frame = side.marks.back().map_or(0, |&(_, f, _)| f);
                 m.raw = side.buf.split().freeze();
                 side.offset = side
                     .offset
@@ -273,6 +274,7 @@ impl Dissector {
                     };
                     let mut m = Message::new(ev.at(frame, ts), proto);
                     m.problem = Some(Problem::Truncated);
+                    m.last_frame = side.marks.back().map_or(0, |&(_, f, _)| f);
                     m.raw = side.buf.split().freeze();
                     self.stats.malformed += 1;
                     self.emit(ev.conn, m, sink);
@@ -349,7 +351,9 @@ impl Dissector {
             }
         }
         side.buf.extend_from_slice(&view[pos..]);
-        for m in out {
+        for mut m in out {
+            // Decoded as soon as its last byte came: in this event's frame.
+            m.last_frame = ev.frame;
             if m.problem.is_some() {
                 self.stats.malformed += 1;
             }
