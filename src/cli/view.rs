@@ -44,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     need_terminal("memshark view")?;
     let label = args.file.display().to_string();
-    let mut app = App::new(SourceInfo::new(label, args.play.is_some()));
+    let mut app = App::new(SourceInfo::new(label, args.play.is_some()).with_file(&args.file));
     app.timeline.follow = args.play.is_some();
     app.source.progress = Some(0.0);
     if let Some(f) = args.filter {

@@ -333,6 +333,23 @@ impl Reassembler {
             half.base = tcp.seq;
             half.next = Some(0);
         }
+        // What the other direction has received, the capture should have seen: a hole below
+        // the acknowledgement number is a capture loss and becomes a gap now. This comes
+        // before the segment's own data, which its sender sent after receiving those bytes
+        // (an answer is delivered after the request it acknowledges).
+        if tcp.ack_flag && !tcp.rst && other.next.is_some() {
+            let acked = other.offset(tcp.ack);
+            if acked > other.next.unwrap_or(0) as i64 {
+                other.acked(
+                    acked as u64,
+                    frame,
+                    ts,
+                    &mut self.buffered_total,
+                    &mut self.stats,
+                    &mut |f, t, k| emit(other_dir, f, t, k),
+                );
+            }
+        }
         let payload_len = seg.payload.len() as u64 + u64::from(seg.missing);
         let seq = if tcp.syn {
             tcp.seq.wrapping_add(1)
@@ -403,21 +420,6 @@ impl Reassembler {
         if tcp.fin && half.fin_at.is_none() {
             let fin = half.offset(seq) + payload_len as i64;
             half.fin_at = u64::try_from(fin).ok();
-        }
-        // What the other direction has received, the capture should have seen: a hole below
-        // the acknowledgement number is a capture loss and becomes a gap now.
-        if tcp.ack_flag && !tcp.rst && other.next.is_some() {
-            let acked = other.offset(tcp.ack);
-            if acked > other.next.unwrap_or(0) as i64 {
-                other.acked(
-                    acked as u64,
-                    frame,
-                    ts,
-                    &mut self.buffered_total,
-                    &mut self.stats,
-                    &mut |f, t, k| emit(other_dir, f, t, k),
-                );
-            }
         }
         let half = match dir {
             Direction::ToServer => &mut conn.to_server,

@@ -265,6 +265,7 @@ impl Dissector {
                     _ => None,
                 };
                 if let Some((mut full, needed)) = cut {
+                    full.last_frame = side.marks.back().map_or(0, |&(_, f, _)| f);
                     full.raw = side.buf.split().freeze();
                     full.problem = Some(Problem::GapInValue {
                         bytes: n.min(needed),
@@ -285,6 +286,7 @@ impl Dissector {
                     return;
                 }
                 m.problem = Some(Problem::Gap { bytes: n });
+                m.last_frame = side.marks.back().map_or(0, |&(_, f, _)| f);
                 m.raw = side.buf.split().freeze();
                 side.offset = side
                     .offset
@@ -315,6 +317,7 @@ impl Dissector {
                     };
                     let mut m = Message::new(ev.at(frame, ts), proto);
                     m.problem = Some(Problem::Truncated);
+                    m.last_frame = side.marks.back().map_or(0, |&(_, f, _)| f);
                     m.raw = side.buf.split().freeze();
                     self.stats.malformed += 1;
                     self.emit(ev.conn, m, sink);
@@ -399,6 +402,7 @@ impl Dissector {
                         if let Some(Problem::Skipped { bytes }) = m.problem.as_mut() {
                             *bytes += skip as u64;
                         }
+                        m.last_frame = ev.frame;
                     }
                     None => {
                         let (frame, ts) = side
@@ -412,6 +416,7 @@ impl Dissector {
                         let mut m = Message::new(ev.at(frame, ts), proto);
                         m.problem = Some(Problem::Skipped { bytes: skip as u64 });
                         m.raw = view.slice(..skip);
+                        m.last_frame = ev.frame;
                         side.skipped = Some(m);
                     }
                 }
@@ -468,7 +473,9 @@ impl Dissector {
             }
         }
         side.buf.extend_from_slice(&view[pos..]);
-        for m in out {
+        for mut m in out {
+            // Decoded as soon as its last byte came: in this event's frame.
+            m.last_frame = ev.frame;
             if m.problem.is_some_and(|p| !p.is_stream_damage()) {
                 self.stats.malformed += 1;
             }
@@ -516,6 +523,8 @@ impl Dissector {
                 }
                 Step::Incomplete(_) => break,
             };
+            // The datagram that completed it (the last of a multi-datagram answer).
+            m.last_frame = ev.frame;
             match ev.dir {
                 Direction::ToServer => {
                     // The answer carries the request's id; a datagram holds one request.

@@ -137,7 +137,21 @@ fn a_value_split_over_many_segments_is_one_message() {
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].value_len, Some(1024 * 1024));
     assert_eq!(msgs[0].origin.frame, 1);
+    let last = wire.len().div_ceil(1448) as u64;
+    assert_eq!(msgs[0].frames(), 1..=last, "the frames that carried it");
     assert!(msgs[0].problem.is_none());
+}
+
+#[test]
+fn each_message_knows_the_frame_that_completed_it() {
+    let (msgs, _) = run(vec![
+        data(Direction::ToServer, 3, b"set a 0 0 5\r\nxy"),
+        data(Direction::ToServer, 4, b"z"),
+        data(Direction::ToServer, 6, b"vw\r\nget a\r\nget"),
+        data(Direction::ToServer, 9, b" b\r\n"),
+    ]);
+    let frames: Vec<_> = msgs.iter().map(|m| m.frames()).collect();
+    assert_eq!(frames, [3..=6, 6..=6, 6..=9]);
 }
 
 #[test]

@@ -293,3 +293,30 @@ proptest! {
         prop_assert_eq!(r.stats().dropped_for_memory, 0);
     }
 }
+
+#[test]
+fn a_segment_acknowledging_a_hole_delivers_what_waited_behind_it_before_its_own_data() {
+    let mut r = Reassembler::new(ReassemblyConfig::default());
+    let mut order = Vec::new();
+    let mut feed = |r: &mut Reassembler, s: Segment<'_>| {
+        r.push(1, Timestamp::default(), &s, &mut |e| {
+            if let StreamEventKind::Data(d) = &e.kind {
+                order.push((e.origin.dir, d.clone()));
+            }
+        });
+    };
+    feed(&mut r, seg(true, C_ISN, S_ISN, b"get a\r\n", false));
+    // `get b\r\n` (7 bytes) is lost; `get c\r\n` waits behind the hole.
+    feed(&mut r, seg(true, C_ISN + 14, S_ISN, b"get c\r\n", false));
+    // The server's answer to `get c` acknowledges all three.
+    feed(&mut r, seg(false, S_ISN, C_ISN + 21, b"END\r\n", false));
+    let dirs: Vec<_> = order.iter().map(|(d, b)| (*d, b.as_ref())).collect();
+    assert_eq!(
+        dirs,
+        [
+            (Direction::ToServer, &b"get a\r\n"[..]),
+            (Direction::ToServer, &b"get c\r\n"[..]),
+            (Direction::ToClient, &b"END\r\n"[..]),
+        ]
+    );
+}
