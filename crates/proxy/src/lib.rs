@@ -16,6 +16,7 @@ mod http_guard;
 mod recorder;
 pub mod redact;
 pub mod pool;
+pub mod router;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +28,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 pub use recorder::{RecordConfig, Recorder, TapConsumer};
+pub use router::{pool_from_servers, Monitor, Router, RouterConfig, ServerSnapshot};
 
 use memshark_traffic::capture::{Direction, Timestamp};
 

@@ -1,0 +1,518 @@
+//! One shared connection to one server: a task that writes every queued request in one syscall
+//! and reads answers in large reads, matching each to the request it answers.
+//!
+//! * **Text and meta** answers come in request order: the oldest pending request owns the next
+//!   answer, which runs until a final line (`END`, `STORED`, `HD`, …; `VALUE` and `STAT` lines
+//!   are not final). `noreply` requests never reach the pending queue. A meta request with `q`
+//!   is sent without it and the answer quiet mode would suppress is dropped here, so every meta
+//!   request has exactly one answer on the wire.
+//! * **Binary** requests get an opaque of this connection (the client's is restored in the
+//!   answer). An answer with opaque X settles every quiet request before X that got no answer;
+//!   a batch that ends with a quiet request gets a `noop` of the proxy's own after it, so quiet
+//!   requests are settled without waiting for the client's next request.
+//! * A connection that fails (refused, reset, closed, a request past the pool's `timeout`)
+//!   fails exactly the requests that were on it, is counted against the server (ejection), and
+//!   is reopened on the next request after a short pause.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use super::answer::{Answer, Failure};
+use super::client::ToWriter;
+use super::{Family, Shared};
+use memshark_protocol::ascii::{ParseLimits, Parsed, Response};
+use memshark_protocol::binary::{self as framing, FrameCheck, HEADER_LEN};
+use memshark_protocol::meta;
+
+/// Most bytes gathered into one write.
+const BATCH_BYTES: usize = 256 * 1024;
+/// Read size.
+const READ_CHUNK: usize = 64 * 1024;
+/// How long a server connection that failed stays closed (requests meanwhile fail at once).
+const REOPEN_PAUSE: Duration = Duration::from_millis(100);
+
+/// Where one job's answer goes.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    /// The client's writer.
+    pub tx: mpsc::UnboundedSender<ToWriter>,
+    /// The client request's sequence number.
+    pub seq: u64,
+    /// Which piece of it.
+    pub frag: u16,
+}
+
+impl Reply {
+    /// Hands an answer to the client's writer (a client gone meanwhile is no error).
+    pub fn send(&self, answer: Answer) {
+        let _ = self.tx.send(ToWriter::Answer {
+            seq: self.seq,
+            frag: self.frag,
+            answer,
+        });
+    }
+}
+
+/// How a job's answer is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// Text or meta: lines until a final one.
+    Text {
+        /// A fragment of a split multi-get: deliver without the closing `END`.
+        strip_end: bool,
+        /// A meta command whose `q` flag was removed: drop the answers quiet mode suppresses.
+        meta_quiet: Option<meta::Command>,
+    },
+    /// Binary: one response matched by opaque.
+    Binary {
+        /// A quiet opcode: settled without an answer when a later answer arrives.
+        quiet: bool,
+        /// `stat`: a series of responses closed by one with an empty key.
+        stat: bool,
+    },
+    /// No answer comes (`noreply`): written, never waited for.
+    Nothing,
+}
+
+/// One request (or one piece of a split request) for one server connection.
+#[derive(Debug)]
+pub(crate) struct Job {
+    /// The request's bytes (binary: the whole packet; its opaque is rewritten on the way).
+    pub head: Bytes,
+    /// More bytes written right after `head` (the data block of a rebuilt meta line).
+    pub tail: Bytes,
+    /// How the answer is framed.
+    pub expect: Expect,
+    /// Where it goes.
+    pub reply: Reply,
+    /// When the request times out.
+    pub deadline: Option<Instant>,
+}
+
+/// A request written and not answered yet.
+#[derive(Debug)]
+struct Pending {
+    /// `None`: the proxy's own `noop`.
+    reply: Option<Reply>,
+    expect: Expect,
+    /// Binary: the opaque on this connection, and the client's.
+    opaque: u32,
+    client_opaque: u32,
+    sent: Instant,
+    deadline: Option<Instant>,
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The router is shutting down.
+    Closed,
+    /// Reset, closed by the server, or a write failed.
+    Broken,
+    /// The oldest request passed its deadline.
+    Timeout,
+    /// The server sent something that answers nothing pending.
+    Desync,
+}
+
+/// Fails a job that could not be sent.
+fn fail(shared: &Shared, i: usize, reply: &Reply, f: Failure) {
+    if let Some(s) = shared.servers.get(i) {
+        s.errors.fetch_add(1, Ordering::Relaxed);
+        if f == Failure::Timeout {
+            s.timeouts.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    reply.send(Answer::Failed(f));
+}
+
+/// Serves one connection slot of server `i` until the router shuts down: connects on the first
+/// request (or at once with `preconnect`), reconnects after failures.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    i: usize,
+    family: Family,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+) {
+    let mut carry: Option<Job> = None;
+    let addr = shared.servers[i].spec.addr.clone();
+    loop {
+        if carry.is_none() && !shared.pool.preconnect {
+            match rx.recv().await {
+                Some(j) => carry = Some(j),
+                None => return,
+            }
+        }
+        let connected =
+            tokio::time::timeout(shared.config.connect_timeout, TcpStream::connect(&addr)).await;
+        match connected {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                let (r, mut w) = stream.into_split();
+                let pending = Mutex::new(VecDeque::new());
+                let end = {
+                    let reader = read_loop(r, &pending, &shared, i, family);
+                    let writer = write_loop(&mut w, &mut rx, &pending, carry.take(), &shared, i, family);
+                    tokio::select! {
+                        e = reader => e,
+                        e = writer => e,
+                    }
+                };
+                let drained: Vec<Pending> = pending
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .drain(..)
+                    .collect();
+                for (n, p) in drained.into_iter().enumerate() {
+                    if let Some(r) = &p.reply {
+                        let f = if n == 0 && end == End::Timeout {
+                            Failure::Timeout
+                        } else {
+                            Failure::Connection
+                        };
+                        fail(&shared, i, r, f);
+                    }
+                }
+                match end {
+                    End::Closed => return,
+                    End::Timeout => eprintln!(
+                        "memshark proxy: server {addr}: a request timed out; connection closed"
+                    ),
+                    End::Desync => eprintln!(
+                        "memshark proxy: server {addr}: an answer matched no request; connection closed"
+                    ),
+                    End::Broken => eprintln!("memshark proxy: server {addr}: connection lost"),
+                }
+                shared.server_failed(i);
+            }
+            Ok(Err(e)) => {
+                eprintln!("memshark proxy: server {addr}: cannot connect: {e}");
+                shared.server_failed(i);
+            }
+            Err(_) => {
+                eprintln!(
+                    "memshark proxy: server {addr}: no connection within {:?}",
+                    shared.config.connect_timeout
+                );
+                shared.server_failed(i);
+            }
+        }
+        if let Some(j) = carry.take() {
+            fail(&shared, i, &j.reply, Failure::Connection);
+        }
+        let until = tokio::time::Instant::now() + REOPEN_PAUSE;
+        loop {
+            tokio::select! {
+                j = rx.recv() => match j {
+                    Some(j) => fail(&shared, i, &j.reply, Failure::Connection),
+                    None => return,
+                },
+                _ = tokio::time::sleep_until(until) => break,
+            }
+        }
+    }
+}
+
+/// Takes jobs as they come, everything queued at once, and writes each batch in one syscall.
+async fn write_loop(
+    w: &mut OwnedWriteHalf,
+    rx: &mut mpsc::UnboundedReceiver<Job>,
+    pending: &Mutex<VecDeque<Pending>>,
+    mut carry: Option<Job>,
+    shared: &Shared,
+    i: usize,
+    family: Family,
+) -> End {
+    let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut batch: Vec<Pending> = Vec::with_capacity(64);
+    let mut next_opaque: u32 = 0;
+    loop {
+        let first = match carry.take() {
+            Some(j) => j,
+            None => match rx.recv().await {
+                Some(j) => j,
+                None => return End::Closed,
+            },
+        };
+        let now = Instant::now();
+        let mut job = Some(first);
+        let mut last_quiet = false;
+        let mut count = 0u64;
+        while let Some(j) = job.take() {
+            count += 1;
+            let mut p = Pending {
+                reply: Some(j.reply),
+                expect: j.expect,
+                opaque: 0,
+                client_opaque: 0,
+                sent: now,
+                deadline: j.deadline,
+            };
+            match j.expect {
+                Expect::Binary { quiet, .. } if j.head.len() >= HEADER_LEN => {
+                    next_opaque = next_opaque.wrapping_add(1);
+                    p.opaque = next_opaque;
+                    p.client_opaque =
+                        u32::from_be_bytes([j.head[12], j.head[13], j.head[14], j.head[15]]);
+                    wbuf.put_slice(&j.head[..12]);
+                    wbuf.put_u32(next_opaque);
+                    wbuf.put_slice(&j.head[16..]);
+                    last_quiet = quiet;
+                }
+                _ => {
+                    wbuf.put_slice(&j.head);
+                    wbuf.put_slice(&j.tail);
+                    last_quiet = false;
+                }
+            }
+            if j.expect != Expect::Nothing {
+                batch.push(p);
+            }
+            if wbuf.len() < BATCH_BYTES {
+                job = rx.try_recv().ok();
+            }
+        }
+        if family == Family::Binary && last_quiet {
+            next_opaque = next_opaque.wrapping_add(1);
+            let noop = memshark_protocol::binary::Request::noop().with_opaque(next_opaque);
+            noop.write_to(&mut wbuf);
+            batch.push(Pending {
+                reply: None,
+                expect: Expect::Binary {
+                    quiet: false,
+                    stat: false,
+                },
+                opaque: next_opaque,
+                client_opaque: 0,
+                sent: now,
+                deadline: None,
+            });
+        }
+        pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(batch.drain(..));
+        shared.servers[i]
+            .requests
+            .fetch_add(count, Ordering::Relaxed);
+        if w.write_all(&wbuf).await.is_err() {
+            return End::Broken;
+        }
+        wbuf.clear();
+        if wbuf.capacity() > 4 * BATCH_BYTES {
+            wbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
+    }
+}
+
+/// Reads answers and hands each to its client, until the connection fails or a request times
+/// out.
+async fn read_loop(
+    mut r: OwnedReadHalf,
+    pending: &Mutex<VecDeque<Pending>>,
+    shared: &Shared,
+    i: usize,
+    family: Family,
+) -> End {
+    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut framer = Framer { scan: 0 };
+    let mut latencies: Vec<u64> = Vec::with_capacity(256);
+    loop {
+        let deadline = pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .front()
+            .and_then(|p| p.deadline);
+        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
+            rbuf.reserve(READ_CHUNK);
+        }
+        let read = match deadline {
+            Some(d) => {
+                tokio::select! {
+                    r = r.read_buf(&mut rbuf) => r,
+                    _ = tokio::time::sleep_until(d.into()) => return End::Timeout,
+                }
+            }
+            None => r.read_buf(&mut rbuf).await,
+        };
+        match read {
+            Ok(0) | Err(_) => return End::Broken,
+            Ok(_) => {}
+        }
+        let now = Instant::now();
+        let outcome = {
+            let mut q = pending.lock().unwrap_or_else(|p| p.into_inner());
+            match family {
+                Family::Text => framer.text(&mut rbuf, &mut q, now, &mut latencies),
+                Family::Binary => framer.binary(&mut rbuf, &mut q, now, &mut latencies),
+            }
+        };
+        if !latencies.is_empty() {
+            shared.server_ok(i);
+            let mut h = shared.servers[i]
+                .latency
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            for &ns in &latencies {
+                h.record_ns(ns);
+            }
+            latencies.clear();
+        }
+        if let Err(e) = outcome {
+            return e;
+        }
+    }
+}
+
+/// Cuts a server's byte stream into answers.
+struct Framer {
+    /// Bytes at the front of the buffer already known to belong to the oldest pending request's
+    /// answer (its `VALUE`/`STAT` lines, or a binary `stat` series so far).
+    scan: usize,
+}
+
+fn elapsed_ns(p: &Pending, now: Instant) -> u64 {
+    u64::try_from(now.saturating_duration_since(p.sent).as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl Framer {
+    /// Text and meta answers, in order.
+    fn text(
+        &mut self,
+        rbuf: &mut BytesMut,
+        q: &mut VecDeque<Pending>,
+        now: Instant,
+        lat: &mut Vec<u64>,
+    ) -> Result<(), End> {
+        let limits = ParseLimits::permissive();
+        while self.scan < rbuf.len() {
+            let Some(front) = q.front() else {
+                return Err(End::Desync);
+            };
+            let Expect::Text {
+                strip_end,
+                meta_quiet,
+            } = front.expect
+            else {
+                return Err(End::Desync);
+            };
+            let (len, is_final, is_end, suppressed) =
+                match Response::parse(&rbuf[self.scan..], &limits) {
+                    Ok(Parsed::Complete { message, len }) => {
+                        let suppressed = match (&message, meta_quiet) {
+                            (Response::Meta(m), Some(c)) => c.quiet_suppresses(m.code),
+                            _ => false,
+                        };
+                        (
+                            len,
+                            message.is_final(),
+                            matches!(message, Response::End),
+                            suppressed,
+                        )
+                    }
+                    Ok(Parsed::Incomplete { .. }) => return Ok(()),
+                    // A line no parser knows (`stats detail dump`'s `PREFIX`, `lru_crawler`'s
+                    // `key=` lines): part of the answer, passed on as it is.
+                    Err(e) if self.scan + e.skip <= rbuf.len() => (e.skip, false, false, false),
+                    Err(_) => return Ok(()),
+                };
+            self.scan += len;
+            if !is_final {
+                continue;
+            }
+            let mut answer = rbuf.split_to(self.scan).freeze();
+            self.scan = 0;
+            let Some(p) = q.pop_front() else {
+                return Err(End::Desync);
+            };
+            if strip_end && is_end {
+                answer.truncate(answer.len() - len);
+            }
+            if suppressed {
+                answer.clear();
+            }
+            lat.push(elapsed_ns(&p, now));
+            if let Some(r) = p.reply {
+                r.send(Answer::Bytes(answer));
+            }
+        }
+        Ok(())
+    }
+
+    /// Binary answers, by opaque.
+    fn binary(
+        &mut self,
+        rbuf: &mut BytesMut,
+        q: &mut VecDeque<Pending>,
+        now: Instant,
+        lat: &mut Vec<u64>,
+    ) -> Result<(), End> {
+        loop {
+            let len = match framing::check(&rbuf[self.scan..], framing::DEFAULT_MAX_BODY_LEN) {
+                Ok(FrameCheck::Complete(len)) => len,
+                Ok(FrameCheck::Incomplete { .. }) => return Ok(()),
+                Err(_) => return Err(End::Desync),
+            };
+            let at = self.scan;
+            let opaque = u32::from_be_bytes([
+                rbuf[at + 12],
+                rbuf[at + 13],
+                rbuf[at + 14],
+                rbuf[at + 15],
+            ]);
+            let key_len = u16::from_be_bytes([rbuf[at + 2], rbuf[at + 3]]);
+            // Quiet requests before the one answered got no answer: settled.
+            loop {
+                let Some(front) = q.front() else {
+                    return Err(End::Desync);
+                };
+                if front.opaque == opaque {
+                    break;
+                }
+                let quiet = matches!(front.expect, Expect::Binary { quiet: true, .. });
+                if !quiet || self.scan != 0 {
+                    return Err(End::Desync);
+                }
+                if let Some(p) = q.pop_front() {
+                    lat.push(elapsed_ns(&p, now));
+                    if let Some(r) = p.reply {
+                        r.send(Answer::Bytes(Bytes::new()));
+                    }
+                }
+            }
+            let stat = matches!(q.front().map(|p| p.expect), Some(Expect::Binary { stat: true, .. }));
+            self.scan += len;
+            if stat && key_len != 0 {
+                continue;
+            }
+            let mut frame = rbuf.split_to(self.scan);
+            self.scan = 0;
+            let Some(p) = q.pop_front() else {
+                return Err(End::Desync);
+            };
+            lat.push(elapsed_ns(&p, now));
+            let Some(r) = p.reply else { continue };
+            // Restore the client's opaque in every response of the answer.
+            let mut off = 0;
+            while off + HEADER_LEN <= frame.len() {
+                frame[off + 12..off + 16].copy_from_slice(&p.client_opaque.to_be_bytes());
+                let body = u32::from_be_bytes([
+                    frame[off + 8],
+                    frame[off + 9],
+                    frame[off + 10],
+                    frame[off + 11],
+                ]) as usize;
+                off += HEADER_LEN + body;
+            }
+            r.send(Answer::Bytes(frame.freeze()));
+        }
+    }
+}
