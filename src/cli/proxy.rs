@@ -8,19 +8,61 @@ use std::time::Duration;
 
 use memshark::dissect::{Kind, Message};
 use memshark::latency::LatencyHistogram;
-use memshark::proxy::{Proxy, ProxyConfig, RecordConfig, Recorder, TapConsumer};
+use memshark::proxy::{
+    pool_from_servers, Monitor, Proxy, ProxyConfig, ProxyCounters, RecordConfig, Recorder, Router,
+    RouterConfig, TapConsumer,
+};
 use memshark::source::{Sink, SourceError};
 
-/// Sit between clients and a memcached: forward every byte unchanged, show what passes, and
-/// optionally record it as a pcap/pcapng file.
+/// Sit between clients and a pool of memcached servers: route each key to its server over a few
+/// shared connections (text, meta and binary), show what passes, and optionally record it as a
+/// pcap/pcapng file. `--transparent` forwards every byte unchanged to one server instead.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where clients connect.
     #[arg(long, default_value = "127.0.0.1:11311")]
     listen: SocketAddr,
-    /// The memcached behind the proxy (host:port).
+    /// A memcached behind the proxy (host:port); repeat for a pool.
     #[arg(long)]
-    backend: String,
+    backend: Vec<String>,
+    /// The pool's servers, comma-separated (host:port,host:port,…); adds to --backend.
+    #[arg(long, value_delimiter = ',')]
+    pool: Vec<String>,
+    /// A twemproxy (nutcracker) YAML configuration file.
+    #[arg(long, conflicts_with_all = ["backend", "pool"])]
+    config: Option<PathBuf>,
+    /// Forward every byte unchanged, one server connection per client (the 1:1 pipe of
+    /// earlier versions; needs exactly one server).
+    #[arg(long)]
+    transparent: bool,
+    /// Connections to each server shared by all clients (per protocol family: text/meta and
+    /// binary).
+    #[arg(long, default_value_t = 1)]
+    server_connections: u32,
+    /// Answer a request with SERVER_ERROR when its server has not answered within this many
+    /// milliseconds (the server connection is then closed and reopened); default: wait.
+    #[arg(long)]
+    timeout_ms: Option<u64>,
+    /// Take a server out of the placement after --server-failure-limit consecutive failures,
+    /// and back after --server-retry-timeout-ms.
+    #[arg(long)]
+    auto_eject_hosts: bool,
+    /// Consecutive failures that eject a server (with --auto-eject-hosts).
+    #[arg(long, default_value_t = 2)]
+    server_failure_limit: u32,
+    /// How long an ejected server stays out, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    server_retry_timeout_ms: u64,
+    /// Most requests one client may have unanswered; past it the proxy stops reading from it.
+    #[arg(long, default_value_t = 1024)]
+    max_pending: usize,
+    /// Most answer bytes held for one client that does not read them (suffixes k, m, g).
+    #[arg(long, default_value = "8m", value_parser = super::serve::parse_size)]
+    max_buffered: usize,
+    /// Largest value a request may carry (memcached's -I; suffixes k, m, g); larger ones are
+    /// answered with memcached's own error.
+    #[arg(long, default_value = "1m", value_parser = super::serve::parse_size)]
+    max_item: usize,
     /// Record the traffic to this file (pcapng for .pcapng, else pcap).
     #[arg(long)]
     record: Option<PathBuf>,
@@ -106,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let dropped = Arc::default();
     let (collector, rx) = memshark::tui::feed::collector(500_000, Arc::clone(&dropped));
-    let label = format!("proxy {} → {}", args.listen, args.backend);
+    let label = format!("proxy {} → {}", args.listen, servers(&args)?.join(","));
     let record = args.record.clone();
     let worker = {
         let stop = Arc::clone(&stop);
@@ -160,19 +202,42 @@ async fn serve(
     };
     let headless = ui.is_none();
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
-    let config = ProxyConfig {
-        listen: args.listen,
-        backend: args.backend.clone(),
-        max_connections: args.max_connections,
-        connect_timeout: Duration::from_millis(args.connect_timeout_ms),
-        ..ProxyConfig::default()
+    let servers = servers(&args)?;
+    let proxy = if args.transparent {
+        let [backend] = servers.as_slice() else {
+            anyhow::bail!("--transparent forwards to exactly one server; {} given", servers.len());
+        };
+        let config = ProxyConfig {
+            listen: args.listen,
+            backend: backend.clone(),
+            max_connections: args.max_connections,
+            connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+            ..ProxyConfig::default()
+        };
+        Running::Pipe(Proxy::bind(config, Some(tx)).await?)
+    } else {
+        let mut pool = pool_from_servers(args.listen, &servers);
+        pool.server_connections = args.server_connections.max(1);
+        pool.timeout = args.timeout_ms.map(Duration::from_millis);
+        pool.auto_eject_hosts = args.auto_eject_hosts;
+        pool.server_failure_limit = args.server_failure_limit;
+        pool.server_retry_timeout = Duration::from_millis(args.server_retry_timeout_ms);
+        let config = RouterConfig {
+            max_connections: args.max_connections,
+            max_pending: args.max_pending,
+            max_buffered: args.max_buffered,
+            max_item: args.max_item,
+            connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+            ..RouterConfig::new(pool)
+        };
+        Running::Router(Router::bind(config, Some(tx)).await?)
     };
-    let proxy = Proxy::bind(config, Some(tx)).await?;
     if headless {
         eprintln!(
-            "memshark proxy: {} → {}{}",
+            "memshark proxy: {} → {}{}{}",
             proxy.local_addr()?,
-            args.backend,
+            servers.join(","),
+            if args.transparent { " (transparent)" } else { "" },
             args.record
                 .as_ref()
                 .map(|p| format!(", recording to {}", p.display()))
@@ -194,6 +259,7 @@ async fn serve(
     let ticker = headless.then(|| {
         let counters = Arc::clone(&counters);
         let window = Arc::clone(&window);
+        let monitor = proxy.monitor();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.tick().await;
@@ -208,6 +274,9 @@ async fn serve(
                     counters.bytes_up.load(Ordering::Relaxed), counters.bytes_down.load(Ordering::Relaxed),
                     counters.tap_dropped.load(Ordering::Relaxed), counters.backend_failures.load(Ordering::Relaxed),
                 );
+                if let Some(m) = &monitor {
+                    eprintln!("{}", server_line(m));
+                }
             }
         })
     });
@@ -226,6 +295,88 @@ async fn serve(
         }
     }
     Ok(())
+}
+
+/// The servers named by --backend and --pool (or --config, not yet supported).
+fn servers(args: &Args) -> anyhow::Result<Vec<String>> {
+    if let Some(path) = &args.config {
+        anyhow::bail!(
+            "--config {}: twemproxy configuration files are not supported yet; give the servers with --pool A,B,C or --backend A --backend B",
+            path.display()
+        );
+    }
+    let all: Vec<String> = args
+        .backend
+        .iter()
+        .chain(&args.pool)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if all.is_empty() {
+        anyhow::bail!("no server: give --backend HOST:PORT (repeatable), --pool A,B,C or --config FILE");
+    }
+    Ok(all)
+}
+
+/// The proxy in either mode.
+enum Running {
+    /// `--transparent`: the 1:1 byte pipe.
+    Pipe(Proxy),
+    /// The multiplexing router.
+    Router(Router),
+}
+
+impl Running {
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        match self {
+            Running::Pipe(p) => p.local_addr(),
+            Running::Router(r) => r.local_addr(),
+        }
+    }
+
+    fn counters(&self) -> Arc<ProxyCounters> {
+        match self {
+            Running::Pipe(p) => p.counters(),
+            Running::Router(r) => r.counters(),
+        }
+    }
+
+    fn monitor(&self) -> Option<Monitor> {
+        match self {
+            Running::Pipe(_) => None,
+            Running::Router(r) => Some(r.monitor()),
+        }
+    }
+
+    async fn run(self, shutdown: impl std::future::Future<Output = ()>, grace: Duration) {
+        match self {
+            Running::Pipe(p) => p.run(shutdown, grace).await,
+            Running::Router(r) => r.run(shutdown, grace).await,
+        }
+    }
+}
+
+/// The per-server part of the headless stats line: requests, errors, timeouts, ejections and
+/// latency over the last second, per server.
+fn server_line(m: &Monitor) -> String {
+    let parts: Vec<String> = m
+        .servers(true)
+        .iter()
+        .map(|s| {
+            format!(
+                "{}{} req {} err {} timeouts {} ejections {} p50 {} us p99 {} us",
+                s.addr,
+                if s.ejected { " (ejected)" } else { "" },
+                s.requests,
+                s.errors,
+                s.timeouts,
+                s.ejections,
+                s.p50_us,
+                s.p99_us
+            )
+        })
+        .collect();
+    format!("  servers: {}", parts.join(" | "))
 }
 
 /// What the proxy does with each message it sees: the stats window, the dump, the UI.

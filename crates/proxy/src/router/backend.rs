@@ -23,7 +23,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use super::answer::{Answer, Failure};
 use super::client::ToWriter;
@@ -110,6 +110,13 @@ struct Pending {
     deadline: Option<Instant>,
 }
 
+/// The requests written on a connection and not answered yet, oldest first.
+struct Queue {
+    q: Mutex<VecDeque<Pending>>,
+    /// Signalled when the writer adds requests.
+    filled: Notify,
+}
+
 /// How a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
@@ -157,7 +164,10 @@ pub(crate) async fn run(
             Ok(Ok(stream)) => {
                 let _ = stream.set_nodelay(true);
                 let (r, mut w) = stream.into_split();
-                let pending = Mutex::new(VecDeque::new());
+                let pending = Queue {
+                    q: Mutex::new(VecDeque::new()),
+                    filled: Notify::new(),
+                };
                 let end = {
                     let reader = read_loop(r, &pending, &shared, i, family);
                     let writer = write_loop(&mut w, &mut rx, &pending, carry.take(), &shared, i, family);
@@ -167,6 +177,7 @@ pub(crate) async fn run(
                     }
                 };
                 let drained: Vec<Pending> = pending
+                    .q
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .drain(..)
@@ -225,7 +236,7 @@ pub(crate) async fn run(
 async fn write_loop(
     w: &mut OwnedWriteHalf,
     rx: &mut mpsc::UnboundedReceiver<Job>,
-    pending: &Mutex<VecDeque<Pending>>,
+    pending: &Queue,
     mut carry: Option<Job>,
     shared: &Shared,
     i: usize,
@@ -297,9 +308,11 @@ async fn write_loop(
             });
         }
         pending
+            .q
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(batch.drain(..));
+        pending.filled.notify_one();
         shared.servers[i]
             .requests
             .fetch_add(count, Ordering::Relaxed);
@@ -317,7 +330,7 @@ async fn write_loop(
 /// out.
 async fn read_loop(
     mut r: OwnedReadHalf,
-    pending: &Mutex<VecDeque<Pending>>,
+    pending: &Queue,
     shared: &Shared,
     i: usize,
     family: Family,
@@ -327,6 +340,7 @@ async fn read_loop(
     let mut latencies: Vec<u64> = Vec::with_capacity(256);
     loop {
         let deadline = pending
+            .q
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .front()
@@ -341,7 +355,13 @@ async fn read_loop(
                     _ = tokio::time::sleep_until(d.into()) => return End::Timeout,
                 }
             }
-            None => r.read_buf(&mut rbuf).await,
+            None => {
+                tokio::select! {
+                    r = r.read_buf(&mut rbuf) => r,
+                    // A request written meanwhile may carry a deadline: look again.
+                    _ = pending.filled.notified() => continue,
+                }
+            }
         };
         match read {
             Ok(0) | Err(_) => return End::Broken,
@@ -349,7 +369,7 @@ async fn read_loop(
         }
         let now = Instant::now();
         let outcome = {
-            let mut q = pending.lock().unwrap_or_else(|p| p.into_inner());
+            let mut q = pending.q.lock().unwrap_or_else(|p| p.into_inner());
             match family {
                 Family::Text => framer.text(&mut rbuf, &mut q, now, &mut latencies),
                 Family::Binary => framer.binary(&mut rbuf, &mut q, now, &mut latencies),
@@ -370,6 +390,20 @@ async fn read_loop(
             return e;
         }
     }
+}
+
+/// Whether memcached (1.6) leaves out `code` in answer to `command` sent with `q`: the success
+/// answers (`HD`; `ma`'s `VA`) and `mg`'s miss (`EN`); failures such as `NF`, `NS` and `EX`
+/// are still sent (checked against memcached 1.6.18).
+fn quiet_suppresses(command: meta::Command, code: meta::ResponseCode) -> bool {
+    use meta::{Command, ResponseCode};
+    matches!(
+        (command, code),
+        (Command::Get, ResponseCode::En)
+            | (Command::Set, ResponseCode::Hd)
+            | (Command::Delete, ResponseCode::Hd)
+            | (Command::Arithmetic, ResponseCode::Hd | ResponseCode::Va)
+    )
 }
 
 /// Cuts a server's byte stream into answers.
@@ -408,7 +442,7 @@ impl Framer {
                 match Response::parse(&rbuf[self.scan..], &limits) {
                     Ok(Parsed::Complete { message, len }) => {
                         let suppressed = match (&message, meta_quiet) {
-                            (Response::Meta(m), Some(c)) => c.quiet_suppresses(m.code),
+                            (Response::Meta(m), Some(c)) => quiet_suppresses(c, m.code),
                             _ => false,
                         };
                         (
