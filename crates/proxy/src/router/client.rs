@@ -90,7 +90,10 @@ pub(crate) struct Slot {
 
 struct Entry {
     slot: Slot,
+    /// The answers of a request of several fragments (empty for one: see `first`).
     answers: Vec<Option<Answer>>,
+    /// The answer of a one-fragment request (no allocation per request).
+    first: Option<Answer>,
     got: u16,
 }
 
@@ -101,16 +104,28 @@ impl Entry {
 
     /// Writes the answer; returns whether the connection closes after it.
     fn render(self, out: &mut BytesMut) -> bool {
-        let Entry { slot, answers, .. } = self;
+        let Entry {
+            slot,
+            mut answers,
+            first,
+            ..
+        } = self;
         let speaks = slot.speaks;
-        let close = slot.close_after;
-        match slot.merge {
-            Merge::Local(b) => out.extend_from_slice(&b),
-            Merge::One => match answers.into_iter().next().flatten() {
+        if let Merge::One = slot.merge {
+            match first.or_else(|| answers.into_iter().next().flatten()) {
                 Some(Answer::Bytes(b)) => out.extend_from_slice(&b),
                 Some(Answer::Failed(f)) => answer::write_failure(out, speaks, f),
                 None => {}
-            },
+            }
+            return slot.close_after;
+        }
+        if answers.is_empty() {
+            answers.push(first);
+        }
+        let close = slot.close_after;
+        match slot.merge {
+            Merge::Local(b) => out.extend_from_slice(&b),
+            Merge::One => {}
             Merge::Get { keys, frag_of_key } => {
                 let mut frags = Vec::with_capacity(answers.len());
                 for a in answers {
@@ -249,7 +264,12 @@ async fn write_loop(
                     let n = usize::from(slot.frags);
                     slots.push_back(Entry {
                         slot,
-                        answers: (0..n.max(1)).map(|_| None).collect(),
+                        answers: if n <= 1 {
+                            Vec::new()
+                        } else {
+                            (0..n).map(|_| None).collect()
+                        },
+                        first: None,
                         got: 0,
                     });
                 }
@@ -261,7 +281,12 @@ async fn write_loop(
                         if let Answer::Bytes(b) = &answer {
                             flow.held.fetch_add(b.len(), Ordering::Relaxed);
                         }
-                        if let Some(a) = e.answers.get_mut(usize::from(frag)) {
+                        let slot = if e.answers.is_empty() && frag == 0 {
+                            Some(&mut e.first)
+                        } else {
+                            e.answers.get_mut(usize::from(frag))
+                        };
+                        if let Some(a) = slot {
                             if a.is_none() {
                                 e.got += 1;
                             }
@@ -436,8 +461,13 @@ impl<'f> Reader<'f> {
 
     /// A new request slot (waits while too many are in flight).
     async fn slot(&mut self, slot: Slot) -> u64 {
-        if let Ok(p) = self.flow.pending.acquire().await {
-            p.forget();
+        match self.flow.pending.try_acquire() {
+            Ok(p) => p.forget(),
+            Err(_) => {
+                if let Ok(p) = self.flow.pending.acquire().await {
+                    p.forget();
+                }
+            }
         }
         let seq = self.seq;
         self.seq += 1;
