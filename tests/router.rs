@@ -600,3 +600,32 @@ async fn the_tap_sees_the_client_side_bytes() {
     assert_eq!(up, req);
     assert_eq!(down, a);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_backends_taps_the_server_legs_too() {
+    let m = Memcached::start(&[]);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let mut cfg = RouterConfig::new(pool_of(&[m.addr().to_string()]));
+    cfg.record_backends = true;
+    let r = start(cfg, Some(tx)).await;
+    let a = talk(r.addr, b"set a 0 0 1\r\n1\r\nget a\r\n", ends(b"END\r\n")).await;
+    assert_eq!(a, b"STORED\r\nVALUE a 0 1\r\n1\r\nEND\r\n");
+    let (mut leg_up, mut leg_down, mut leg_server) = (Vec::new(), Vec::new(), None);
+    while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
+        match ev {
+            TapEvent::Open { conn, server, .. } if conn & memshark::proxy::SERVER_LEG != 0 => {
+                leg_server = Some(server)
+            }
+            TapEvent::Data { conn, dir, bytes, .. } if conn & memshark::proxy::SERVER_LEG != 0 => {
+                match dir {
+                    memshark::capture::Direction::ToServer => leg_up.extend_from_slice(&bytes),
+                    _ => leg_down.extend_from_slice(&bytes),
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(leg_server, Some(m.addr()));
+    assert_eq!(leg_up, b"set a 0 0 1\r\n1\r\nget a\r\n");
+    assert_eq!(leg_down, a);
+}

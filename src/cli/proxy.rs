@@ -73,6 +73,10 @@ pub struct Args {
     /// With --record-max-size: keep this many files, overwriting the oldest (like tcpdump -W).
     #[arg(long, requires = "record_max_size", default_value_t = 0)]
     record_files: usize,
+    /// Also record the proxy's own connections to its servers, as extra connections of the
+    /// same recording (the stats, dump and timeline still show the client side only).
+    #[arg(long, requires = "record", conflicts_with = "transparent")]
+    record_backends: bool,
     /// Record headers and keys, but replace every value with its length.
     #[arg(long, requires = "record")]
     redact_values: bool,
@@ -228,6 +232,7 @@ async fn serve(
             max_buffered: args.max_buffered,
             max_item: args.max_item,
             connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+            record_backends: args.record_backends,
             ..RouterConfig::new(pool)
         };
         Running::Router(Router::bind(config, Some(tx)).await?)

@@ -68,6 +68,11 @@ pub enum TapEvent {
     },
 }
 
+/// Tap connection ids with this bit set are the router's own connections to its servers
+/// (`RouterConfig::record_backends`): written to the recording, not dissected for the stats,
+/// the dump or the timeline (which show what clients see).
+pub const SERVER_LEG: u64 = 1 << 63;
+
 /// Counters of the proxy, shared by every connection.
 #[derive(Debug, Default)]
 pub struct ProxyCounters {

@@ -28,6 +28,8 @@ use tokio::sync::{mpsc, Notify};
 use super::answer::{Answer, Failure};
 use super::client::ToWriter;
 use super::{Family, Shared};
+use crate::{TapEvent, SERVER_LEG};
+use memshark_traffic::capture::{Direction, Timestamp};
 use memshark_protocol::ascii::{ParseLimits, Parsed, Response};
 use memshark_protocol::binary::{self as framing, FrameCheck, HEADER_LEN};
 use memshark_protocol::meta;
@@ -163,14 +165,16 @@ pub(crate) async fn run(
         match connected {
             Ok(Ok(stream)) => {
                 let _ = stream.set_nodelay(true);
+                let leg = open_leg(&shared, &stream);
                 let (r, mut w) = stream.into_split();
                 let pending = Queue {
                     q: Mutex::new(VecDeque::new()),
                     filled: Notify::new(),
                 };
                 let end = {
-                    let reader = read_loop(r, &pending, &shared, i, family);
-                    let writer = write_loop(&mut w, &mut rx, &pending, carry.take(), &shared, i, family);
+                    let reader = read_loop(r, &pending, &shared, i, family, leg);
+                    let writer =
+                        write_loop(&mut w, &mut rx, &pending, carry.take(), &shared, i, family, leg);
                     tokio::select! {
                         e = reader => e,
                         e = writer => e,
@@ -191,6 +195,16 @@ pub(crate) async fn run(
                         };
                         fail(&shared, i, r, f);
                     }
+                }
+                if let Some(conn) = leg {
+                    tap(
+                        &shared,
+                        TapEvent::Closed {
+                            conn,
+                            ts: Timestamp::now(),
+                            reset: end != End::Closed,
+                        },
+                    );
                 }
                 match end {
                     End::Closed => return,
@@ -232,7 +246,38 @@ pub(crate) async fn run(
     }
 }
 
+/// Hands a tap event on, counting it when the tap is full.
+fn tap(shared: &Shared, ev: TapEvent) {
+    if let Some(tx) = &shared.tap {
+        if tx.try_send(ev).is_err() {
+            shared.counters.tap_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// With `record_backends`, announces a new server connection on the tap; its tap id.
+fn open_leg(shared: &Shared, stream: &TcpStream) -> Option<u64> {
+    if !shared.config.record_backends || shared.tap.is_none() {
+        return None;
+    }
+    let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
+        return None;
+    };
+    let conn = SERVER_LEG | shared.next_leg.fetch_add(1, Ordering::Relaxed);
+    tap(
+        shared,
+        TapEvent::Open {
+            conn,
+            client: local,
+            server: peer,
+            ts: Timestamp::now(),
+        },
+    );
+    Some(conn)
+}
+
 /// Takes jobs as they come, everything queued at once, and writes each batch in one syscall.
+#[allow(clippy::too_many_arguments)]
 async fn write_loop(
     w: &mut OwnedWriteHalf,
     rx: &mut mpsc::UnboundedReceiver<Job>,
@@ -241,6 +286,7 @@ async fn write_loop(
     shared: &Shared,
     i: usize,
     family: Family,
+    leg: Option<u64>,
 ) -> End {
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut batch: Vec<Pending> = Vec::with_capacity(64);
@@ -316,6 +362,23 @@ async fn write_loop(
         shared.servers[i]
             .requests
             .fetch_add(count, Ordering::Relaxed);
+        if let Some(conn) = leg {
+            let bytes = wbuf.split().freeze();
+            let ts = Timestamp::now();
+            if w.write_all(&bytes).await.is_err() {
+                return End::Broken;
+            }
+            tap(
+                shared,
+                TapEvent::Data {
+                    conn,
+                    dir: Direction::ToServer,
+                    ts,
+                    bytes,
+                },
+            );
+            continue;
+        }
         if w.write_all(&wbuf).await.is_err() {
             return End::Broken;
         }
@@ -334,6 +397,7 @@ async fn read_loop(
     shared: &Shared,
     i: usize,
     family: Family,
+    leg: Option<u64>,
 ) -> End {
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut framer = Framer { scan: 0 };
@@ -348,6 +412,7 @@ async fn read_loop(
         if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
             rbuf.reserve(READ_CHUNK);
         }
+        let before = rbuf.len();
         let read = match deadline {
             Some(d) => {
                 tokio::select! {
@@ -366,6 +431,17 @@ async fn read_loop(
         match read {
             Ok(0) | Err(_) => return End::Broken,
             Ok(_) => {}
+        }
+        if let Some(conn) = leg {
+            tap(
+                shared,
+                TapEvent::Data {
+                    conn,
+                    dir: Direction::ToClient,
+                    ts: Timestamp::now(),
+                    bytes: Bytes::copy_from_slice(&rbuf[before..]),
+                },
+            );
         }
         let now = Instant::now();
         let outcome = {

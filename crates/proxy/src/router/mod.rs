@@ -56,6 +56,9 @@ pub struct RouterConfig {
     pub max_item: usize,
     /// How long connecting to a server may take.
     pub connect_timeout: Duration,
+    /// Also tap the proxy's own server connections (ids with [`crate::SERVER_LEG`]), so a
+    /// recording holds both legs.
+    pub record_backends: bool,
 }
 
 /// A pool built from a list of `host:port` servers with twemproxy's defaults (ketama over
@@ -95,6 +98,7 @@ impl RouterConfig {
             max_buffered: 8 << 20,
             max_item: memshark_protocol::limits::ITEM_SIZE_MAX_DEFAULT,
             connect_timeout: Duration::from_secs(2),
+            record_backends: false,
         }
     }
 }
@@ -170,6 +174,8 @@ pub(crate) struct Shared {
     pub tap_server: SocketAddr,
     /// When the router started (for `stats` uptime).
     pub started: Instant,
+    /// Numbers the server connections for the tap.
+    pub next_leg: AtomicU64,
 }
 
 impl Shared {
@@ -321,6 +327,7 @@ impl Router {
             tap,
             tap_server,
             started: Instant::now(),
+            next_leg: AtomicU64::new(1),
         });
         Ok(Router {
             listener,
