@@ -112,23 +112,41 @@ fn binary_script(keys: &[String]) -> (Vec<u8>, usize) {
         r.with_opaque(n as u32 * 7).write_to(out);
     };
     for (i, k) in keys.iter().enumerate() {
-        push(Request::set(k.as_bytes(), format!("v{i}").as_bytes(), i as u32, 0), &mut out);
+        push(
+            Request::set(k.as_bytes(), format!("v{i}").as_bytes(), i as u32, 0),
+            &mut out,
+        );
     }
     // A getkq batch over every server, hits and misses, closed by a noop.
     for k in keys {
         push(Request::get_with(Opcode::GetKQ, k.as_bytes()), &mut out);
-        push(Request::get_with(Opcode::GetKQ, format!("{k}-absent").as_bytes()), &mut out);
+        push(
+            Request::get_with(Opcode::GetKQ, format!("{k}-absent").as_bytes()),
+            &mut out,
+        );
     }
     push(Request::noop(), &mut out);
     // Quiet stores and deletes, a getq miss, and a loud get after them.
-    push(Request::store(Opcode::SetQ, keys[0].as_bytes(), b"quiet", 0, 0), &mut out);
+    push(
+        Request::store(Opcode::SetQ, keys[0].as_bytes(), b"quiet", 0, 0),
+        &mut out,
+    );
     push(Request::get_with(Opcode::GetQ, b"nothing-here"), &mut out);
     push(Request::get(keys[0].as_bytes()), &mut out);
-    push(Request::get_with(Opcode::Delete, keys[1].as_bytes()), &mut out);
-    push(Request::get_with(Opcode::DeleteQ, keys[1].as_bytes()), &mut out);
+    push(
+        Request::get_with(Opcode::Delete, keys[1].as_bytes()),
+        &mut out,
+    );
+    push(
+        Request::get_with(Opcode::DeleteQ, keys[1].as_bytes()),
+        &mut out,
+    );
     push(Request::incr(b"counter", 5, 10, 0), &mut out);
     push(Request::incr(b"counter", 5, 10, 0), &mut out);
-    push(Request::get_with(Opcode::GetK, keys[2].as_bytes()), &mut out);
+    push(
+        Request::get_with(Opcode::GetK, keys[2].as_bytes()),
+        &mut out,
+    );
     push(Request::noop(), &mut out);
     (out.to_vec(), n)
 }
@@ -152,7 +170,8 @@ fn binary_done(opaque: u32) -> impl Fn(&[u8]) -> bool {
     }
 }
 
-const TEXT_SCRIPT: &str = "set a 1 0 1\r\n1\r\nset b 2 0 2\r\n22\r\nset c 3 0 3\r\n333\r\nset d 4 0 1\r\n4\r\n\
+const TEXT_SCRIPT: &str =
+    "set a 1 0 1\r\n1\r\nset b 2 0 2\r\n22\r\nset c 3 0 3\r\n333\r\nset d 4 0 1\r\n4\r\n\
 set e 0 0 1 noreply\r\n5\r\nadd a 0 0 1\r\nx\r\nreplace zz 0 0 1\r\nx\r\nappend a 0 0 2\r\n11\r\n\
 prepend b 0 0 1\r\n0\r\nget a b c d e f g a\r\nget b\r\nget nope\r\ngat 100 a c nope d\r\n\
 incr n 1\r\nset n 0 0 2\r\n10\r\nincr n 5\r\ndecr n 100\r\nincr n 1 noreply\r\nget n\r\n\
@@ -170,8 +189,18 @@ async fn text_through_a_pool_of_three_matches_a_direct_memcached() {
     let direct = Memcached::start(&[]);
     let r = start_pool(&addrs(&pool)).await;
     let script = text_script();
-    let want = talk(direct.addr(), script.as_bytes(), ends(b"VALUE a 0 3\r\n111\r\nEND\r\n")).await;
-    let got = talk(r.addr, script.as_bytes(), ends(b"VALUE a 0 3\r\n111\r\nEND\r\n")).await;
+    let want = talk(
+        direct.addr(),
+        script.as_bytes(),
+        ends(b"VALUE a 0 3\r\n111\r\nEND\r\n"),
+    )
+    .await;
+    let got = talk(
+        r.addr,
+        script.as_bytes(),
+        ends(b"VALUE a 0 3\r\n111\r\nEND\r\n"),
+    )
+    .await;
     assert_eq!(
         String::from_utf8_lossy(&got),
         String::from_utf8_lossy(&want)
@@ -180,7 +209,10 @@ async fn text_through_a_pool_of_three_matches_a_direct_memcached() {
     for m in &pool {
         let s = talk(m.addr(), b"stats\r\n", ends(b"END\r\n")).await;
         let s = String::from_utf8_lossy(&s);
-        assert!(!s.contains("STAT curr_items 0\r\n"), "a server got no key: {s}");
+        assert!(
+            !s.contains("STAT curr_items 0\r\n"),
+            "a server got no key: {s}"
+        );
     }
 }
 
@@ -193,8 +225,18 @@ async fn meta_through_a_pool_matches_a_direct_memcached() {
 mg m1 v f k O123\r\nmg m2 v q k\r\nmg absent v q k O9\r\nmg absent v k\r\nmg m2 q\r\n\
 md m2 q\r\nmd m2 q\r\nmd m2\r\nma cnt N0 J5\r\nma cnt q v\r\nma cnt v\r\nma nocnt q\r\n\
 ms bWtleQ== 2 b\r\nzz\r\nmg bWtleQ== b v k\r\nmg m1 s v\r\nmn\r\nmg m1 v q\r\nmn\r\n";
-    let want = talk(direct.addr(), script.as_bytes(), ends(b"MN\r\nVA 2\r\nhi\r\nMN\r\n")).await;
-    let got = talk(r.addr, script.as_bytes(), ends(b"MN\r\nVA 2\r\nhi\r\nMN\r\n")).await;
+    let want = talk(
+        direct.addr(),
+        script.as_bytes(),
+        ends(b"MN\r\nVA 2\r\nhi\r\nMN\r\n"),
+    )
+    .await;
+    let got = talk(
+        r.addr,
+        script.as_bytes(),
+        ends(b"MN\r\nVA 2\r\nhi\r\nMN\r\n"),
+    )
+    .await;
     assert_eq!(
         String::from_utf8_lossy(&got),
         String::from_utf8_lossy(&want)
@@ -247,7 +289,11 @@ async fn many_clients_on_shared_connections_each_get_their_own_answers() {
                 want.push_str("END\r\n");
                 s.write_all(req.as_bytes()).await.unwrap();
                 let got = read_until(&mut s, |b| b.len() >= want.len()).await;
-                assert_eq!(String::from_utf8_lossy(&got), want, "client {c} round {round}");
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    want,
+                    "client {c} round {round}"
+                );
             }
         });
     }
@@ -276,8 +322,14 @@ async fn keyless_commands_with_several_servers() {
     let s = talk(r.addr, b"stats\r\n", ends(b"END\r\n")).await;
     let s = String::from_utf8_lossy(&s);
     for m in &pool {
-        assert!(s.contains(&format!("STAT server:{}:requests ", m.addr())), "{s}");
-        assert!(s.contains(&format!("STAT server:{}:latency_p99_us ", m.addr())), "{s}");
+        assert!(
+            s.contains(&format!("STAT server:{}:requests ", m.addr())),
+            "{s}"
+        );
+        assert!(
+            s.contains(&format!("STAT server:{}:latency_p99_us ", m.addr())),
+            "{s}"
+        );
     }
     assert!(s.contains("STAT servers 3\r\n"));
     // stats groups: refused, documented.
@@ -292,11 +344,21 @@ async fn keyless_commands_with_several_servers() {
     let f = talk(r.addr, b"flush_all\r\n", ends(b"\r\n")).await;
     assert_eq!(f, b"OK\r\n");
     for m in &pool {
-        let g = talk(m.addr(), b"get f0 f1 f2 f3 f4 f5 f6 f7 f8 f9\r\n", ends(b"END\r\n")).await;
+        let g = talk(
+            m.addr(),
+            b"get f0 f1 f2 f3 f4 f5 f6 f7 f8 f9\r\n",
+            ends(b"END\r\n"),
+        )
+        .await;
         assert_eq!(g, b"END\r\n");
     }
     // flush_all noreply, verbosity: broadcast.
-    let v = talk(r.addr, b"flush_all noreply\r\nverbosity 1\r\nverbosity 0 noreply\r\nmn\r\n", ends(b"MN\r\n")).await;
+    let v = talk(
+        r.addr,
+        b"flush_all noreply\r\nverbosity 1\r\nverbosity 0 noreply\r\nmn\r\n",
+        ends(b"MN\r\n"),
+    )
+    .await;
     assert_eq!(v, b"OK\r\nMN\r\n");
     // admin commands: refused with a reason.
     let a = talk(r.addr, b"lru_crawler metadump all\r\n", ends(b"\r\n")).await;
@@ -315,8 +377,10 @@ async fn keyless_commands_with_several_servers() {
     let mut off = 0;
     let mut seen = Vec::new();
     while off + 24 <= got.len() {
-        let body = u32::from_be_bytes([got[off + 8], got[off + 9], got[off + 10], got[off + 11]]) as usize;
-        let opaque = u32::from_be_bytes([got[off + 12], got[off + 13], got[off + 14], got[off + 15]]);
+        let body =
+            u32::from_be_bytes([got[off + 8], got[off + 9], got[off + 10], got[off + 11]]) as usize;
+        let opaque =
+            u32::from_be_bytes([got[off + 12], got[off + 13], got[off + 14], got[off + 15]]);
         let status = u16::from_be_bytes([got[off + 6], got[off + 7]]);
         assert_eq!(status, 0, "opaque {opaque}");
         if seen.last() != Some(&opaque) {
@@ -336,13 +400,20 @@ async fn with_one_server_keyless_commands_are_forwarded() {
     let want = talk(m.addr(), script, ends(b"OK\r\nERROR\r\n")).await;
     let got = talk(r.addr, script, ends(b"OK\r\nERROR\r\n")).await;
     assert!(got.starts_with(b"VERSION 1."));
-    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&want)
+    );
     let s = talk(r.addr, b"stats\r\n", ends(b"END\r\n")).await;
     assert!(String::from_utf8_lossy(&s).contains("STAT libevent"));
     // lru_crawler answers as memcached does.
     talk(r.addr, b"set k 0 0 1\r\n1\r\n", ends(b"\r\n")).await;
     let a = talk(r.addr, b"lru_crawler metadump all\r\n", ends(b"END\r\n")).await;
-    assert!(String::from_utf8_lossy(&a).contains("key=k "), "{}", String::from_utf8_lossy(&a));
+    assert!(
+        String::from_utf8_lossy(&a).contains("key=k "),
+        "{}",
+        String::from_utf8_lossy(&a)
+    );
     // Binary keyless commands too.
     let mut b = BytesMut::new();
     Request::version().with_opaque(8).write_to(&mut b);
@@ -393,7 +464,11 @@ async fn a_request_past_the_timeout_is_answered_server_error_in_its_protocol() {
 async fn a_dead_server_fails_only_its_keys_and_is_ejected() {
     let live: Vec<Memcached> = (0..2).map(|_| Memcached::start(&[])).collect();
     let dead = format!("127.0.0.1:{}", support::free_port());
-    let servers = vec![live[0].addr().to_string(), dead.clone(), live[1].addr().to_string()];
+    let servers = vec![
+        live[0].addr().to_string(),
+        dead.clone(),
+        live[1].addr().to_string(),
+    ];
     let mut pool = pool_of(&servers);
     pool.auto_eject_hosts = true;
     pool.server_failure_limit = 2;
@@ -403,7 +478,8 @@ async fn a_dead_server_fails_only_its_keys_and_is_ejected() {
     let r = start(RouterConfig::new(pool), None).await;
     let a = talk(
         r.addr,
-        format!("set {on_live} 0 0 1\r\n1\r\nset {on_dead} 0 0 1\r\n1\r\nget {on_live}\r\n").as_bytes(),
+        format!("set {on_live} 0 0 1\r\n1\r\nset {on_dead} 0 0 1\r\n1\r\nget {on_live}\r\n")
+            .as_bytes(),
         ends(b"END\r\n"),
     )
     .await;
@@ -414,7 +490,12 @@ async fn a_dead_server_fails_only_its_keys_and_is_ejected() {
     // Failures go on until the limit ejects it; then its keys go to the live servers.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let a = talk(r.addr, format!("set {on_dead} 0 0 1\r\n1\r\n").as_bytes(), ends(b"\r\n")).await;
+        let a = talk(
+            r.addr,
+            format!("set {on_dead} 0 0 1\r\n1\r\n").as_bytes(),
+            ends(b"\r\n"),
+        )
+        .await;
         if a == b"STORED\r\n" {
             break;
         }
@@ -423,8 +504,14 @@ async fn a_dead_server_fails_only_its_keys_and_is_ejected() {
     }
     let s = talk(r.addr, b"stats\r\n", ends(b"END\r\n")).await;
     let s = String::from_utf8_lossy(&s);
-    assert!(s.contains(&format!("STAT server:{dead}:ejected 1\r\n")), "{s}");
-    assert!(s.contains(&format!("STAT server:{dead}:ejections 1\r\n")), "{s}");
+    assert!(
+        s.contains(&format!("STAT server:{dead}:ejected 1\r\n")),
+        "{s}"
+    );
+    assert!(
+        s.contains(&format!("STAT server:{dead}:ejections 1\r\n")),
+        "{s}"
+    );
     assert!(s.contains("STAT servers_alive 2\r\n"));
     assert!(r.counters.backend_failures.load(Ordering::Relaxed) >= 2);
 }
@@ -474,7 +561,12 @@ async fn killing_a_server_under_verifying_load_fails_only_its_requests() {
         assert!(rep.verified > 100, "values were checked: {}", rep.verified);
     }
     // The survivors still answer through the proxy.
-    let a = talk(addr, b"set after 0 0 1\r\n1\r\nget after\r\n", ends(b"END\r\n")).await;
+    let a = talk(
+        addr,
+        b"set after 0 0 1\r\n1\r\nget after\r\n",
+        ends(b"END\r\n"),
+    )
+    .await;
     assert_eq!(a, b"STORED\r\nVALUE after 0 1\r\n1\r\nEND\r\n");
 }
 
@@ -483,14 +575,19 @@ async fn a_request_larger_than_the_item_size_gets_memcacheds_error() {
     let m = Memcached::start(&[]);
     let r = start_pool(&[m.addr().to_string(), m.addr().to_string()]).await;
     let big = "x".repeat(2 << 20);
-    let req = format!("set big 0 0 {}\r\n{big}\r\nset k 0 0 1\r\n1\r\nget k\r\n", big.len());
+    let req = format!(
+        "set big 0 0 {}\r\n{big}\r\nset k 0 0 1\r\n1\r\nget k\r\n",
+        big.len()
+    );
     let a = talk(r.addr, req.as_bytes(), ends(b"END\r\n")).await;
     assert_eq!(
         String::from_utf8_lossy(&a),
         "SERVER_ERROR object too large for cache\r\nSTORED\r\nVALUE k 0 1\r\n1\r\nEND\r\n"
     );
     let mut b = BytesMut::new();
-    Request::set(b"big", big.as_bytes(), 0, 0).with_opaque(1).write_to(&mut b);
+    Request::set(b"big", big.as_bytes(), 0, 0)
+        .with_opaque(1)
+        .write_to(&mut b);
     Request::noop().with_opaque(2).write_to(&mut b);
     let a = talk(r.addr, &b, binary_done(2)).await;
     assert_eq!(u16::from_be_bytes([a[6], a[7]]), 0x03, "E2BIG");
@@ -506,7 +603,10 @@ async fn a_client_that_does_not_read_is_bounded_and_slows_nobody() {
     let r = start(cfg, None).await;
     let value = "v".repeat(100_000);
     let set = format!("set big 0 0 {}\r\n{value}\r\n", value.len());
-    assert_eq!(talk(r.addr, set.as_bytes(), ends(b"\r\n")).await, b"STORED\r\n");
+    assert_eq!(
+        talk(r.addr, set.as_bytes(), ends(b"\r\n")).await,
+        b"STORED\r\n"
+    );
     // A client that asks for the value over and over and never reads.
     let mut hog = TcpStream::connect(r.addr).await.unwrap();
     let gets = "get big\r\n".repeat(10_000);
@@ -523,7 +623,10 @@ async fn a_client_that_does_not_read_is_bounded_and_slows_nobody() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let up_later = r.counters.bytes_up.load(Ordering::Relaxed);
     assert_eq!(up, up_later, "the proxy stopped reading the hog");
-    assert!(up < 4 << 20, "read {up} bytes of requests from a client that reads nothing");
+    assert!(
+        up < 4 << 20,
+        "read {up} bytes of requests from a client that reads nothing"
+    );
     // Another client is served at once.
     let t = Instant::now();
     let a = talk(r.addr, b"set k 0 0 1\r\n1\r\nget k\r\n", ends(b"END\r\n")).await;
@@ -596,7 +699,11 @@ async fn the_tap_sees_the_client_side_bytes() {
             _ => break,
         }
     }
-    assert_eq!(server, Some(r.addr), "a pool of several: the proxy's own address");
+    assert_eq!(
+        server,
+        Some(r.addr),
+        "a pool of several: the proxy's own address"
+    );
     assert_eq!(up, req);
     assert_eq!(down, a);
 }
@@ -616,12 +723,12 @@ async fn record_backends_taps_the_server_legs_too() {
             TapEvent::Open { conn, server, .. } if conn & memshark::proxy::SERVER_LEG != 0 => {
                 leg_server = Some(server)
             }
-            TapEvent::Data { conn, dir, bytes, .. } if conn & memshark::proxy::SERVER_LEG != 0 => {
-                match dir {
-                    memshark::capture::Direction::ToServer => leg_up.extend_from_slice(&bytes),
-                    _ => leg_down.extend_from_slice(&bytes),
-                }
-            }
+            TapEvent::Data {
+                conn, dir, bytes, ..
+            } if conn & memshark::proxy::SERVER_LEG != 0 => match dir {
+                memshark::capture::Direction::ToServer => leg_up.extend_from_slice(&bytes),
+                _ => leg_down.extend_from_slice(&bytes),
+            },
             _ => {}
         }
     }

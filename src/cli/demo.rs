@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use memshark::dissect::Message;
 use memshark::load::{self, LoadConfig, Protocol};
-use memshark::proxy::{pool_from_servers, RecordConfig, Recorder, Router, RouterConfig, TapConsumer};
+use memshark::proxy::{
+    pool_from_servers, RecordConfig, Recorder, Router, RouterConfig, TapConsumer,
+};
 use memshark::server::{Server, ServerConfig};
 use memshark::summary::TrafficStats;
 use memshark::tui::{self, App, SourceInfo};

@@ -209,7 +209,10 @@ async fn serve(
     let servers = servers(&args)?;
     let proxy = if args.transparent {
         let [backend] = servers.as_slice() else {
-            anyhow::bail!("--transparent forwards to exactly one server; {} given", servers.len());
+            anyhow::bail!(
+                "--transparent forwards to exactly one server; {} given",
+                servers.len()
+            );
         };
         let config = ProxyConfig {
             listen: args.listen,
@@ -242,7 +245,11 @@ async fn serve(
             "memshark proxy: {} → {}{}{}",
             proxy.local_addr()?,
             servers.join(","),
-            if args.transparent { " (transparent)" } else { "" },
+            if args.transparent {
+                " (transparent)"
+            } else {
+                ""
+            },
             args.record
                 .as_ref()
                 .map(|p| format!(", recording to {}", p.display()))
@@ -318,7 +325,9 @@ fn servers(args: &Args) -> anyhow::Result<Vec<String>> {
         .filter(|s| !s.is_empty())
         .collect();
     if all.is_empty() {
-        anyhow::bail!("no server: give --backend HOST:PORT (repeatable), --pool A,B,C or --config FILE");
+        anyhow::bail!(
+            "no server: give --backend HOST:PORT (repeatable), --pool A,B,C or --config FILE"
+        );
     }
     Ok(all)
 }

@@ -112,10 +112,7 @@ pub(crate) fn merge_broadcast(out: &mut BytesMut, speaks: Speaks, answers: &[Byt
         Speaks::Text => a.starts_with(b"OK") || a.is_empty(),
         Speaks::Binary { .. } => a.len() < 8 || (a[6] == 0 && a[7] == 0),
     };
-    let pick = answers
-        .iter()
-        .find(|a| !ok(a))
-        .or_else(|| answers.first());
+    let pick = answers.iter().find(|a| !ok(a)).or_else(|| answers.first());
     if let Some(a) = pick {
         out.put_slice(a);
     }

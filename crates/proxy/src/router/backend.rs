@@ -29,10 +29,10 @@ use super::answer::{Answer, Failure};
 use super::client::ToWriter;
 use super::{Family, Shared};
 use crate::{TapEvent, SERVER_LEG};
-use memshark_traffic::capture::{Direction, Timestamp};
 use memshark_protocol::ascii::{ParseLimits, Parsed, Response};
 use memshark_protocol::binary::{self as framing, FrameCheck, HEADER_LEN};
 use memshark_protocol::meta;
+use memshark_traffic::capture::{Direction, Timestamp};
 
 /// Most bytes gathered into one write.
 const BATCH_BYTES: usize = 256 * 1024;
@@ -173,8 +173,16 @@ pub(crate) async fn run(
                 };
                 let end = {
                     let reader = read_loop(r, &pending, &shared, i, family, leg);
-                    let writer =
-                        write_loop(&mut w, &mut rx, &pending, carry.take(), &shared, i, family, leg);
+                    let writer = write_loop(
+                        &mut w,
+                        &mut rx,
+                        &pending,
+                        carry.take(),
+                        &shared,
+                        i,
+                        family,
+                        leg,
+                    );
                     tokio::select! {
                         e = reader => e,
                         e = writer => e,
@@ -572,12 +580,8 @@ impl Framer {
                 Err(_) => return Err(End::Desync),
             };
             let at = self.scan;
-            let opaque = u32::from_be_bytes([
-                rbuf[at + 12],
-                rbuf[at + 13],
-                rbuf[at + 14],
-                rbuf[at + 15],
-            ]);
+            let opaque =
+                u32::from_be_bytes([rbuf[at + 12], rbuf[at + 13], rbuf[at + 14], rbuf[at + 15]]);
             let key_len = u16::from_be_bytes([rbuf[at + 2], rbuf[at + 3]]);
             // Quiet requests before the one answered got no answer: settled.
             loop {
@@ -598,7 +602,10 @@ impl Framer {
                     }
                 }
             }
-            let stat = matches!(q.front().map(|p| p.expect), Some(Expect::Binary { stat: true, .. }));
+            let stat = matches!(
+                q.front().map(|p| p.expect),
+                Some(Expect::Binary { stat: true, .. })
+            );
             self.scan += len;
             if stat && key_len != 0 {
                 continue;

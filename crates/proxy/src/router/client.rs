@@ -505,8 +505,7 @@ impl<'f> Reader<'f> {
         &self,
         i: Option<usize>,
         family: Family,
-        head: Bytes,
-        tail: Bytes,
+        (head, tail): (Bytes, Bytes),
         expect: Expect,
         seq: u64,
         frag: u16,
@@ -551,7 +550,7 @@ impl<'f> Reader<'f> {
                     close_after: false,
                 })
                 .await;
-            self.send_job(i, family, head, tail, expect, seq, 0);
+            self.send_job(i, family, (head, tail), expect, seq, 0);
         }
     }
 
@@ -597,7 +596,14 @@ impl<'f> Reader<'f> {
                     })
                     .await;
                 for (f, &i) in servers.iter().enumerate() {
-                    self.send_job(Some(i), family, req.clone(), Bytes::new(), expect, seq, f as u16);
+                    self.send_job(
+                        Some(i),
+                        family,
+                        (req.clone(), Bytes::new()),
+                        expect,
+                        seq,
+                        f as u16,
+                    );
                 }
             }
         }
@@ -611,7 +617,11 @@ impl<'f> Reader<'f> {
                 head: req,
                 tail: Bytes::new(),
                 expect: Expect::Nothing,
-                reply: Reply { tx, seq: 0, frag: 0 },
+                reply: Reply {
+                    tx,
+                    seq: 0,
+                    frag: 0,
+                },
                 deadline: None,
             };
             let _ = server.conn(family, self.id).send(job);
@@ -676,7 +686,9 @@ impl<'f> Reader<'f> {
                     exptime,
                     keys,
                 } => self.multi_get(taken, command, exptime, keys).await,
-                TextReq::MetaNoop if several => self.local(Bytes::from_static(b"MN\r\n"), false).await,
+                TextReq::MetaNoop if several => {
+                    self.local(Bytes::from_static(b"MN\r\n"), false).await
+                }
                 TextReq::Stats { has_args } if several => {
                     let mut o = BytesMut::new();
                     if has_args {
@@ -706,7 +718,9 @@ impl<'f> Reader<'f> {
                 }
                 TextReq::Admin { watch: true } => {
                     self.local(
-                        Bytes::from_static(b"SERVER_ERROR watch is not available through the proxy\r\n"),
+                        Bytes::from_static(
+                            b"SERVER_ERROR watch is not available through the proxy\r\n",
+                        ),
                         false,
                     )
                     .await;
@@ -725,8 +739,15 @@ impl<'f> Reader<'f> {
                 | TextReq::FlushAll { .. }
                 | TextReq::Verbosity { .. }
                 | TextReq::Admin { .. } => {
-                    self.one(Some(0), Family::Text, taken, Bytes::new(), text, Speaks::Text)
-                        .await;
+                    self.one(
+                        Some(0),
+                        Family::Text,
+                        taken,
+                        Bytes::new(),
+                        text,
+                        Speaks::Text,
+                    )
+                    .await;
                 }
             }
         }
@@ -762,7 +783,11 @@ impl<'f> Reader<'f> {
             meta_quiet: None,
         };
         if missing || servers.len() <= 1 {
-            let i = if missing { None } else { servers.first().copied() };
+            let i = if missing {
+                None
+            } else {
+                servers.first().copied()
+            };
             self.one(i, Family::Text, req, Bytes::new(), text, Speaks::Text)
                 .await;
             return;
@@ -794,7 +819,14 @@ impl<'f> Reader<'f> {
                 strip_end: true,
                 meta_quiet: None,
             };
-            self.send_job(Some(i), Family::Text, line, Bytes::new(), expect, seq, f as u16);
+            self.send_job(
+                Some(i),
+                Family::Text,
+                (line, Bytes::new()),
+                expect,
+                seq,
+                f as u16,
+            );
         }
     }
 
@@ -878,7 +910,8 @@ impl<'f> Reader<'f> {
                 Opcode::Noop => self.local(local(Status::NoError, b""), false).await,
                 Opcode::Version => {
                     let v = stats::version();
-                    self.local(local(Status::NoError, v.as_bytes()), false).await
+                    self.local(local(Status::NoError, v.as_bytes()), false)
+                        .await
                 }
                 Opcode::Stat => {
                     let mut o = BytesMut::new();

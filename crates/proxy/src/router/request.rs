@@ -253,14 +253,19 @@ mod tests {
             }
         ));
         assert_eq!(parse("mn\r\n").0, TextReq::MetaNoop);
-        assert_eq!(parse("lru_crawler metadump all\r\n").0, TextReq::Admin { watch: false });
+        assert_eq!(
+            parse("lru_crawler metadump all\r\n").0,
+            TextReq::Admin { watch: false }
+        );
         assert!(matches!(parse("bogus\r\n").0, TextReq::Bad(_)));
     }
 
     #[test]
     fn a_base64_meta_key_routes_on_the_decoded_key() {
         let (r, _) = parse("mg Zm9v b v\r\n");
-        let TextReq::Keyed { key, .. } = r else { panic!() };
+        let TextReq::Keyed { key, .. } = r else {
+            panic!()
+        };
         assert_eq!(key.bytes(b""), b"foo");
     }
 
