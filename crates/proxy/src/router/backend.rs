@@ -633,3 +633,173 @@ impl Framer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use memshark_protocol::binary::{Opcode, Response as BinResponse, Status};
+
+    fn pending(
+        expect: Expect,
+        opaque: u32,
+        client_opaque: u32,
+        frag: u16,
+    ) -> (Pending, mpsc::UnboundedReceiver<ToWriter>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Pending {
+                reply: Some(Reply { tx, seq: 0, frag }),
+                expect,
+                opaque,
+                client_opaque,
+                sent: Instant::now(),
+                deadline: None,
+            },
+            rx,
+        )
+    }
+
+    fn answer(rx: &mut mpsc::UnboundedReceiver<ToWriter>) -> Option<Bytes> {
+        match rx.try_recv().ok()? {
+            ToWriter::Answer {
+                answer: Answer::Bytes(b),
+                ..
+            } => Some(b),
+            _ => None,
+        }
+    }
+
+    const QUIET: Expect = Expect::Binary {
+        quiet: true,
+        stat: false,
+    };
+    const LOUD: Expect = Expect::Binary {
+        quiet: false,
+        stat: false,
+    };
+
+    #[test]
+    fn a_later_binary_answer_settles_the_quiet_requests_before_it() {
+        let (p1, mut r1) = pending(QUIET, 1, 100, 0);
+        let (p2, mut r2) = pending(QUIET, 2, 200, 0);
+        let (p3, mut r3) = pending(LOUD, 3, 300, 0);
+        let mut q: VecDeque<Pending> = [p1, p2, p3].into();
+        let mut rbuf = BytesMut::new();
+        // The second quiet request got an answer (a getq hit), the first none.
+        BinResponse::new(Opcode::GetQ, Status::NoError, &[0, 0, 0, 0], b"", b"v")
+            .with_opaque(2)
+            .write_to(&mut rbuf);
+        BinResponse::new(Opcode::Noop, Status::NoError, b"", b"", b"")
+            .with_opaque(3)
+            .write_to(&mut rbuf);
+        let mut lat = Vec::new();
+        Framer { scan: 0 }
+            .binary(&mut rbuf, &mut q, Instant::now(), &mut lat)
+            .expect("in step");
+        assert!(q.is_empty() && rbuf.is_empty());
+        assert_eq!(answer(&mut r1).expect("settled"), Bytes::new());
+        let a2 = answer(&mut r2).expect("answered");
+        assert_eq!(
+            &a2[12..16],
+            &200u32.to_be_bytes(),
+            "the client's opaque restored"
+        );
+        let a3 = answer(&mut r3).expect("answered");
+        assert_eq!(&a3[12..16], &300u32.to_be_bytes());
+        assert_eq!(lat.len(), 3);
+    }
+
+    #[test]
+    fn a_binary_stat_series_is_one_answer_and_a_stray_answer_is_a_desync() {
+        let (p, mut r) = pending(
+            Expect::Binary {
+                quiet: false,
+                stat: true,
+            },
+            7,
+            70,
+            0,
+        );
+        let mut q: VecDeque<Pending> = [p].into();
+        let mut rbuf = BytesMut::new();
+        for (k, v) in [("pid", "1"), ("uptime", "2"), ("", "")] {
+            BinResponse::new(
+                Opcode::Stat,
+                Status::NoError,
+                b"",
+                k.as_bytes(),
+                v.as_bytes(),
+            )
+            .with_opaque(7)
+            .write_to(&mut rbuf);
+        }
+        let whole = rbuf.len();
+        let mut lat = Vec::new();
+        let mut framer = Framer { scan: 0 };
+        framer
+            .binary(&mut rbuf, &mut q, Instant::now(), &mut lat)
+            .expect("in step");
+        let a = answer(&mut r).expect("one answer");
+        assert_eq!(a.len(), whole);
+        assert!(a.chunks(1).count() > 0);
+        // Nothing is pending now: another answer matches nothing.
+        BinResponse::new(Opcode::Get, Status::NoError, b"", b"", b"")
+            .with_opaque(8)
+            .write_to(&mut rbuf);
+        assert_eq!(
+            framer.binary(&mut rbuf, &mut q, Instant::now(), &mut lat),
+            Err(End::Desync)
+        );
+    }
+
+    #[test]
+    fn text_answers_are_framed_in_order_and_quiet_meta_answers_dropped() {
+        let text = |strip_end, meta_quiet| Expect::Text {
+            strip_end,
+            meta_quiet,
+        };
+        let (p1, mut r1) = pending(text(false, None), 0, 0, 0);
+        let (p2, mut r2) = pending(text(true, None), 0, 0, 1);
+        let (p3, mut r3) = pending(text(false, Some(meta::Command::Get)), 0, 0, 0);
+        let (p4, mut r4) = pending(text(false, None), 0, 0, 0);
+        let mut q: VecDeque<Pending> = [p1, p2, p3, p4].into();
+        let mut rbuf = BytesMut::from(
+            &b"VALUE a 0 1\r\n1\r\nEND\r\nVALUE b 0 1\r\n2\r\nEND\r\nEN\r\nSTAT pid 1\r\nEND\r\n"[..],
+        );
+        let mut lat = Vec::new();
+        let mut framer = Framer { scan: 0 };
+        framer
+            .text(&mut rbuf, &mut q, Instant::now(), &mut lat)
+            .expect("in step");
+        assert_eq!(
+            &answer(&mut r1).expect("a")[..],
+            b"VALUE a 0 1\r\n1\r\nEND\r\n"
+        );
+        assert_eq!(&answer(&mut r2).expect("b")[..], b"VALUE b 0 1\r\n2\r\n");
+        assert_eq!(answer(&mut r3).expect("settled"), Bytes::new());
+        assert_eq!(
+            &answer(&mut r4).expect("stats")[..],
+            b"STAT pid 1\r\nEND\r\n"
+        );
+        // A byte with nothing pending answers nothing.
+        assert!(rbuf.is_empty());
+        rbuf.extend_from_slice(b"STORED\r\n");
+        assert_eq!(
+            framer.text(&mut rbuf, &mut q, Instant::now(), &mut lat),
+            Err(End::Desync)
+        );
+    }
+
+    #[test]
+    fn quiet_mode_suppresses_what_memcached_suppresses() {
+        use meta::{Command, ResponseCode};
+        assert!(quiet_suppresses(Command::Get, ResponseCode::En));
+        assert!(!quiet_suppresses(Command::Get, ResponseCode::Hd));
+        assert!(!quiet_suppresses(Command::Get, ResponseCode::Va));
+        assert!(quiet_suppresses(Command::Delete, ResponseCode::Hd));
+        assert!(!quiet_suppresses(Command::Delete, ResponseCode::Nf));
+        assert!(quiet_suppresses(Command::Arithmetic, ResponseCode::Va));
+        assert!(!quiet_suppresses(Command::Arithmetic, ResponseCode::Nf));
+        assert!(!quiet_suppresses(Command::Set, ResponseCode::Ns));
+    }
+}
