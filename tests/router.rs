@@ -736,3 +736,98 @@ async fn record_backends_taps_the_server_legs_too() {
     assert_eq!(leg_up, b"set a 0 0 1\r\n1\r\nget a\r\n");
     assert_eq!(leg_down, a);
 }
+
+/// Splits binary responses into (opaque, status, key, value).
+fn responses(b: &[u8]) -> Vec<(u32, u16, Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off + 24 <= b.len() {
+        let key_len = u16::from_be_bytes([b[off + 2], b[off + 3]]) as usize;
+        let extras = b[off + 4] as usize;
+        let status = u16::from_be_bytes([b[off + 6], b[off + 7]]);
+        let body = u32::from_be_bytes([b[off + 8], b[off + 9], b[off + 10], b[off + 11]]) as usize;
+        let opaque = u32::from_be_bytes([b[off + 12], b[off + 13], b[off + 14], b[off + 15]]);
+        let start = off + 24;
+        let key = b[start + extras..start + extras + key_len].to_vec();
+        let value = b[start + extras + key_len..start + body].to_vec();
+        out.push((opaque, status, key, value));
+        off = start + body;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_binary_and_meta_clients_with_quiet_pipelines_each_get_their_own_answers() {
+    let pool: Vec<Memcached> = (0..3).map(|_| Memcached::start(&[])).collect();
+    let r = start_pool(&addrs(&pool)).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..12u32 {
+        let addr = r.addr;
+        // Binary: quiet sets, a getkq batch with a miss, closed by a noop.
+        tasks.spawn(async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            for round in 0..15u32 {
+                let mut req = BytesMut::new();
+                let mut want = Vec::new();
+                for k in 0..8u32 {
+                    let key = format!("b{c}-{k}");
+                    let value = format!("{c}/{round}/{k}");
+                    Request::store(Opcode::SetQ, key.as_bytes(), value.as_bytes(), 0, 0)
+                        .with_opaque(1000 + k)
+                        .write_to(&mut req);
+                }
+                for k in 0..8u32 {
+                    let key = format!("b{c}-{k}");
+                    Request::get_with(Opcode::GetKQ, key.as_bytes())
+                        .with_opaque(2000 + k)
+                        .write_to(&mut req);
+                    Request::get_with(Opcode::GetKQ, format!("{key}-missing").as_bytes())
+                        .with_opaque(3000 + k)
+                        .write_to(&mut req);
+                    want.push((
+                        2000 + k,
+                        0,
+                        key.into_bytes(),
+                        format!("{c}/{round}/{k}").into_bytes(),
+                    ));
+                }
+                Request::noop().with_opaque(4000).write_to(&mut req);
+                want.push((4000, 0, Vec::new(), Vec::new()));
+                s.write_all(&req).await.unwrap();
+                let got = read_until(&mut s, binary_done(4000)).await;
+                assert_eq!(responses(&got), want, "binary client {c} round {round}");
+            }
+        });
+        // Meta: quiet sets, gets with opaques and keys, quiet misses, closed by mn.
+        tasks.spawn(async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            for round in 0..15u32 {
+                let mut req = String::new();
+                let mut want = String::new();
+                for k in 0..8u32 {
+                    let v = format!("{c}.{round}.{k}");
+                    req.push_str(&format!("ms m{c}-{k} {} q\r\n{v}\r\n", v.len()));
+                }
+                for k in 0..8u32 {
+                    let v = format!("{c}.{round}.{k}");
+                    req.push_str(&format!(
+                        "mg m{c}-{k} v k O{k}\r\nmg m{c}-{k}-missing v q\r\n"
+                    ));
+                    want.push_str(&format!("VA {} km{c}-{k} O{k}\r\n{v}\r\n", v.len()));
+                }
+                req.push_str("mn\r\n");
+                want.push_str("MN\r\n");
+                s.write_all(req.as_bytes()).await.unwrap();
+                let got = read_until(&mut s, ends(b"MN\r\n")).await;
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    want,
+                    "meta client {c} round {round}"
+                );
+            }
+        });
+    }
+    while let Some(t) = tasks.join_next().await {
+        t.expect("a client failed");
+    }
+}
