@@ -831,3 +831,27 @@ async fn many_binary_and_meta_clients_with_quiet_pipelines_each_get_their_own_an
         t.expect("a client failed");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_connections_are_shared_by_every_client() {
+    let m = Memcached::start(&[]);
+    let mut pool = pool_of(&[m.addr().to_string(), m.addr().to_string()]);
+    pool.server_connections = 2;
+    let r = start(RouterConfig::new(pool), None).await;
+    let mut clients = Vec::new();
+    for c in 0..20 {
+        let mut s = TcpStream::connect(r.addr).await.unwrap();
+        s.write_all(format!("set c{c} 0 0 1\r\n1\r\n").as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(read_until(&mut s, ends(b"\r\n")).await, b"STORED\r\n");
+        clients.push(s);
+    }
+    // Two servers (the same memcached twice) × two connections each, for 20 clients.
+    let s = talk(m.addr(), b"stats\r\n", ends(b"END\r\n")).await;
+    let s = String::from_utf8_lossy(&s);
+    assert!(
+        s.contains("STAT curr_connections 5\r\n"),
+        "4 shared + this one: {s}"
+    );
+}
