@@ -855,3 +855,46 @@ async fn server_connections_are_shared_by_every_client() {
         "4 shared + this one: {s}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_from_clients_never_harms_the_router() {
+    let pool: Vec<Memcached> = (0..2).map(|_| Memcached::start(&[])).collect();
+    let r = start_pool(&addrs(&pool)).await;
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let pieces: [&[u8]; 12] = [
+        b"get ",
+        b"set k 0 0 ",
+        b"\r\n",
+        b"mg ",
+        b" q",
+        b" v",
+        b"99999999999",
+        b"gat 1 ",
+        b"\x80\x00\x00\x05",
+        b"\x80\x0d\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01",
+        b"noreply",
+        b"mn",
+    ];
+    for _ in 0..40 {
+        let mut junk = Vec::new();
+        for _ in 0..(next() % 40) {
+            if next() % 3 == 0 {
+                junk.extend((0..next() % 30).map(|_| next() as u8));
+            } else {
+                junk.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+        }
+        let mut s = TcpStream::connect(r.addr).await.unwrap();
+        let _ = s.write_all(&junk).await;
+        let _ =
+            tokio::time::timeout(Duration::from_millis(50), read_until(&mut s, |_| false)).await;
+    }
+    let a = talk(r.addr, b"set ok 0 0 1\r\n1\r\nget ok\r\n", ends(b"END\r\n")).await;
+    assert_eq!(a, b"STORED\r\nVALUE ok 0 1\r\n1\r\nEND\r\n");
+}
