@@ -205,7 +205,13 @@ async fn text_through_a_pool_of_three_matches_a_direct_memcached() {
         String::from_utf8_lossy(&got),
         String::from_utf8_lossy(&want)
     );
-    // The keys really were spread: every server holds some.
+    // Keys really are spread: every server holds some of a hundred.
+    let mut spread = String::new();
+    for i in 0..100 {
+        spread.push_str(&format!("set user:{i}:profile 0 0 1 noreply\r\n1\r\n"));
+    }
+    spread.push_str("mn\r\n");
+    talk(r.addr, spread.as_bytes(), ends(b"MN\r\n")).await;
     for m in &pool {
         let s = talk(m.addr(), b"stats\r\n", ends(b"END\r\n")).await;
         let s = String::from_utf8_lossy(&s);
@@ -834,26 +840,31 @@ async fn many_binary_and_meta_clients_with_quiet_pipelines_each_get_their_own_an
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_connections_are_shared_by_every_client() {
-    let m = Memcached::start(&[]);
-    let mut pool = pool_of(&[m.addr().to_string(), m.addr().to_string()]);
+    let ms: Vec<Memcached> = (0..2).map(|_| Memcached::start(&[])).collect();
+    let mut pool = pool_of(&addrs(&ms));
     pool.server_connections = 2;
+    let keys: Vec<String> = (0..20)
+        .map(|c| key_on(&pool, (c / 2) % 2, &format!("c{c}-")))
+        .collect();
     let r = start(RouterConfig::new(pool), None).await;
     let mut clients = Vec::new();
-    for c in 0..20 {
+    for key in &keys {
         let mut s = TcpStream::connect(r.addr).await.unwrap();
-        s.write_all(format!("set c{c} 0 0 1\r\n1\r\n").as_bytes())
+        s.write_all(format!("set {key} 0 0 1\r\n1\r\n").as_bytes())
             .await
             .unwrap();
         assert_eq!(read_until(&mut s, ends(b"\r\n")).await, b"STORED\r\n");
         clients.push(s);
     }
-    // Two servers (the same memcached twice) × two connections each, for 20 clients.
-    let s = talk(m.addr(), b"stats\r\n", ends(b"END\r\n")).await;
-    let s = String::from_utf8_lossy(&s);
-    assert!(
-        s.contains("STAT curr_connections 5\r\n"),
-        "4 shared + this one: {s}"
-    );
+    // 20 clients; two connections to each server.
+    for m in &ms {
+        let s = talk(m.addr(), b"stats\r\n", ends(b"END\r\n")).await;
+        let s = String::from_utf8_lossy(&s);
+        assert!(
+            s.contains("STAT curr_connections 3\r\n"),
+            "2 shared + this one: {s}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
 //! `memshark proxy` on the command line: the router is the default (`--pool`, repeated
 //! `--backend`), its headless stats line names every server, `--transparent` keeps the 1:1 pipe,
-//! and `--config` is refused with a clear message until configuration files are supported.
+//! and `--config` starts one router per pool of a twemproxy file (a bad file is refused).
 
 mod support;
 
@@ -72,6 +72,12 @@ fn a_pool_on_the_command_line_routes_and_the_stats_line_names_each_server() {
     want.push_str("END\r\n");
     assert_eq!(String::from_utf8_lossy(&got), want);
     // Both servers hold keys.
+    let mut spread = String::new();
+    for i in 0..100 {
+        spread.push_str(&format!("set user:{i}:profile 0 0 1 noreply\r\n1\r\n"));
+    }
+    spread.push_str("mn\r\n");
+    exchange(p.addr, spread.as_bytes(), b"MN\r\n");
     for m in [&a, &b] {
         let s = exchange(m.addr(), b"stats\r\n", b"END\r\n");
         assert!(!String::from_utf8_lossy(&s).contains("STAT curr_items 0\r\n"));
@@ -124,17 +130,77 @@ fn repeated_backends_make_a_pool_and_transparent_keeps_the_pipe() {
 }
 
 #[test]
-fn config_files_are_refused_with_a_message() {
+fn a_twemproxy_config_starts_one_router_per_pool() {
+    let a = Memcached::start(&[]);
+    let b = Memcached::start(&[]);
+    let c = Memcached::start(&[]);
+    let (l1, l2) = (free_addr(), free_addr());
+    let dir = std::env::temp_dir().join(format!("memshark-router-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("nutcracker.yml");
+    std::fs::write(
+        &path,
+        format!(
+            "alpha:\n  listen: {l1}\n  hash: fnv1a_64\n  distribution: ketama\n  timeout: 400\n  servers:\n   - {}:1\n   - {}:1\n\
+beta:\n  listen: {l2}\n  servers:\n   - {}:1\n",
+            a.addr(),
+            b.addr(),
+            c.addr()
+        ),
+    )
+    .expect("write the config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memshark"))
+        .args(["proxy", "--headless", "--config"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("memshark proxy starts");
+    let start = Instant::now();
+    while TcpStream::connect(l1).is_err() || TcpStream::connect(l2).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "both pools listen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // alpha has two servers: the proxy answers version; beta has one: forwarded.
+    assert!(exchange(l1, b"version\r\n", b"\r\n").starts_with(b"VERSION memshark-proxy-"));
+    assert!(exchange(l2, b"version\r\n", b"\r\n").starts_with(b"VERSION 1."));
+    assert_eq!(
+        exchange(l2, b"set k 0 0 1\r\n1\r\n", b"\r\n"),
+        b"STORED\r\n"
+    );
+    assert_eq!(
+        exchange(c.addr(), b"get k\r\n", b"END\r\n"),
+        b"VALUE k 0 1\r\n1\r\nEND\r\n"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_config_file_is_refused_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("memshark-router-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("bad.yml");
+    std::fs::write(
+        &path,
+        "alpha:\n  listen: 127.0.0.1:1\n  hash: nosuchhash\n  servers:\n   - 127.0.0.1:2:1\n",
+    )
+    .expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_memshark"))
-        .args([
-            "proxy",
-            "--headless",
-            "--config",
-            "/nonexistent/nutcracker.yml",
-        ])
+        .args(["proxy", "--headless", "--config"])
+        .arg(&path)
         .output()
         .expect("runs");
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not supported yet"), "{err}");
+    assert!(
+        err.contains("bad.yml") && err.contains("nosuchhash"),
+        "{err}"
+    );
 }

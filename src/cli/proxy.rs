@@ -1,6 +1,8 @@
 //! `memshark proxy`: the recording proxy.
 
 use std::net::SocketAddr;
+
+use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,8 +30,9 @@ pub struct Args {
     /// The pool's servers, comma-separated (host:port,host:port,…); adds to --backend.
     #[arg(long, value_delimiter = ',')]
     pool: Vec<String>,
-    /// A twemproxy (nutcracker) YAML configuration file.
-    #[arg(long, conflicts_with_all = ["backend", "pool"])]
+    /// A twemproxy (nutcracker) YAML configuration file: one router per pool, each on the
+    /// pool's own `listen` address with its settings (--listen and the pool flags are not used).
+    #[arg(long, conflicts_with_all = ["backend", "pool", "transparent"])]
     config: Option<PathBuf>,
     /// Forward every byte unchanged, one server connection per client (the 1:1 pipe of
     /// earlier versions; needs exactly one server).
@@ -152,7 +155,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let dropped = Arc::default();
     let (collector, rx) = memshark::tui::feed::collector(500_000, Arc::clone(&dropped));
-    let label = format!("proxy {} → {}", args.listen, servers(&args)?.join(","));
+    let label = match &args.config {
+        Some(path) => format!("proxy --config {}", path.display()),
+        None => format!("proxy {} → {}", args.listen, servers(&args)?.join(",")),
+    };
     let record = args.record.clone();
     let worker = {
         let stop = Arc::clone(&stop);
@@ -206,55 +212,79 @@ async fn serve(
     };
     let headless = ui.is_none();
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
-    let servers = servers(&args)?;
-    let proxy = if args.transparent {
-        let [backend] = servers.as_slice() else {
-            anyhow::bail!(
-                "--transparent forwards to exactly one server; {} given",
-                servers.len()
-            );
-        };
-        let config = ProxyConfig {
-            listen: args.listen,
-            backend: backend.clone(),
-            max_connections: args.max_connections,
-            connect_timeout: Duration::from_millis(args.connect_timeout_ms),
-            ..ProxyConfig::default()
-        };
-        Running::Pipe(Proxy::bind(config, Some(tx)).await?)
+    let limits = |pool| RouterConfig {
+        max_connections: args.max_connections,
+        max_pending: args.max_pending,
+        max_buffered: args.max_buffered,
+        max_item: args.max_item,
+        connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+        record_backends: args.record_backends,
+        ..RouterConfig::new(pool)
+    };
+    let proxy = if let Some(path) = &args.config {
+        let pools = config_pools(path)?;
+        let mut routers = Vec::new();
+        for pool in pools {
+            let (name, listen) = (pool.name.clone(), pool.listen);
+            let servers: Vec<String> = pool.servers.iter().map(|s| s.addr.clone()).collect();
+            let router = Router::bind(limits(pool), Some(tx.clone()))
+                .await
+                .with_context(|| format!("pool {name}: listening on {listen}"))?;
+            if headless {
+                eprintln!(
+                    "memshark proxy: pool {name}: {} → {}",
+                    router.local_addr()?,
+                    servers.join(",")
+                );
+            }
+            routers.push(router);
+        }
+        drop(tx);
+        Running::Routers(routers)
     } else {
-        let mut pool = pool_from_servers(args.listen, &servers);
-        pool.server_connections = args.server_connections.max(1);
-        pool.timeout = args.timeout_ms.map(Duration::from_millis);
-        pool.auto_eject_hosts = args.auto_eject_hosts;
-        pool.server_failure_limit = args.server_failure_limit;
-        pool.server_retry_timeout = Duration::from_millis(args.server_retry_timeout_ms);
-        let config = RouterConfig {
-            max_connections: args.max_connections,
-            max_pending: args.max_pending,
-            max_buffered: args.max_buffered,
-            max_item: args.max_item,
-            connect_timeout: Duration::from_millis(args.connect_timeout_ms),
-            record_backends: args.record_backends,
-            ..RouterConfig::new(pool)
+        let servers = servers(&args)?;
+        let proxy = if args.transparent {
+            let [backend] = servers.as_slice() else {
+                anyhow::bail!(
+                    "--transparent forwards to exactly one server; {} given",
+                    servers.len()
+                );
+            };
+            let config = ProxyConfig {
+                listen: args.listen,
+                backend: backend.clone(),
+                max_connections: args.max_connections,
+                connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+                ..ProxyConfig::default()
+            };
+            Running::Pipe(Proxy::bind(config, Some(tx)).await?)
+        } else {
+            let mut pool = pool_from_servers(args.listen, &servers);
+            pool.server_connections = args.server_connections.max(1);
+            pool.timeout = args.timeout_ms.map(Duration::from_millis);
+            pool.auto_eject_hosts = args.auto_eject_hosts;
+            pool.server_failure_limit = args.server_failure_limit;
+            pool.server_retry_timeout = Duration::from_millis(args.server_retry_timeout_ms);
+            Running::Routers(vec![Router::bind(limits(pool), Some(tx)).await?])
         };
-        Running::Router(Router::bind(config, Some(tx)).await?)
+        if headless {
+            eprintln!(
+                "memshark proxy: {} → {}{}",
+                proxy.local_addr()?,
+                servers.join(","),
+                if args.transparent {
+                    " (transparent)"
+                } else {
+                    ""
+                },
+            );
+        }
+        proxy
     };
     if headless {
-        eprintln!(
-            "memshark proxy: {} → {}{}{}",
-            proxy.local_addr()?,
-            servers.join(","),
-            if args.transparent {
-                " (transparent)"
-            } else {
-                ""
-            },
-            args.record
-                .as_ref()
-                .map(|p| format!(", recording to {}", p.display()))
-                .unwrap_or_default()
-        );
+        if let Some(p) = &args.record {
+            eprintln!("memshark proxy: recording to {}", p.display());
+        }
     }
     let counters = proxy.counters();
     let window = Arc::new(Mutex::new(Window::new()));
@@ -269,9 +299,9 @@ async fn serve(
         tokio::spawn(async move { TapConsumer::new(recorder).run(rx, sink).await })
     };
     let ticker = headless.then(|| {
-        let counters = Arc::clone(&counters);
+        let counters = counters.clone();
         let window = Arc::clone(&window);
-        let monitor = proxy.monitor();
+        let monitors = proxy.monitors();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.tick().await;
@@ -280,13 +310,16 @@ async fn serve(
                 let w = std::mem::replace(&mut *window.lock().unwrap_or_else(|p| p.into_inner()), Window::new());
                 let p = w.latency.percentiles().unwrap_or_default();
                 let (p50, p99) = (p.p50_us, p.p99_us);
+                let sum = |f: fn(&ProxyCounters) -> &std::sync::atomic::AtomicU64| {
+                    counters.iter().map(|c| f(c).load(Ordering::Relaxed)).sum::<u64>()
+                };
                 eprintln!(
                     "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}",
-                    counters.open.load(Ordering::Relaxed), w.ops, p50, p99, w.errors,
-                    counters.bytes_up.load(Ordering::Relaxed), counters.bytes_down.load(Ordering::Relaxed),
-                    counters.tap_dropped.load(Ordering::Relaxed), counters.backend_failures.load(Ordering::Relaxed),
+                    sum(|c| &c.open), w.ops, p50, p99, w.errors,
+                    sum(|c| &c.bytes_up), sum(|c| &c.bytes_down),
+                    sum(|c| &c.tap_dropped), sum(|c| &c.backend_failures),
                 );
-                if let Some(m) = &monitor {
+                for m in &monitors {
                     eprintln!("{}", server_line(m));
                 }
             }
@@ -309,14 +342,8 @@ async fn serve(
     Ok(())
 }
 
-/// The servers named by --backend and --pool (or --config, not yet supported).
+/// The servers named by --backend and --pool.
 fn servers(args: &Args) -> anyhow::Result<Vec<String>> {
-    if let Some(path) = &args.config {
-        anyhow::bail!(
-            "--config {}: twemproxy configuration files are not supported yet; give the servers with --pool A,B,C or --backend A --backend B",
-            path.display()
-        );
-    }
     let all: Vec<String> = args
         .backend
         .iter()
@@ -332,40 +359,75 @@ fn servers(args: &Args) -> anyhow::Result<Vec<String>> {
     Ok(all)
 }
 
+/// The pools of a twemproxy configuration file.
+fn config_pools(path: &std::path::Path) -> anyhow::Result<Vec<memshark::proxy::pool::PoolConfig>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let pools =
+        memshark::proxy::pool::load_config(&text).with_context(|| format!("{}", path.display()))?;
+    for p in &pools {
+        if p.shadow.is_some() {
+            eprintln!(
+                "memshark proxy: pool {}: shadow pools are not routed by the proxy yet; ignored",
+                p.name
+            );
+        }
+    }
+    Ok(pools)
+}
+
 /// The proxy in either mode.
 enum Running {
     /// `--transparent`: the 1:1 byte pipe.
     Pipe(Proxy),
-    /// The multiplexing router.
-    Router(Router),
+    /// The multiplexing router: one per pool.
+    Routers(Vec<Router>),
 }
 
 impl Running {
+    /// The first listening address (the only one but with a configuration of several pools).
     fn local_addr(&self) -> std::io::Result<SocketAddr> {
         match self {
             Running::Pipe(p) => p.local_addr(),
-            Running::Router(r) => r.local_addr(),
+            Running::Routers(r) => r
+                .first()
+                .map_or_else(|| Err(std::io::Error::other("no pool")), Router::local_addr),
         }
     }
 
-    fn counters(&self) -> Arc<ProxyCounters> {
+    fn counters(&self) -> Vec<Arc<ProxyCounters>> {
         match self {
-            Running::Pipe(p) => p.counters(),
-            Running::Router(r) => r.counters(),
+            Running::Pipe(p) => vec![p.counters()],
+            Running::Routers(r) => r.iter().map(Router::counters).collect(),
         }
     }
 
-    fn monitor(&self) -> Option<Monitor> {
+    fn monitors(&self) -> Vec<Monitor> {
         match self {
-            Running::Pipe(_) => None,
-            Running::Router(r) => Some(r.monitor()),
+            Running::Pipe(_) => Vec::new(),
+            Running::Routers(r) => r.iter().map(Router::monitor).collect(),
         }
     }
 
     async fn run(self, shutdown: impl std::future::Future<Output = ()>, grace: Duration) {
         match self {
             Running::Pipe(p) => p.run(shutdown, grace).await,
-            Running::Router(r) => r.run(shutdown, grace).await,
+            Running::Routers(routers) => {
+                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                let mut runs = tokio::task::JoinSet::new();
+                for r in routers {
+                    let mut stop = stop_rx.clone();
+                    runs.spawn(r.run(
+                        async move {
+                            let _ = stop.changed().await;
+                        },
+                        grace,
+                    ));
+                }
+                shutdown.await;
+                let _ = stop_tx.send(true);
+                while runs.join_next().await.is_some() {}
+            }
         }
     }
 }

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 
-use crate::pool::{Continuum, Distribution, HashKind, PoolConfig, ServerSpec};
+use crate::pool::{Continuum, PoolConfig, ServerSpec};
 use crate::{ProxyCounters, TapEvent};
 use memshark_latency::LatencyHistogram;
 
@@ -61,31 +61,23 @@ pub struct RouterConfig {
     pub record_backends: bool,
 }
 
-/// A pool built from a list of `host:port` servers with twemproxy's defaults (ketama over
-/// fnv1a_64, no timeout, one connection per server, no ejection).
+/// A pool built from a list of servers (`host:port[:weight] [name]`, as `--pool` takes them)
+/// with twemproxy's defaults (ketama over fnv1a_64, no timeout, one connection per server, no
+/// ejection). A server that does not parse is kept as written, weight 1.
 pub fn pool_from_servers(listen: SocketAddr, servers: &[String]) -> PoolConfig {
-    PoolConfig {
-        name: "default".into(),
+    PoolConfig::from_servers(
         listen,
-        hash: HashKind::default(),
-        hash_tag: None,
-        distribution: Distribution::default(),
-        timeout: None,
-        backlog: 512,
-        preconnect: false,
-        server_connections: 1,
-        auto_eject_hosts: false,
-        server_retry_timeout: Duration::from_secs(30),
-        server_failure_limit: 2,
-        servers: servers
+        servers
             .iter()
-            .map(|a| ServerSpec {
-                addr: a.clone(),
-                weight: 1,
-                name: None,
+            .map(|a| {
+                ServerSpec::parse(a).unwrap_or_else(|_| ServerSpec {
+                    addr: a.clone(),
+                    weight: 1,
+                    name: None,
+                })
             })
             .collect(),
-    }
+    )
 }
 
 impl RouterConfig {
