@@ -208,10 +208,10 @@ async fn text_through_a_pool_of_three_matches_a_direct_memcached() {
     // Keys really are spread: every server holds some of a hundred.
     let mut spread = String::new();
     for i in 0..100 {
-        spread.push_str(&format!("set user:{i}:profile 0 0 1 noreply\r\n1\r\n"));
+        spread.push_str(&format!("set user:{i}:profile 0 0 1\r\n1\r\n"));
     }
-    spread.push_str("mn\r\n");
-    talk(r.addr, spread.as_bytes(), ends(b"MN\r\n")).await;
+    spread.push_str("get user:0:profile\r\n");
+    talk(r.addr, spread.as_bytes(), ends(b"END\r\n")).await;
     for m in &pool {
         let s = talk(m.addr(), b"stats\r\n", ends(b"END\r\n")).await;
         let s = String::from_utf8_lossy(&s);

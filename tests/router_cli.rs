@@ -74,10 +74,10 @@ fn a_pool_on_the_command_line_routes_and_the_stats_line_names_each_server() {
     // Both servers hold keys.
     let mut spread = String::new();
     for i in 0..100 {
-        spread.push_str(&format!("set user:{i}:profile 0 0 1 noreply\r\n1\r\n"));
+        spread.push_str(&format!("set user:{i}:profile 0 0 1\r\n1\r\n"));
     }
-    spread.push_str("mn\r\n");
-    exchange(p.addr, spread.as_bytes(), b"MN\r\n");
+    spread.push_str("get user:0:profile\r\n");
+    exchange(p.addr, spread.as_bytes(), b"END\r\n");
     for m in [&a, &b] {
         let s = exchange(m.addr(), b"stats\r\n", b"END\r\n");
         assert!(!String::from_utf8_lossy(&s).contains("STAT curr_items 0\r\n"));
