@@ -28,7 +28,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 pub use recorder::{RecordConfig, Recorder, TapConsumer};
-pub use router::{pool_from_servers, Monitor, Router, RouterConfig, ServerSnapshot};
+pub use router::{
+    pool_from_servers, Monitor, ReloadError, Reloaded, Router, RouterConfig, RouterHandle,
+    ServerSnapshot,
+};
 
 use memshark_traffic::capture::{Direction, Timestamp};
 

@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, Notify};
 
 use super::answer::{Answer, Failure};
 use super::client::ToWriter;
-use super::{Family, Shared};
+use super::{Family, ServerState, Shared};
 use crate::{TapEvent, SERVER_LEG};
 use memshark_protocol::ascii::{ParseLimits, Parsed, Response};
 use memshark_protocol::binary::{self as framing, FrameCheck, HEADER_LEN};
@@ -133,28 +133,28 @@ enum End {
 }
 
 /// Fails a job that could not be sent.
-fn fail(shared: &Shared, i: usize, reply: &Reply, f: Failure) {
-    if let Some(s) = shared.servers.get(i) {
-        s.errors.fetch_add(1, Ordering::Relaxed);
-        if f == Failure::Timeout {
-            s.timeouts.fetch_add(1, Ordering::Relaxed);
-        }
+fn fail(s: &ServerState, reply: &Reply, f: Failure) {
+    s.errors.fetch_add(1, Ordering::Relaxed);
+    if f == Failure::Timeout {
+        s.timeouts.fetch_add(1, Ordering::Relaxed);
     }
     reply.send(Answer::Failed(f));
 }
 
-/// Serves one connection slot of server `i` until the router shuts down: connects on the first
-/// request (or at once with `preconnect`), reconnects after failures.
+/// Serves one connection slot of `server` until the router shuts down or every sender of `rx`
+/// is gone (the server left the pool): connects on the first request (or at once with
+/// `preconnect`), reconnects after failures.
 pub(crate) async fn run(
     shared: Arc<Shared>,
-    i: usize,
+    server: Arc<ServerState>,
     family: Family,
     mut rx: mpsc::UnboundedReceiver<Job>,
 ) {
     let mut carry: Option<Job> = None;
-    let addr = shared.servers[i].spec.addr.clone();
+    let addr = server.spec.addr.clone();
+    let i: &ServerState = &server;
     loop {
-        if carry.is_none() && !shared.pool.preconnect {
+        if carry.is_none() && !shared.placement().1.pool.preconnect {
             match rx.recv().await {
                 Some(j) => carry = Some(j),
                 None => return,
@@ -201,7 +201,7 @@ pub(crate) async fn run(
                         } else {
                             Failure::Connection
                         };
-                        fail(&shared, i, r, f);
+                        fail(i, r, f);
                     }
                 }
                 if let Some(conn) = leg {
@@ -239,13 +239,13 @@ pub(crate) async fn run(
             }
         }
         if let Some(j) = carry.take() {
-            fail(&shared, i, &j.reply, Failure::Connection);
+            fail(i, &j.reply, Failure::Connection);
         }
         let until = tokio::time::Instant::now() + REOPEN_PAUSE;
         loop {
             tokio::select! {
                 j = rx.recv() => match j {
-                    Some(j) => fail(&shared, i, &j.reply, Failure::Connection),
+                    Some(j) => fail(i, &j.reply, Failure::Connection),
                     None => return,
                 },
                 _ = tokio::time::sleep_until(until) => break,
@@ -292,7 +292,7 @@ async fn write_loop(
     pending: &Queue,
     mut carry: Option<Job>,
     shared: &Shared,
-    i: usize,
+    i: &ServerState,
     family: Family,
     leg: Option<u64>,
 ) -> End {
@@ -304,7 +304,7 @@ async fn write_loop(
             Some(j) => j,
             None => match rx.recv().await {
                 Some(j) => j,
-                None => return End::Closed,
+                None => return answered(pending).await,
             },
         };
         let now = Instant::now();
@@ -367,9 +367,7 @@ async fn write_loop(
             .unwrap_or_else(|p| p.into_inner())
             .extend(batch.drain(..));
         pending.filled.notify_one();
-        shared.servers[i]
-            .requests
-            .fetch_add(count, Ordering::Relaxed);
+        i.requests.fetch_add(count, Ordering::Relaxed);
         if let Some(conn) = leg {
             let bytes = wbuf.split().freeze();
             let ts = Timestamp::now();
@@ -397,13 +395,24 @@ async fn write_loop(
     }
 }
 
+/// Once no more jobs can come (the server left the pool): waits until every request written
+/// is answered (or the connection ends otherwise), then ends the connection.
+async fn answered(pending: &Queue) -> End {
+    loop {
+        if pending.q.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+            return End::Closed;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// Reads answers and hands each to its client, until the connection fails or a request times
 /// out.
 async fn read_loop(
     mut r: OwnedReadHalf,
     pending: &Queue,
     shared: &Shared,
-    i: usize,
+    i: &ServerState,
     family: Family,
     leg: Option<u64>,
 ) -> End {
@@ -461,7 +470,7 @@ async fn read_loop(
         };
         if !latencies.is_empty() {
             shared.server_ok(i);
-            let mut h = shared.servers[i]
+            let mut h = i
                 .latency
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());

@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use super::answer::{self, Answer, Failure, Speaks};
 use super::backend::{Expect, Job, Reply};
 use super::request::{self, TextReq};
-use super::{stats, Family, Shared};
+use super::{stats, Family, Placement, Shared};
 use crate::http_guard::{first_line, FirstLine};
 use crate::TapEvent;
 use memshark_protocol::ascii::ParseLimits;
@@ -185,13 +185,16 @@ struct Flow {
     drained: Notify,
 }
 
-/// Serves one client connection until it closes, `quit`s, or the router stops.
+/// Serves one client connection until it closes, `quit`s, or the router stops; when `drain`
+/// is set (the pool left the configuration) it stops reading and closes once every answer it
+/// owes is written.
 pub(crate) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     id: u64,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
+    drain: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
     shared.counters.open.fetch_add(1, Ordering::Relaxed);
@@ -212,7 +215,7 @@ pub(crate) async fn serve(
         drained: Notify::new(),
     };
     let reader = Reader::new(id, Arc::clone(&shared), tx, &flow);
-    let reader = reader.run(r);
+    let reader = reader.run(r, drain);
     let writer = write_loop(w, rx, id, &shared, &flow);
     tokio::pin!(reader, writer);
     let clean = tokio::select! {
@@ -355,7 +358,7 @@ struct Reader<'f> {
     flow: &'f Flow,
     seq: u64,
     generation: u64,
-    continuum: Arc<crate::pool::Continuum>,
+    placement: Arc<Placement>,
     limits: ParseLimits,
     /// Bytes still to drop (the rest of a request too large to take).
     discard: usize,
@@ -370,7 +373,7 @@ impl<'f> Reader<'f> {
         tx: mpsc::UnboundedSender<ToWriter>,
         flow: &'f Flow,
     ) -> Reader<'f> {
-        let (generation, continuum) = shared.placement();
+        let (generation, placement) = shared.placement();
         let limits = ParseLimits {
             max_line: MAX_LINE,
             max_value: shared.config.max_item,
@@ -383,7 +386,7 @@ impl<'f> Reader<'f> {
             flow,
             seq: 0,
             generation,
-            continuum,
+            placement,
             limits,
             discard: 0,
             done: false,
@@ -391,7 +394,7 @@ impl<'f> Reader<'f> {
     }
 
     /// Reads until EOF, `quit` or an error; `true` when the client ended cleanly.
-    async fn run(mut self, mut r: OwnedReadHalf) -> bool {
+    async fn run(mut self, mut r: OwnedReadHalf, mut drain: watch::Receiver<bool>) -> bool {
         let mut buf = BytesMut::with_capacity(READ_CHUNK);
         let mut screened = false;
         let mut binary: Option<bool> = None;
@@ -403,7 +406,11 @@ impl<'f> Reader<'f> {
                 buf.reserve(READ_CHUNK);
             }
             let before = buf.len();
-            match r.read_buf(&mut buf).await {
+            let read = tokio::select! {
+                read = r.read_buf(&mut buf) => read,
+                _ = drain.wait_for(|d| *d) => break true,
+            };
+            match read {
                 Ok(0) => break true,
                 Err(_) => break false,
                 Ok(n) => {
@@ -485,19 +492,24 @@ impl<'f> Reader<'f> {
         .await;
     }
 
-    /// The server for a key under the current placement.
-    fn server_for(&mut self, key: &[u8]) -> Option<usize> {
+    /// Takes up the router's current placement if it changed (ejection, re-admission,
+    /// reload): called before each request, so every piece of one request uses one placement.
+    fn refresh(&mut self) {
         let g = self.shared.generation.load(Ordering::Acquire);
         if g != self.generation {
-            let (g, c) = self.shared.placement();
+            let (g, p) = self.shared.placement();
             self.generation = g;
-            self.continuum = c;
+            self.placement = p;
         }
-        self.continuum.server_for(key)
+    }
+
+    /// The server for a key under the placement of the request being routed.
+    fn server_for(&self, key: &[u8]) -> Option<usize> {
+        self.placement.continuum.server_for(key)
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.shared.pool.timeout.map(|t| Instant::now() + t)
+        self.placement.pool.timeout.map(|t| Instant::now() + t)
     }
 
     /// Sends one job to server `i` (or fails it).
@@ -515,7 +527,7 @@ impl<'f> Reader<'f> {
             seq,
             frag,
         };
-        let Some(server) = i.and_then(|i| self.shared.servers.get(i)) else {
+        let Some(server) = i.and_then(|i| self.placement.servers.get(i)) else {
             reply.send(Answer::Failed(Failure::NoServer));
             return;
         };
@@ -556,11 +568,11 @@ impl<'f> Reader<'f> {
 
     /// Servers a broadcast goes to: every server in the placement now.
     fn live_servers(&self) -> Vec<usize> {
-        self.shared
+        self.placement
             .servers
             .iter()
             .enumerate()
-            .filter(|(_, s)| !s.ejected.load(Ordering::Relaxed))
+            .filter(|(_, s)| !s.state.ejected.load(Ordering::Relaxed))
             .map(|(i, _)| i)
             .collect()
     }
@@ -611,7 +623,7 @@ impl<'f> Reader<'f> {
 
     /// A request with no answer (`noreply`): written to its server, nothing awaited.
     fn send_noreply(&self, i: usize, family: Family, req: Bytes) {
-        if let Some(server) = self.shared.servers.get(i) {
+        if let Some(server) = self.placement.servers.get(i) {
             let (tx, _) = mpsc::unbounded_channel();
             let job = Job {
                 head: req,
@@ -629,8 +641,9 @@ impl<'f> Reader<'f> {
     }
 
     async fn text_requests(&mut self, buf: &mut BytesMut) {
-        let several = self.shared.servers.len() > 1;
         while !buf.is_empty() && !self.done && self.discard == 0 {
+            self.refresh();
+            let several = self.placement.servers.len() > 1;
             let Some((req, len)) = request::parse_text(buf, &self.limits) else {
                 return;
             };
@@ -831,9 +844,10 @@ impl<'f> Reader<'f> {
     }
 
     async fn binary_requests(&mut self, buf: &mut BytesMut) {
-        let several = self.shared.servers.len() > 1;
         let max_body = u32::try_from(self.shared.config.max_item + 4096).unwrap_or(u32::MAX);
         while !buf.is_empty() && !self.done && self.discard == 0 {
+            self.refresh();
+            let several = self.placement.servers.len() > 1;
             let len = match framing::check(buf, max_body) {
                 Ok(FrameCheck::Complete(len)) => len,
                 Ok(FrameCheck::Incomplete { .. }) => return,

@@ -21,6 +21,7 @@
 pub(crate) mod answer;
 pub(crate) mod backend;
 pub(crate) mod client;
+mod reload;
 pub(crate) mod request;
 pub(crate) mod stats;
 
@@ -31,11 +32,13 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
 
 use crate::pool::{Continuum, PoolConfig, ServerSpec};
 use crate::{ProxyCounters, TapEvent};
 use memshark_latency::LatencyHistogram;
 
+pub use reload::{ReloadError, Reloaded, RouterHandle};
 pub use stats::ServerSnapshot;
 
 /// How the router runs, beside the pool itself.
@@ -105,15 +108,12 @@ pub(crate) enum Family {
     Text,
 }
 
-/// One server of the pool: its connections and its counters.
+/// One server's counters and health, shared by every placement that keeps the server (they carry
+/// over a reload).
 #[derive(Debug)]
 pub(crate) struct ServerState {
-    /// As configured.
+    /// As configured (when it joined).
     pub spec: ServerSpec,
-    /// Text/meta connections (`server_connections` of them).
-    pub text: Vec<mpsc::UnboundedSender<backend::Job>>,
-    /// Binary connections.
-    pub binary: Vec<mpsc::UnboundedSender<backend::Job>>,
     /// Requests written to it.
     pub requests: AtomicU64,
     /// Requests failed (connection lost, refused, timed out).
@@ -133,6 +133,40 @@ pub(crate) struct ServerState {
 }
 
 impl ServerState {
+    /// A server with every counter at zero.
+    fn new(spec: ServerSpec) -> ServerState {
+        ServerState {
+            spec,
+            requests: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            ejections: AtomicU64::new(0),
+            failures: AtomicU32::new(0),
+            ejected: AtomicBool::new(false),
+            retry_at: Mutex::new(None),
+            latency: Mutex::new(LatencyHistogram::new()),
+        }
+    }
+}
+
+/// One server of a placement: where its jobs go, and its state.
+///
+/// The job senders are what keeps the server's connection tasks alive: once no placement holds
+/// them (the server left the pool and every client moved to the new placement), each task
+/// finishes the requests it has and ends.
+#[derive(Debug, Clone)]
+pub(crate) struct Server {
+    /// As configured in this placement (weight and name may change across a reload).
+    pub spec: ServerSpec,
+    /// Text/meta connections (`server_connections` of them).
+    pub text: Vec<mpsc::UnboundedSender<backend::Job>>,
+    /// Binary connections.
+    pub binary: Vec<mpsc::UnboundedSender<backend::Job>>,
+    /// Counters and health.
+    pub state: Arc<ServerState>,
+}
+
+impl Server {
     /// The connection a client uses for a family: always the same one for a client, so one
     /// client's requests to one server stay in order.
     pub fn conn(&self, family: Family, client: u64) -> &mpsc::UnboundedSender<backend::Job> {
@@ -144,18 +178,107 @@ impl ServerState {
     }
 }
 
+/// The receivers of new server connections, for the tasks still to spawn.
+type Receivers = Vec<(Arc<ServerState>, Family, mpsc::UnboundedReceiver<backend::Job>)>;
+
+/// Builds a placement's server for `spec`: the connections of `kept` when given (a server that
+/// stays across a reload with the same connection count), else new ones whose receivers are
+/// pushed on `receivers`.
+fn server(
+    spec: &ServerSpec,
+    connections: usize,
+    kept: Option<&Server>,
+    receivers: &mut Receivers,
+) -> Server {
+    if let Some(k) = kept.filter(|k| k.text.len() == connections) {
+        return Server {
+            spec: spec.clone(),
+            ..k.clone()
+        };
+    }
+    let state = kept.map_or_else(
+        || Arc::new(ServerState::new(spec.clone())),
+        |k| Arc::clone(&k.state),
+    );
+    let mut text = Vec::new();
+    let mut binary = Vec::new();
+    for _ in 0..connections {
+        let (tx, rx) = mpsc::unbounded_channel();
+        text.push(tx);
+        receivers.push((Arc::clone(&state), Family::Text, rx));
+        let (tx, rx) = mpsc::unbounded_channel();
+        binary.push(tx);
+        receivers.push((Arc::clone(&state), Family::Binary, rx));
+    }
+    Server {
+        spec: spec.clone(),
+        text,
+        binary,
+        state,
+    }
+}
+
+/// What clients route by: the pool's settings, its servers and the continuum over the live ones.
+/// Replaced as a whole (ejection, re-admission, reload); a client re-reads it when the
+/// generation counter moves, between requests.
+#[derive(Debug)]
+pub(crate) struct Placement {
+    /// The pool.
+    pub pool: PoolConfig,
+    /// The servers, in the pool's order (the continuum's indices).
+    pub servers: Vec<Server>,
+    /// The placement over the live servers.
+    pub continuum: Continuum,
+}
+
+impl Placement {
+    /// The placement of `pool`, reusing the servers of `old` with the same address.
+    fn build(pool: PoolConfig, old: Option<&Placement>, receivers: &mut Receivers) -> Placement {
+        let n = pool.server_connections.max(1) as usize;
+        let servers: Vec<Server> = pool
+            .servers
+            .iter()
+            .map(|spec| {
+                let kept = old.and_then(|o| o.servers.iter().find(|s| s.spec.addr == spec.addr));
+                server(spec, n, kept, receivers)
+            })
+            .collect();
+        let alive: Vec<bool> = servers
+            .iter()
+            .map(|s| !s.state.ejected.load(Ordering::Acquire))
+            .collect();
+        let continuum = Continuum::build(&pool, &alive);
+        Placement {
+            pool,
+            servers,
+            continuum,
+        }
+    }
+
+    /// The same pool and servers with the continuum rebuilt from which servers are ejected now.
+    fn rebuilt(&self) -> Placement {
+        let alive: Vec<bool> = self
+            .servers
+            .iter()
+            .map(|s| !s.state.ejected.load(Ordering::Acquire))
+            .collect();
+        Placement {
+            pool: self.pool.clone(),
+            servers: self.servers.clone(),
+            continuum: Continuum::build(&self.pool, &alive),
+        }
+    }
+}
+
 /// What every task of a router shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    /// The pool.
-    pub pool: PoolConfig,
-    /// The servers, in the pool's order.
-    pub servers: Vec<ServerState>,
-    /// The placement over the live servers.
-    pub continuum: RwLock<Arc<Continuum>>,
-    /// Bumped each time `continuum` changes.
+    /// The placement clients route by now.
+    pub placement: RwLock<Arc<Placement>>,
+    /// Bumped each time `placement` changes.
     pub generation: AtomicU64,
-    /// Limits.
+    /// Limits (its `pool` is the one the router was bound with; the current one is in
+    /// `placement`).
     pub config: RouterConfig,
     /// The proxy-wide counters (as the 1:1 proxy keeps them).
     pub counters: Arc<ProxyCounters>,
@@ -168,61 +291,68 @@ pub(crate) struct Shared {
     pub started: Instant,
     /// Numbers the server connections for the tap.
     pub next_leg: AtomicU64,
+    /// The server connection tasks (spawned at start and by reloads).
+    pub backends: Mutex<JoinSet<()>>,
+    /// Set to stop accepting and close every client once its answers are written.
+    pub retire: watch::Sender<bool>,
 }
 
 impl Shared {
     /// The current placement.
-    pub fn placement(&self) -> (u64, Arc<Continuum>) {
+    pub fn placement(&self) -> (u64, Arc<Placement>) {
         let g = self.generation.load(Ordering::Acquire);
         let c = self
-            .continuum
+            .placement
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         (g, c)
     }
 
-    /// Rebuilds the placement from which servers are ejected now.
-    fn rebuild(&self) {
-        let alive: Vec<bool> = self
-            .servers
-            .iter()
-            .map(|s| !s.ejected.load(Ordering::Acquire))
-            .collect();
-        let c = Arc::new(Continuum::build(&self.pool, &alive));
-        *self.continuum.write().unwrap_or_else(|p| p.into_inner()) = c;
+    /// Replaces the placement with what `f` makes of the current one.
+    fn replace(&self, f: impl FnOnce(&Placement) -> Placement) {
+        let mut slot = self.placement.write().unwrap_or_else(|p| p.into_inner());
+        *slot = Arc::new(f(&slot));
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// Spawns the connection tasks of new servers.
+    fn spawn_backends(self: &Arc<Self>, receivers: Receivers) {
+        let mut set = self.backends.lock().unwrap_or_else(|p| p.into_inner());
+        while set.try_join_next().is_some() {}
+        for (state, family, rx) in receivers {
+            set.spawn(backend::run(Arc::clone(self), state, family, rx));
+        }
+    }
+
     /// A server answered: its failure count starts again.
-    pub fn server_ok(&self, i: usize) {
-        if let Some(s) = self.servers.get(i) {
-            if s.failures.load(Ordering::Relaxed) != 0 {
-                s.failures.store(0, Ordering::Relaxed);
-            }
+    pub fn server_ok(&self, s: &ServerState) {
+        if s.failures.load(Ordering::Relaxed) != 0 {
+            s.failures.store(0, Ordering::Relaxed);
         }
     }
 
     /// A connection to a server failed (refused, lost, timed out): counted, and with
     /// `auto_eject_hosts` the server leaves the placement after `server_failure_limit` in a row.
-    pub fn server_failed(&self, i: usize) {
-        let Some(s) = self.servers.get(i) else { return };
+    pub fn server_failed(&self, s: &ServerState) {
         self.counters
             .backend_failures
             .fetch_add(1, Ordering::Relaxed);
+        let pool = self.placement().1;
+        let pool = &pool.pool;
         let n = s.failures.fetch_add(1, Ordering::AcqRel) + 1;
-        if self.pool.auto_eject_hosts
-            && n >= self.pool.server_failure_limit.max(1)
+        if pool.auto_eject_hosts
+            && n >= pool.server_failure_limit.max(1)
             && !s.ejected.swap(true, Ordering::AcqRel)
         {
             *s.retry_at.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(Instant::now() + self.pool.server_retry_timeout);
+                Some(Instant::now() + pool.server_retry_timeout);
             s.ejections.fetch_add(1, Ordering::Relaxed);
             eprintln!(
                 "memshark proxy: server {} ejected after {n} consecutive failures; retried in {:?}",
-                s.spec.addr, self.pool.server_retry_timeout
+                s.spec.addr, pool.server_retry_timeout
             );
-            self.rebuild();
+            self.replace(Placement::rebuilt);
         }
     }
 
@@ -230,7 +360,8 @@ impl Shared {
     fn readmit_due(&self) {
         let now = Instant::now();
         let mut changed = false;
-        for s in &self.servers {
+        for s in &self.placement().1.servers {
+            let s = &s.state;
             if !s.ejected.load(Ordering::Acquire) {
                 continue;
             }
@@ -243,7 +374,7 @@ impl Shared {
             }
         }
         if changed {
-            self.rebuild();
+            self.replace(Placement::rebuilt);
         }
     }
 }
@@ -253,7 +384,7 @@ impl Shared {
 pub struct Router {
     listener: TcpListener,
     shared: Arc<Shared>,
-    receivers: Vec<(usize, Family, mpsc::UnboundedReceiver<backend::Job>)>,
+    receivers: Receivers,
 }
 
 impl Router {
@@ -280,39 +411,10 @@ impl Router {
         } else {
             listen
         };
-        let n = config.pool.server_connections.max(1) as usize;
         let mut receivers = Vec::new();
-        let mut servers = Vec::new();
-        for (i, spec) in config.pool.servers.iter().enumerate() {
-            let mut text = Vec::new();
-            let mut binary = Vec::new();
-            for _ in 0..n {
-                let (tx, rx) = mpsc::unbounded_channel();
-                text.push(tx);
-                receivers.push((i, Family::Text, rx));
-                let (tx, rx) = mpsc::unbounded_channel();
-                binary.push(tx);
-                receivers.push((i, Family::Binary, rx));
-            }
-            servers.push(ServerState {
-                spec: spec.clone(),
-                text,
-                binary,
-                requests: AtomicU64::new(0),
-                errors: AtomicU64::new(0),
-                timeouts: AtomicU64::new(0),
-                ejections: AtomicU64::new(0),
-                failures: AtomicU32::new(0),
-                ejected: AtomicBool::new(false),
-                retry_at: Mutex::new(None),
-                latency: Mutex::new(LatencyHistogram::new()),
-            });
-        }
-        let continuum = Continuum::build(&config.pool, &vec![true; servers.len()]);
+        let placement = Placement::build(config.pool.clone(), None, &mut receivers);
         let shared = Arc::new(Shared {
-            pool: config.pool.clone(),
-            servers,
-            continuum: RwLock::new(Arc::new(continuum)),
+            placement: RwLock::new(Arc::new(placement)),
             generation: AtomicU64::new(0),
             config,
             counters: Arc::default(),
@@ -320,6 +422,8 @@ impl Router {
             tap_server,
             started: Instant::now(),
             next_leg: AtomicU64::new(1),
+            backends: Mutex::new(JoinSet::new()),
+            retire: watch::channel(false).0,
         });
         Ok(Router {
             listener,
@@ -331,6 +435,14 @@ impl Router {
     /// Where clients connect.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// A handle that reloads or retires the router while it runs.
+    pub fn handle(&self) -> std::io::Result<RouterHandle> {
+        Ok(RouterHandle {
+            shared: Arc::clone(&self.shared),
+            listen: self.local_addr()?,
+        })
     }
 
     /// The proxy-wide counters.
@@ -353,10 +465,8 @@ impl Router {
             shared,
             receivers,
         } = self;
-        let mut backends = tokio::task::JoinSet::new();
-        for (i, family, rx) in receivers {
-            backends.spawn(backend::run(Arc::clone(&shared), i, family, rx));
-        }
+        shared.spawn_backends(receivers);
+        let mut retire = shared.retire.subscribe();
         let readmit = {
             let shared = Arc::clone(&shared);
             tokio::spawn(async move {
@@ -369,12 +479,18 @@ impl Router {
         };
         let permits = Arc::new(Semaphore::new(shared.config.max_connections));
         let (stop_tx, stop_rx) = watch::channel(false);
+        let (drain_tx, drain_rx) = watch::channel(false);
+        let mut retired = false;
         let mut tasks = tokio::task::JoinSet::new();
         let mut next_id = 1u64;
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
+                _ = retire.wait_for(|r| *r) => {
+                    retired = true;
+                    break;
+                }
                 accepted = listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
                     let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
@@ -387,8 +503,9 @@ impl Router {
                     next_id += 1;
                     let shared = Arc::clone(&shared);
                     let stop = stop_rx.clone();
+                    let drain = drain_rx.clone();
                     tasks.spawn(async move {
-                        client::serve(stream, peer, id, shared, stop).await;
+                        client::serve(stream, peer, id, shared, stop, drain).await;
                         drop(permit);
                     });
                     while tasks.try_join_next().is_some() {}
@@ -396,11 +513,22 @@ impl Router {
             }
         }
         drop(listener);
+        if retired {
+            // The pool left the configuration: every client stops reading, gets the answers
+            // it is owed, and is closed; a shutdown meanwhile still ends it within `grace`.
+            let _ = drain_tx.send(true);
+            tokio::select! {
+                _ = async { while tasks.join_next().await.is_some() {} } => {}
+                _ = &mut shutdown => {}
+            }
+        }
         let _ =
             tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
         let _ = stop_tx.send(true);
         while tasks.join_next().await.is_some() {}
         readmit.abort();
+        let mut backends =
+            std::mem::take(&mut *shared.backends.lock().unwrap_or_else(|p| p.into_inner()));
         backends.abort_all();
         while backends.join_next().await.is_some() {}
     }

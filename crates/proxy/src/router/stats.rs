@@ -32,9 +32,13 @@ pub struct ServerSnapshot {
 /// Every server's snapshot, in the pool's order.
 pub(crate) fn snapshots(shared: &Shared, reset: bool) -> Vec<ServerSnapshot> {
     shared
+        .placement()
+        .1
         .servers
         .iter()
         .map(|s| {
+            let spec = &s.spec;
+            let s = &s.state;
             let (p50_us, p99_us) = {
                 let mut h = s.latency.lock().unwrap_or_else(|p| p.into_inner());
                 let p = h.percentiles().unwrap_or_default();
@@ -44,7 +48,7 @@ pub(crate) fn snapshots(shared: &Shared, reset: bool) -> Vec<ServerSnapshot> {
                 (p.p50_us, p.p99_us)
             };
             ServerSnapshot {
-                addr: s.spec.addr.clone(),
+                addr: spec.addr.clone(),
                 requests: s.requests.load(Ordering::Relaxed),
                 errors: s.errors.load(Ordering::Relaxed),
                 timeouts: s.timeouts.load(Ordering::Relaxed),
@@ -78,7 +82,7 @@ fn pairs(shared: &Shared) -> Vec<(String, String)> {
         ),
         ("time".into(), now.to_string()),
         ("version".into(), version()),
-        ("pool".into(), shared.pool.name.clone()),
+        ("pool".into(), shared.placement().1.pool.name.clone()),
         (
             "curr_connections".into(),
             c.open.load(Ordering::Relaxed).to_string(),
