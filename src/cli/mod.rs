@@ -11,6 +11,7 @@ mod live;
 mod load;
 mod proxy;
 mod proxy_dump;
+mod proxy_pools;
 mod replay;
 mod route;
 mod serve;

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 
-use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -212,35 +211,31 @@ async fn serve(
     };
     let headless = ui.is_none();
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
-    let limits = |pool| RouterConfig {
-        max_connections: args.max_connections,
-        max_pending: args.max_pending,
-        max_buffered: args.max_buffered,
-        max_item: args.max_item,
-        connect_timeout: Duration::from_millis(args.connect_timeout_ms),
-        record_backends: args.record_backends,
-        ..RouterConfig::new(pool)
+    let limits = {
+        let (max_connections, max_pending, max_buffered, max_item) = (
+            args.max_connections,
+            args.max_pending,
+            args.max_buffered,
+            args.max_item,
+        );
+        let (connect_timeout, record_backends) = (
+            Duration::from_millis(args.connect_timeout_ms),
+            args.record_backends,
+        );
+        move |pool| RouterConfig {
+            max_connections,
+            max_pending,
+            max_buffered,
+            max_item,
+            connect_timeout,
+            record_backends,
+            ..RouterConfig::new(pool)
+        }
     };
     let proxy = if let Some(path) = &args.config {
-        let pools = config_pools(path)?;
-        let mut routers = Vec::new();
-        for pool in pools {
-            let (name, listen) = (pool.name.clone(), pool.listen);
-            let servers: Vec<String> = pool.servers.iter().map(|s| s.addr.clone()).collect();
-            let router = Router::bind(limits(pool), Some(tx.clone()))
-                .await
-                .with_context(|| format!("pool {name}: listening on {listen}"))?;
-            if headless {
-                eprintln!(
-                    "memshark proxy: pool {name}: {} → {}",
-                    router.local_addr()?,
-                    servers.join(",")
-                );
-            }
-            routers.push(router);
-        }
-        drop(tx);
-        Running::Routers(routers)
+        Running::Config(
+            super::proxy_pools::Pools::bind(path, Box::new(limits), tx, headless).await?,
+        )
     } else {
         let servers = servers(&args)?;
         let proxy = if args.transparent {
@@ -286,7 +281,7 @@ async fn serve(
             eprintln!("memshark proxy: recording to {}", p.display());
         }
     }
-    let counters = proxy.counters();
+    let board = proxy.board();
     let window = Arc::new(Mutex::new(Window::new()));
     let consumer = {
         let window = Arc::clone(&window);
@@ -299,9 +294,8 @@ async fn serve(
         tokio::spawn(async move { TapConsumer::new(recorder).run(rx, sink).await })
     };
     let ticker = headless.then(|| {
-        let counters = counters.clone();
+        let board = Arc::clone(&board);
         let window = Arc::clone(&window);
-        let monitors = proxy.monitors();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.tick().await;
@@ -310,8 +304,9 @@ async fn serve(
                 let w = std::mem::replace(&mut *window.lock().unwrap_or_else(|p| p.into_inner()), Window::new());
                 let p = w.latency.percentiles().unwrap_or_default();
                 let (p50, p99) = (p.p50_us, p.p99_us);
+                let board = board.lock().unwrap_or_else(|p| p.into_inner()).clone();
                 let sum = |f: fn(&ProxyCounters) -> &std::sync::atomic::AtomicU64| {
-                    counters.iter().map(|c| f(c).load(Ordering::Relaxed)).sum::<u64>()
+                    board.iter().map(|(_, c, _)| f(c).load(Ordering::Relaxed)).sum::<u64>()
                 };
                 eprintln!(
                     "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}",
@@ -319,7 +314,7 @@ async fn serve(
                     sum(|c| &c.bytes_up), sum(|c| &c.bytes_down),
                     sum(|c| &c.tap_dropped), sum(|c| &c.backend_failures),
                 );
-                for m in &monitors {
+                for m in board.iter().filter_map(|(_, _, m)| m.as_ref()) {
                     eprintln!("{}", server_line(m));
                 }
             }
@@ -359,29 +354,14 @@ fn servers(args: &Args) -> anyhow::Result<Vec<String>> {
     Ok(all)
 }
 
-/// The pools of a twemproxy configuration file.
-fn config_pools(path: &std::path::Path) -> anyhow::Result<Vec<memshark::proxy::pool::PoolConfig>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let pools =
-        memshark::proxy::pool::load_config(&text).with_context(|| format!("{}", path.display()))?;
-    for p in &pools {
-        if p.shadow.is_some() {
-            eprintln!(
-                "memshark proxy: pool {}: shadow pools are not routed by the proxy yet; ignored",
-                p.name
-            );
-        }
-    }
-    Ok(pools)
-}
-
 /// The proxy in either mode.
 enum Running {
     /// `--transparent`: the 1:1 byte pipe.
     Pipe(Proxy),
-    /// The multiplexing router: one per pool.
+    /// The multiplexing router over the pool of the flags.
     Routers(Vec<Router>),
+    /// One router per pool of a configuration file, reloaded on SIGHUP.
+    Config(super::proxy_pools::Pools),
 }
 
 impl Running {
@@ -392,26 +372,37 @@ impl Running {
             Running::Routers(r) => r
                 .first()
                 .map_or_else(|| Err(std::io::Error::other("no pool")), Router::local_addr),
+            Running::Config(p) => p.local_addr(),
         }
     }
 
-    fn counters(&self) -> Vec<Arc<ProxyCounters>> {
+    /// The counters and per-server monitors for the stats line.
+    fn board(&self) -> super::proxy_pools::Board {
         match self {
-            Running::Pipe(p) => vec![p.counters()],
-            Running::Routers(r) => r.iter().map(Router::counters).collect(),
-        }
-    }
-
-    fn monitors(&self) -> Vec<Monitor> {
-        match self {
-            Running::Pipe(_) => Vec::new(),
-            Running::Routers(r) => r.iter().map(Router::monitor).collect(),
+            Running::Pipe(p) => Arc::new(Mutex::new(vec![(
+                p.local_addr().unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+                p.counters(),
+                None,
+            )])),
+            Running::Routers(r) => Arc::new(Mutex::new(
+                r.iter()
+                    .map(|r| {
+                        (
+                            r.local_addr().unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+                            r.counters(),
+                            Some(r.monitor()),
+                        )
+                    })
+                    .collect(),
+            )),
+            Running::Config(p) => p.board(),
         }
     }
 
     async fn run(self, shutdown: impl std::future::Future<Output = ()>, grace: Duration) {
         match self {
             Running::Pipe(p) => p.run(shutdown, grace).await,
+            Running::Config(p) => p.run(shutdown, grace).await,
             Running::Routers(routers) => {
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
                 let mut runs = tokio::task::JoinSet::new();
