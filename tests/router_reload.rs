@@ -168,6 +168,23 @@ fn placed_as(want: &HashMap<String, String>, keys: &[String], servers: &[SocketA
     assert!(on.len() > 1, "the keys spread over the servers: {on:?}");
 }
 
+/// Up to 20 keys for each server of pool `alpha` of `config`, by `memshark route` (placement
+/// can be uneven for a given pair of ports; this makes sure both servers get keys).
+fn balanced(config: &Path, prefix: &str) -> Vec<String> {
+    let candidates = keys(prefix, 400);
+    let routed = route(config, "alpha", &candidates);
+    let mut per: HashMap<&String, usize> = HashMap::new();
+    candidates
+        .iter()
+        .filter(|k| {
+            let n = per.entry(&routed[*k]).or_insert(0);
+            *n += 1;
+            *n <= 20
+        })
+        .cloned()
+        .collect()
+}
+
 fn keys(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}:{i}")).collect()
 }
@@ -186,10 +203,9 @@ fn sighup_reloads_pools_without_dropping_clients_and_refuses_a_bad_file() {
     let b = Memcached::start(&[]);
     let c = Memcached::start(&[]);
     let (l1, l2) = (free_addr(), free_addr());
-    let dir = TempDir(std::env::temp_dir().join(format!(
-        "memshark-router-reload-{}",
-        std::process::id()
-    )));
+    let dir = TempDir(
+        std::env::temp_dir().join(format!("memshark-router-reload-{}", std::process::id())),
+    );
     std::fs::create_dir_all(&dir.0).expect("temp dir");
     let path = dir.0.join("nutcracker.yml");
     let good = dir.0.join("two.yml");
@@ -211,19 +227,27 @@ fn sighup_reloads_pools_without_dropping_clients_and_refuses_a_bad_file() {
     assert!(first.iter().all(|k| !holds(b.addr(), k)));
 
     // Two servers, and a new pool beta on a new address.
-    let two = format!("{}beta:\n  listen: {l2}\n  servers:\n   - {}:1\n", alpha(&[a.addr(), b.addr()]), c.addr());
+    let two = format!(
+        "{}beta:\n  listen: {l2}\n  servers:\n   - {}:1\n",
+        alpha(&[a.addr(), b.addr()]),
+        c.addr()
+    );
     std::fs::write(&path, &two).expect("rewrite the config");
     std::fs::write(&good, &two).expect("keep a copy");
     let (outcome, told) = proxy.hangup();
     assert!(outcome.contains("reloaded"), "{outcome} after {told:?}");
     assert!(
-        told.iter().any(|l| l.contains("pool alpha")
-            && l.contains(&format!("{} added", b.addr()))),
+        told.iter()
+            .any(|l| l.contains("pool alpha") && l.contains(&format!("{} added", b.addr()))),
         "{told:?}"
     );
-    let after = keys("after", 60);
+    let after = balanced(&good, "after");
     client.store(&after);
-    placed_as(&route(&good, "alpha", &after), &after, &[a.addr(), b.addr()]);
+    placed_as(
+        &route(&good, "alpha", &after),
+        &after,
+        &[a.addr(), b.addr()],
+    );
     // beta listens now and routes to c.
     let mut beta = Client::connect(l2);
     beta.store(&keys("beta", 3));
@@ -232,7 +256,10 @@ fn sighup_reloads_pools_without_dropping_clients_and_refuses_a_bad_file() {
     // A bad file is refused, naming its line; the two-server placement stays.
     std::fs::write(
         &path,
-        format!("alpha:\n  listen: {l1}\n  hash: nosuchhash\n  servers:\n   - {}:1\n", a.addr()),
+        format!(
+            "alpha:\n  listen: {l1}\n  hash: nosuchhash\n  servers:\n   - {}:1\n",
+            a.addr()
+        ),
     )
     .expect("write a bad config");
     let (outcome, _) = proxy.hangup();
@@ -240,9 +267,13 @@ fn sighup_reloads_pools_without_dropping_clients_and_refuses_a_bad_file() {
         outcome.contains("refused") && outcome.contains("line 3") && outcome.contains("nosuchhash"),
         "{outcome}"
     );
-    let still = keys("still", 60);
+    let still = balanced(&good, "still");
     client.store(&still);
-    placed_as(&route(&good, "alpha", &still), &still, &[a.addr(), b.addr()]);
+    placed_as(
+        &route(&good, "alpha", &still),
+        &still,
+        &[a.addr(), b.addr()],
+    );
     beta.store(&keys("beta-still", 1));
 
     // Counters of a server that stayed carried over: a got the 20 first stores and more since.
@@ -257,7 +288,10 @@ fn sighup_reloads_pools_without_dropping_clients_and_refuses_a_bad_file() {
     };
     let mut routed = route(&good, "alpha", &after);
     routed.extend(route(&good, "alpha", &still));
-    let to_a = routed.values().filter(|d| **d == a.addr().to_string()).count() as u64;
+    let to_a = routed
+        .values()
+        .filter(|d| **d == a.addr().to_string())
+        .count() as u64;
     assert_eq!(requests(a.addr()), first.len() as u64 + to_a, "{stats}");
     assert_eq!(
         requests(b.addr()),
@@ -269,16 +303,140 @@ fn sighup_reloads_pools_without_dropping_clients_and_refuses_a_bad_file() {
     std::fs::write(&path, alpha(&[a.addr(), b.addr()])).expect("rewrite the config");
     let (outcome, told) = proxy.hangup();
     assert!(outcome.contains("reloaded"), "{outcome}");
-    assert!(told.iter().any(|l| l.contains("pool beta") && l.contains("gone")), "{told:?}");
+    assert!(
+        told.iter()
+            .any(|l| l.contains("pool beta") && l.contains("gone")),
+        "{told:?}"
+    );
     let mut buf = [0u8; 16];
     assert_eq!(beta.s.read(&mut buf).expect("an orderly close"), 0);
     let start = Instant::now();
     while TcpStream::connect(l2).is_ok() {
-        assert!(start.elapsed() < Duration::from_secs(5), "beta stops listening");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "beta stops listening"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let last = keys("last", 10);
     client.store(&last);
     let v = client.ask(b"version\r\n", b"\r\n");
     assert!(v.starts_with(b"VERSION memshark-proxy-"), "{v:?}");
+}
+
+/// A one-connection server that answers every request line after `delay` with `answer`.
+async fn slow_server(delay: Duration, answer: &'static [u8]) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = l.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = s.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    tokio::time::sleep(delay).await;
+                    if s.write_all(answer).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A router for `servers` on a free port, running until retired (or the test ends).
+async fn router(
+    servers: &[String],
+) -> (memshark::proxy::RouterHandle, tokio::task::JoinHandle<()>) {
+    use memshark::proxy::{pool_from_servers, Router, RouterConfig};
+    let pool = pool_from_servers("127.0.0.1:0".parse().expect("addr"), servers);
+    let r = Router::bind(RouterConfig::new(pool), None)
+        .await
+        .expect("bind");
+    let handle = r.handle().expect("handle");
+    let run = tokio::spawn(r.run(std::future::pending(), Duration::from_millis(200)));
+    (handle, run)
+}
+
+async fn read_to_end(s: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("the proxy closes within 5 s")
+        .expect("an orderly close");
+    out
+}
+
+#[tokio::test]
+async fn a_retired_router_answers_what_it_owes_then_closes() {
+    use tokio::io::AsyncWriteExt;
+    let slow = slow_server(Duration::from_millis(300), b"STORED\r\n").await;
+    let (handle, run) = router(&[slow.to_string()]).await;
+    let mut c = tokio::net::TcpStream::connect(handle.listen())
+        .await
+        .expect("connect");
+    c.write_all(b"set k 0 0 1\r\n1\r\n").await.expect("write");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    handle.retire();
+    assert_eq!(read_to_end(&mut c).await, b"STORED\r\n");
+    tokio::time::timeout(Duration::from_secs(2), run)
+        .await
+        .expect("the router's run ends")
+        .expect("no panic");
+    assert!(tokio::net::TcpStream::connect(handle.listen())
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn a_server_removed_by_a_reload_still_answers_its_pending_requests() {
+    use memshark::proxy::ReloadError;
+    use tokio::io::AsyncWriteExt;
+    let m = Memcached::start(&[]);
+    let slow = slow_server(Duration::from_millis(300), b"STORED\r\n").await;
+    let (handle, _run) = router(&[slow.to_string()]).await;
+    let mut c = tokio::net::TcpStream::connect(handle.listen())
+        .await
+        .expect("connect");
+    c.write_all(b"set k 0 0 1\r\n1\r\n").await.expect("write");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // A pool with no server is refused and changes nothing.
+    let mut empty = handle.pool();
+    empty.servers.clear();
+    assert!(matches!(
+        handle.reload(empty),
+        Err(ReloadError::NoServers { .. })
+    ));
+    let mut pool = handle.pool();
+    pool.servers = vec![memshark::proxy::pool::ServerSpec {
+        addr: m.addr().to_string(),
+        weight: 1,
+        name: None,
+    }];
+    let r = handle.reload(pool).expect("reloaded");
+    assert_eq!(r.removed, vec![slow.to_string()]);
+    assert_eq!(r.added, vec![m.addr().to_string()]);
+    // The request on the removed server is answered by it; the next goes to the new one.
+    c.write_all(b"set k 0 0 1\r\n2\r\nget k\r\n")
+        .await
+        .expect("write");
+    let want: &[u8] = b"STORED\r\nSTORED\r\nVALUE k 0 1\r\n2\r\nEND\r\n";
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while got.len() < want.len() && Instant::now() < deadline {
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 256];
+        match tokio::time::timeout(Duration::from_secs(5), c.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
 }

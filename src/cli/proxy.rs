@@ -380,7 +380,8 @@ impl Running {
     fn board(&self) -> super::proxy_pools::Board {
         match self {
             Running::Pipe(p) => Arc::new(Mutex::new(vec![(
-                p.local_addr().unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+                p.local_addr()
+                    .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
                 p.counters(),
                 None,
             )])),
@@ -388,7 +389,8 @@ impl Running {
                 r.iter()
                     .map(|r| {
                         (
-                            r.local_addr().unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+                            r.local_addr()
+                                .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
                             r.counters(),
                             Some(r.monitor()),
                         )

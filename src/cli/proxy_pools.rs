@@ -94,10 +94,11 @@ impl Pools {
 
     fn add(&mut self, router: Router) -> std::io::Result<()> {
         let handle = router.handle()?;
-        self.board
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((handle.listen(), router.counters(), Some(router.monitor())));
+        self.board.lock().unwrap_or_else(|p| p.into_inner()).push((
+            handle.listen(),
+            router.counters(),
+            Some(router.monitor()),
+        ));
         self.live.push(handle);
         self.bound.push(router);
         Ok(())
@@ -168,7 +169,9 @@ impl Pools {
         // Then the changes, which cannot.
         for (h, pool) in &kept {
             let name = pool.name.clone();
-            let r = h.reload(pool.clone()).with_context(|| format!("pool {name}"))?;
+            let r = h
+                .reload(pool.clone())
+                .with_context(|| format!("pool {name}"))?;
             eprintln!(
                 "memshark proxy: pool {name} on {}: {} kept, {} added, {} removed",
                 h.listen(),

@@ -399,7 +399,12 @@ async fn write_loop(
 /// is answered (or the connection ends otherwise), then ends the connection.
 async fn answered(pending: &Queue) -> End {
     loop {
-        if pending.q.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+        if pending
+            .q
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+        {
             return End::Closed;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -470,10 +475,7 @@ async fn read_loop(
         };
         if !latencies.is_empty() {
             shared.server_ok(i);
-            let mut h = i
-                .latency
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut h = i.latency.lock().unwrap_or_else(|p| p.into_inner());
             for &ns in &latencies {
                 h.record_ns(ns);
             }

@@ -179,7 +179,11 @@ impl Server {
 }
 
 /// The receivers of new server connections, for the tasks still to spawn.
-type Receivers = Vec<(Arc<ServerState>, Family, mpsc::UnboundedReceiver<backend::Job>)>;
+type Receivers = Vec<(
+    Arc<ServerState>,
+    Family,
+    mpsc::UnboundedReceiver<backend::Job>,
+)>;
 
 /// Builds a placement's server for `spec`: the connections of `kept` when given (a server that
 /// stays across a reload with the same connection count), else new ones whose receivers are
