@@ -411,7 +411,7 @@ async fn a_server_removed_by_a_reload_still_answers_its_pending_requests() {
     let mut empty = handle.pool();
     empty.servers.clear();
     assert!(matches!(
-        handle.reload(empty),
+        handle.reload(empty, None),
         Err(ReloadError::NoServers { .. })
     ));
     let mut pool = handle.pool();
@@ -420,7 +420,7 @@ async fn a_server_removed_by_a_reload_still_answers_its_pending_requests() {
         weight: 1,
         name: None,
     }];
-    let r = handle.reload(pool).expect("reloaded");
+    let r = handle.reload(pool, None).expect("reloaded");
     assert_eq!(r.removed, vec![slow.to_string()]);
     assert_eq!(r.added, vec![m.addr().to_string()]);
     // The request on the removed server is answered by it; the next goes to the new one.

@@ -12,6 +12,7 @@ mod load;
 mod proxy;
 mod proxy_dump;
 mod proxy_pools;
+mod proxy_shadow;
 mod replay;
 mod route;
 mod serve;

@@ -106,6 +106,21 @@ pub struct Args {
     /// Seconds open connections get to finish after Ctrl-C/SIGTERM.
     #[arg(long, default_value_t = 2.0)]
     grace: f64,
+    /// A shadow pool for the pool of the flags (host:port,…): the requests of a fraction of
+    /// the keys (--shadow-fraction) are also sent there, its answers compared with the
+    /// primary's and never sent to the client (with --config: the file's `shadow` key).
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["config", "transparent"])]
+    shadow: Vec<String>,
+    /// With --shadow: the fraction of keys shadowed, by key hash (0 to 1).
+    #[arg(long, default_value_t = 1.0, requires = "shadow")]
+    shadow_fraction: f64,
+    /// Most shadowed requests in flight; past it copies are dropped and counted.
+    #[arg(long, default_value_t = 1024)]
+    shadow_queue: usize,
+    /// Write every difference between a primary answer and its shadow's to this file, one
+    /// JSON object a line (created 0600).
+    #[arg(long, conflicts_with = "transparent")]
+    shadow_diffs: Option<PathBuf>,
 }
 
 /// What the stats line shows, reset every second.
@@ -211,6 +226,16 @@ async fn serve(
     };
     let headless = ui.is_none();
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
+    if !(0.0..=1.0).contains(&args.shadow_fraction) {
+        anyhow::bail!("--shadow-fraction is between 0 and 1");
+    }
+    let (diffs_file, diffs) = match &args.shadow_diffs {
+        Some(p) => {
+            let (f, tx) = super::proxy_shadow::DiffsFile::create(p)?;
+            (Some(f), Some(tx))
+        }
+        None => (None, None),
+    };
     let limits = {
         let (max_connections, max_pending, max_buffered, max_item) = (
             args.max_connections,
@@ -218,9 +243,10 @@ async fn serve(
             args.max_buffered,
             args.max_item,
         );
-        let (connect_timeout, record_backends) = (
+        let (connect_timeout, record_backends, shadow_queue) = (
             Duration::from_millis(args.connect_timeout_ms),
             args.record_backends,
+            args.shadow_queue,
         );
         move |pool| RouterConfig {
             max_connections,
@@ -229,6 +255,8 @@ async fn serve(
             max_item,
             connect_timeout,
             record_backends,
+            shadow_queue,
+            shadow_diffs: diffs.clone(),
             ..RouterConfig::new(pool)
         }
     };
@@ -260,7 +288,19 @@ async fn serve(
             pool.auto_eject_hosts = args.auto_eject_hosts;
             pool.server_failure_limit = args.server_failure_limit;
             pool.server_retry_timeout = Duration::from_millis(args.server_retry_timeout_ms);
-            Running::Routers(vec![Router::bind(limits(pool), Some(tx)).await?])
+            let mut config = limits(pool.clone());
+            if !args.shadow.is_empty() {
+                let mut shadow = pool_from_servers(args.listen, &args.shadow);
+                shadow.name = "shadow".into();
+                shadow.server_connections = pool.server_connections;
+                shadow.timeout = pool.timeout;
+                config.pool.shadow = Some(memshark::proxy::pool::ShadowConfig {
+                    pool: shadow.name.clone(),
+                    key_fraction: (0.0, args.shadow_fraction),
+                });
+                config.shadow_pool = Some(shadow);
+            }
+            Running::Routers(vec![Router::bind(config, Some(tx)).await?])
         };
         if headless {
             eprintln!(
@@ -316,6 +356,12 @@ async fn serve(
                 );
                 for m in board.iter().filter_map(|(_, _, m)| m.as_ref()) {
                     eprintln!("{}", server_line(m));
+                    if let Some(s) = m.shadow() {
+                        eprintln!(
+                            "  shadow: requests {} compared {} differences {} dropped {} diffs dropped {}",
+                            s.requests, s.compared, s.differences, s.dropped, s.diffs_dropped
+                        );
+                    }
                 }
             }
         })
@@ -325,6 +371,10 @@ async fn serve(
         .await;
     if let Some(t) = ticker {
         t.abort();
+    }
+    drop(board);
+    if let Some(f) = diffs_file {
+        f.close();
     }
     if let Ok(Ok(Some(recorder))) = consumer.await {
         if headless {

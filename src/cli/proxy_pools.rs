@@ -57,8 +57,10 @@ impl Pools {
             board: Arc::default(),
             hangups: hangups(),
         };
-        for pool in load(path)? {
-            let router = pools.bind_one(pool).await?;
+        let all = load(path)?;
+        for pool in all.clone() {
+            let shadow = shadow_of(&all, &pool);
+            let router = pools.bind_one(pool, shadow).await?;
             pools.add(router)?;
         }
         Ok(pools)
@@ -77,10 +79,16 @@ impl Pools {
             .ok_or_else(|| std::io::Error::other("no pool"))
     }
 
-    async fn bind_one(&self, pool: PoolConfig) -> anyhow::Result<Router> {
+    async fn bind_one(
+        &self,
+        pool: PoolConfig,
+        shadow: Option<PoolConfig>,
+    ) -> anyhow::Result<Router> {
         let (name, listen) = (pool.name.clone(), pool.listen);
         let servers = addrs(&pool);
-        let router = Router::bind((self.limits)(pool), Some(self.tap.clone()))
+        let mut config = (self.limits)(pool);
+        config.shadow_pool = shadow;
+        let router = Router::bind(config, Some(self.tap.clone()))
             .await
             .with_context(|| format!("pool {name}: listening on {listen}"))?;
         if self.headless {
@@ -160,17 +168,20 @@ impl Pools {
         // First everything that can fail: binding the new addresses.
         let mut kept: Vec<(RouterHandle, PoolConfig)> = Vec::new();
         let mut fresh: Vec<Router> = Vec::new();
-        for pool in pools {
+        for pool in pools.clone() {
             match self.live.iter().find(|h| h.listen() == pool.listen) {
                 Some(h) => kept.push((h.clone(), pool)),
-                None => fresh.push(self.bind_one(pool).await?),
+                None => {
+                    let shadow = shadow_of(&pools, &pool);
+                    fresh.push(self.bind_one(pool, shadow).await?)
+                }
             }
         }
         // Then the changes, which cannot.
         for (h, pool) in &kept {
             let name = pool.name.clone();
             let r = h
-                .reload(pool.clone())
+                .reload(pool.clone(), shadow_of(&pools, pool))
                 .with_context(|| format!("pool {name}"))?;
             eprintln!(
                 "memshark proxy: pool {name} on {}: {} kept, {} added, {} removed",
@@ -226,15 +237,13 @@ pub(super) fn load(path: &Path) -> anyhow::Result<Vec<PoolConfig>> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let pools =
         memshark::proxy::pool::load_config(&text).with_context(|| format!("{}", path.display()))?;
-    for p in &pools {
-        if p.shadow.is_some() {
-            eprintln!(
-                "memshark proxy: pool {}: shadow pools are not routed by the proxy yet; ignored",
-                p.name
-            );
-        }
-    }
     Ok(pools)
+}
+
+/// The pool `pool`'s `shadow` names, if any (`load_config` makes sure it is in the file).
+fn shadow_of(pools: &[PoolConfig], pool: &PoolConfig) -> Option<PoolConfig> {
+    let name = &pool.shadow.as_ref()?.pool;
+    pools.iter().find(|p| &p.name == name).cloned()
 }
 
 #[cfg(unix)]

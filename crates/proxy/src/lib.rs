@@ -30,7 +30,7 @@ use tokio::sync::{mpsc, watch, Semaphore};
 pub use recorder::{RecordConfig, Recorder, TapConsumer};
 pub use router::{
     pool_from_servers, Monitor, ReloadError, Reloaded, Router, RouterConfig, RouterHandle,
-    ServerSnapshot,
+    ServerSnapshot, ShadowDiff, ShadowOutcome, ShadowSnapshot,
 };
 
 use memshark_traffic::capture::{Direction, Timestamp};

@@ -50,11 +50,16 @@ pub(crate) struct Reply {
     pub seq: u64,
     /// Which piece of it.
     pub frag: u16,
+    /// Also gets a copy of the answer (a shadowed request's comparison).
+    pub tee: Option<mpsc::UnboundedSender<Answer>>,
 }
 
 impl Reply {
     /// Hands an answer to the client's writer (a client gone meanwhile is no error).
     pub fn send(&self, answer: Answer) {
+        if let Some(t) = &self.tee {
+            let _ = t.send(answer.clone());
+        }
         let _ = self.tx.send(ToWriter::Answer {
             seq: self.seq,
             frag: self.frag,
@@ -659,7 +664,12 @@ mod tests {
         let (tx, rx) = mpsc::unbounded_channel();
         (
             Pending {
-                reply: Some(Reply { tx, seq: 0, frag }),
+                reply: Some(Reply {
+                    tx,
+                    seq: 0,
+                    frag,
+                    tee: None,
+                }),
                 expect,
                 opaque,
                 client_opaque,

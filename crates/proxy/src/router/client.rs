@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use super::answer::{self, Answer, Failure, Speaks};
 use super::backend::{Expect, Job, Reply};
 use super::request::{self, TextReq};
+use super::shadow::Copy;
 use super::{stats, Family, Placement, Shared};
 use crate::http_guard::{first_line, FirstLine};
 use crate::TapEvent;
@@ -364,6 +365,8 @@ struct Reader<'f> {
     discard: usize,
     /// Stop reading (after `quit`, or a stream that cannot be framed).
     done: bool,
+    /// Where the next job's answer is also sent (a shadowed request's comparison).
+    tee: Option<mpsc::UnboundedSender<Answer>>,
 }
 
 impl<'f> Reader<'f> {
@@ -390,6 +393,7 @@ impl<'f> Reader<'f> {
             limits,
             discard: 0,
             done: false,
+            tee: None,
         }
     }
 
@@ -512,9 +516,38 @@ impl<'f> Reader<'f> {
         self.placement.pool.timeout.map(|t| Instant::now() + t)
     }
 
-    /// Sends one job to server `i` (or fails it).
-    fn send_job(
+    /// Copies a keyed request to the pool's shadow when its key is shadowed; returns where
+    /// the primary's answer goes for the comparison.
+    fn shadow(
         &self,
+        key: &[u8],
+        family: Family,
+        (head, tail): (&Bytes, &Bytes),
+        expect: Expect,
+    ) -> Option<mpsc::UnboundedSender<Answer>> {
+        let shadow = self.placement.shadow.as_ref()?;
+        if !self.placement.continuum.shadowed(key) {
+            return None;
+        }
+        shadow.copy(
+            Copy {
+                key,
+                family,
+                head: head.clone(),
+                tail: tail.clone(),
+                expect,
+                client: self.id,
+            },
+            &self.placement.pool.name,
+            &self.shared.shadow_counters,
+            self.shared.config.shadow_diffs.as_ref(),
+        )
+    }
+
+    /// Sends one job to server `i` (or fails it); the answer is also teed to `self.tee`, if
+    /// set (taken).
+    fn send_job(
+        &mut self,
         i: Option<usize>,
         family: Family,
         (head, tail): (Bytes, Bytes),
@@ -526,6 +559,7 @@ impl<'f> Reader<'f> {
             tx: self.tx.clone(),
             seq,
             frag,
+            tee: self.tee.take(),
         };
         let Some(server) = i.and_then(|i| self.placement.servers.get(i)) else {
             reply.send(Answer::Failed(Failure::NoServer));
@@ -633,6 +667,7 @@ impl<'f> Reader<'f> {
                     tx,
                     seq: 0,
                     frag: 0,
+                    tee: None,
                 },
                 deadline: None,
             };
@@ -677,7 +712,14 @@ impl<'f> Reader<'f> {
                     meta_quiet,
                 } => {
                     let i = self.server_for(key.bytes(&taken));
+                    // Copied only for a pool with a shadow (no allocation otherwise).
+                    let key = match self.placement.shadow {
+                        Some(_) => Bytes::copy_from_slice(key.bytes(&taken)),
+                        None => Bytes::new(),
+                    };
                     if noreply {
+                        let none = Bytes::new();
+                        self.shadow(&key, Family::Text, (&taken, &none), Expect::Nothing);
                         if let Some(i) = i {
                             self.send_noreply(i, Family::Text, taken);
                         }
@@ -691,6 +733,7 @@ impl<'f> Reader<'f> {
                         strip_end: false,
                         meta_quiet,
                     };
+                    self.tee = self.shadow(&key, Family::Text, (&head, &tail), expect);
                     self.one(i, Family::Text, head, tail, expect, Speaks::Text)
                         .await;
                 }
@@ -801,6 +844,11 @@ impl<'f> Reader<'f> {
             } else {
                 servers.first().copied()
             };
+            if let [key] = keys.as_slice() {
+                // A one-key get is shadowed like any keyed request (a multi-key one is not).
+                let key = req.slice(key.clone());
+                self.tee = self.shadow(&key, Family::Text, (&req, &Bytes::new()), text);
+            }
             self.one(i, Family::Text, req, Bytes::new(), text, Speaks::Text)
                 .await;
             return;
@@ -912,6 +960,8 @@ impl<'f> Reader<'f> {
                 }
                 _ if !keyless => {
                     let i = self.server_for(pkt.key());
+                    self.tee =
+                        self.shadow(pkt.key(), Family::Binary, (pkt.as_inner(), &Bytes::new()), expect);
                     let bytes = pkt.into_inner();
                     self.one(i, Family::Binary, bytes, Bytes::new(), expect, speaks)
                         .await;

@@ -23,6 +23,8 @@ pub(crate) mod backend;
 pub(crate) mod client;
 mod reload;
 pub(crate) mod request;
+mod shadow;
+mod shadow_compare;
 pub(crate) mod stats;
 
 use std::net::SocketAddr;
@@ -35,10 +37,13 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::pool::{Continuum, PoolConfig, ServerSpec};
+use shadow::{Shadow, ShadowCounters};
 use crate::{ProxyCounters, TapEvent};
 use memshark_latency::LatencyHistogram;
 
 pub use reload::{ReloadError, Reloaded, RouterHandle};
+pub use shadow::{ShadowDiff, ShadowSnapshot};
+pub use shadow_compare::ShadowOutcome;
 pub use stats::ServerSnapshot;
 
 /// How the router runs, beside the pool itself.
@@ -62,6 +67,13 @@ pub struct RouterConfig {
     /// Also tap the proxy's own server connections (ids with [`crate::SERVER_LEG`]), so a
     /// recording holds both legs.
     pub record_backends: bool,
+    /// The pool that receives copies of the requests for the keys of `pool.shadow` (whose
+    /// `key_fraction` says which); `None`: no shadow.
+    pub shadow_pool: Option<PoolConfig>,
+    /// Most shadowed requests in flight; past it copies are dropped and counted.
+    pub shadow_queue: usize,
+    /// Where the shadow's differences go (dropped and counted when it is full).
+    pub shadow_diffs: Option<mpsc::Sender<ShadowDiff>>,
 }
 
 /// A pool built from a list of servers (`host:port[:weight] [name]`, as `--pool` takes them)
@@ -94,6 +106,9 @@ impl RouterConfig {
             max_item: memshark_protocol::limits::ITEM_SIZE_MAX_DEFAULT,
             connect_timeout: Duration::from_secs(2),
             record_backends: false,
+            shadow_pool: None,
+            shadow_queue: 1024,
+            shadow_diffs: None,
         }
     }
 }
@@ -233,11 +248,18 @@ pub(crate) struct Placement {
     pub servers: Vec<Server>,
     /// The placement over the live servers.
     pub continuum: Continuum,
+    /// Where the shadowed keys' requests are copied.
+    pub shadow: Option<Arc<Shadow>>,
 }
 
 impl Placement {
     /// The placement of `pool`, reusing the servers of `old` with the same address.
-    fn build(pool: PoolConfig, old: Option<&Placement>, receivers: &mut Receivers) -> Placement {
+    fn build(
+        pool: PoolConfig,
+        shadow: Option<Arc<Shadow>>,
+        old: Option<&Placement>,
+        receivers: &mut Receivers,
+    ) -> Placement {
         let n = pool.server_connections.max(1) as usize;
         let servers: Vec<Server> = pool
             .servers
@@ -256,6 +278,7 @@ impl Placement {
             pool,
             servers,
             continuum,
+            shadow,
         }
     }
 
@@ -270,6 +293,7 @@ impl Placement {
             pool: self.pool.clone(),
             servers: self.servers.clone(),
             continuum: Continuum::build(&self.pool, &alive),
+            shadow: self.shadow.clone(),
         }
     }
 }
@@ -299,9 +323,40 @@ pub(crate) struct Shared {
     pub backends: Mutex<JoinSet<()>>,
     /// Set to stop accepting and close every client once its answers are written.
     pub retire: watch::Sender<bool>,
+    /// The shadow's counters.
+    pub shadow_counters: Arc<ShadowCounters>,
 }
 
 impl Shared {
+    /// The shared state of a router for `config` (its shadow started when it has one), and
+    /// the receivers of its server connections, for the tasks to spawn.
+    fn new(
+        config: RouterConfig,
+        tap: Option<mpsc::Sender<TapEvent>>,
+        tap_server: SocketAddr,
+    ) -> (Arc<Shared>, Receivers) {
+        let mut receivers = Vec::new();
+        let shadow = config
+            .shadow_pool
+            .clone()
+            .map(|p| Shadow::start(p, &config, config.shadow_queue));
+        let placement = Placement::build(config.pool.clone(), shadow, None, &mut receivers);
+        let shared = Arc::new(Shared {
+            placement: RwLock::new(Arc::new(placement)),
+            generation: AtomicU64::new(0),
+            config,
+            counters: Arc::default(),
+            tap,
+            tap_server,
+            started: Instant::now(),
+            next_leg: AtomicU64::new(1),
+            backends: Mutex::new(JoinSet::new()),
+            retire: watch::channel(false).0,
+            shadow_counters: Arc::default(),
+        });
+        (shared, receivers)
+    }
+
     /// The current placement.
     pub fn placement(&self) -> (u64, Arc<Placement>) {
         let g = self.generation.load(Ordering::Acquire);
@@ -321,7 +376,7 @@ impl Shared {
     }
 
     /// Spawns the connection tasks of new servers.
-    fn spawn_backends(self: &Arc<Self>, receivers: Receivers) {
+    pub(crate) fn spawn_backends(self: &Arc<Self>, receivers: Receivers) {
         let mut set = self.backends.lock().unwrap_or_else(|p| p.into_inner());
         while set.try_join_next().is_some() {}
         for (state, family, rx) in receivers {
@@ -361,7 +416,7 @@ impl Shared {
     }
 
     /// Re-admits ejected servers whose retry time has come.
-    fn readmit_due(&self) {
+    pub(crate) fn readmit_due(&self) {
         let now = Instant::now();
         let mut changed = false;
         for s in &self.placement().1.servers {
@@ -415,20 +470,7 @@ impl Router {
         } else {
             listen
         };
-        let mut receivers = Vec::new();
-        let placement = Placement::build(config.pool.clone(), None, &mut receivers);
-        let shared = Arc::new(Shared {
-            placement: RwLock::new(Arc::new(placement)),
-            generation: AtomicU64::new(0),
-            config,
-            counters: Arc::default(),
-            tap,
-            tap_server,
-            started: Instant::now(),
-            next_leg: AtomicU64::new(1),
-            backends: Mutex::new(JoinSet::new()),
-            retire: watch::channel(false).0,
-        });
+        let (shared, receivers) = Shared::new(config, tap, tap_server);
         Ok(Router {
             listener,
             shared,
@@ -478,6 +520,9 @@ impl Router {
                 loop {
                     tick.tick().await;
                     shared.readmit_due();
+                    if let Some(s) = &shared.placement().1.shadow {
+                        s.readmit_due();
+                    }
                 }
             })
         };
@@ -549,5 +594,15 @@ impl Monitor {
     /// since the last call with `reset` (or since the start).
     pub fn servers(&self, reset: bool) -> Vec<ServerSnapshot> {
         stats::snapshots(&self.shared, reset)
+    }
+
+    /// The shadow's counters since the start, when the pool has a shadow now.
+    pub fn shadow(&self) -> Option<ShadowSnapshot> {
+        self.shared
+            .placement()
+            .1
+            .shadow
+            .as_ref()
+            .map(|_| self.shared.shadow_counters.snapshot())
     }
 }

@@ -9,6 +9,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use super::shadow::Shadow;
 use super::{Placement, Shared};
 use crate::pool::PoolConfig;
 
@@ -65,7 +66,14 @@ impl RouterHandle {
     /// Routes by `pool` from the next request of every client on. `pool.listen` must be this
     /// router's address (the listening socket stays). Must be called within the runtime the
     /// router runs on (new servers' connection tasks are spawned on it).
-    pub fn reload(&self, pool: PoolConfig) -> Result<Reloaded, ReloadError> {
+    ///
+    /// `shadow` is the pool that receives the copies for `pool.shadow`'s keys (`None`: no
+    /// shadow); a running shadow is kept when its pool is unchanged, else replaced.
+    pub fn reload(
+        &self,
+        pool: PoolConfig,
+        shadow: Option<PoolConfig>,
+    ) -> Result<Reloaded, ReloadError> {
         if pool.servers.is_empty() {
             return Err(ReloadError::NoServers { pool: pool.name });
         }
@@ -79,7 +87,11 @@ impl RouterHandle {
         let mut receivers = Vec::new();
         let mut summary = Reloaded::default();
         self.shared.replace(|old| {
-            let new = Placement::build(pool, Some(old), &mut receivers);
+            let shadow = shadow.map(|p| match &old.shadow {
+                Some(s) if s.pool == p => Arc::clone(s),
+                _ => Shadow::start(p, &self.shared.config, self.shared.config.shadow_queue),
+            });
+            let new = Placement::build(pool, shadow, Some(old), &mut receivers);
             for s in &new.servers {
                 if old.servers.iter().any(|o| o.spec.addr == s.spec.addr) {
                     summary.kept.push(s.spec.addr.clone());

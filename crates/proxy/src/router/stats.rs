@@ -113,6 +113,15 @@ fn pairs(shared: &Shared) -> Vec<(String, String)> {
             servers.iter().filter(|s| !s.ejected).count().to_string(),
         ),
     ];
+    if let Some(shadow) = &shared.placement().1.shadow {
+        let c = shared.shadow_counters.snapshot();
+        v.push(("shadow_pool".into(), shadow.pool.name.clone()));
+        v.push(("shadow_requests".into(), c.requests.to_string()));
+        v.push(("shadow_compared".into(), c.compared.to_string()));
+        v.push(("shadow_differences".into(), c.differences.to_string()));
+        v.push(("shadow_dropped".into(), c.dropped.to_string()));
+        v.push(("shadow_diffs_dropped".into(), c.diffs_dropped.to_string()));
+    }
     for s in servers {
         let p = format!("server:{}:", s.addr);
         v.push((format!("{p}requests"), s.requests.to_string()));
