@@ -960,8 +960,12 @@ impl<'f> Reader<'f> {
                 }
                 _ if !keyless => {
                     let i = self.server_for(pkt.key());
-                    self.tee =
-                        self.shadow(pkt.key(), Family::Binary, (pkt.as_inner(), &Bytes::new()), expect);
+                    self.tee = self.shadow(
+                        pkt.key(),
+                        Family::Binary,
+                        (pkt.as_inner(), &Bytes::new()),
+                        expect,
+                    );
                     let bytes = pkt.into_inner();
                     self.one(i, Family::Binary, bytes, Bytes::new(), expect, speaks)
                         .await;

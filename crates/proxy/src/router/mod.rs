@@ -37,9 +37,9 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::pool::{Continuum, PoolConfig, ServerSpec};
-use shadow::{Shadow, ShadowCounters};
 use crate::{ProxyCounters, TapEvent};
 use memshark_latency::LatencyHistogram;
+use shadow::{Shadow, ShadowCounters};
 
 pub use reload::{ReloadError, Reloaded, RouterHandle};
 pub use shadow::{ShadowDiff, ShadowSnapshot};

@@ -171,14 +171,20 @@ impl Shadow {
         };
         if req.expect == Expect::Nothing {
             counters.requests.fetch_add(1, Ordering::Relaxed);
-            let _ = server.conn(req.family, req.client).send(job(Expect::Nothing));
+            let _ = server
+                .conn(req.family, req.client)
+                .send(job(Expect::Nothing));
             return None;
         }
         let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
             counters.dropped.fetch_add(1, Ordering::Relaxed);
             return None;
         };
-        if server.conn(req.family, req.client).send(job(req.expect)).is_err() {
+        if server
+            .conn(req.family, req.client)
+            .send(job(req.expect))
+            .is_err()
+        {
             return None;
         }
         counters.requests.fetch_add(1, Ordering::Relaxed);

@@ -166,7 +166,10 @@ mod tests {
 
     #[test]
     fn meta_answers_ignore_the_cas_flag() {
-        assert_eq!(text(b"VA 2 f1 c77\r\nhi\r\n"), text(b"VA 2 f1 c78\r\nhi\r\n"));
+        assert_eq!(
+            text(b"VA 2 f1 c77\r\nhi\r\n"),
+            text(b"VA 2 f1 c78\r\nhi\r\n")
+        );
         assert_ne!(text(b"VA 2 f1\r\nhi\r\n"), text(b"VA 2 f2\r\nhi\r\n"));
         assert_ne!(text(b"HD\r\n"), text(b"EN\r\n"));
     }
