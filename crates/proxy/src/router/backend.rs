@@ -102,6 +102,9 @@ pub(crate) struct Job {
     pub reply: Reply,
     /// When the request times out.
     pub deadline: Option<Instant>,
+    /// A place in the shadow queue, given back once the job is taken to be written (a shadow
+    /// copy sent without an answer to wait for).
+    pub permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// A request written and not answered yet.

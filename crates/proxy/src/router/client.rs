@@ -571,6 +571,7 @@ impl<'f> Reader<'f> {
             expect,
             reply,
             deadline: self.deadline(),
+            permit: None,
         };
         if let Err(mpsc::error::SendError(job)) = server.conn(family, self.id).send(job) {
             job.reply.send(Answer::Failed(Failure::Connection));
@@ -670,6 +671,7 @@ impl<'f> Reader<'f> {
                     tee: None,
                 },
                 deadline: None,
+                permit: None,
             };
             let _ = server.conn(family, self.id).send(job);
         }

@@ -156,35 +156,33 @@ impl Shadow {
             .continuum
             .server_for(req.key)
             .and_then(|i| placement.servers.get(i))?;
+        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+            counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
         let (stx, mut srx) = mpsc::unbounded_channel();
-        let job = |expect| Job {
-            head: req.head.clone(),
-            tail: req.tail.clone(),
-            expect,
+        let mut job = Job {
+            head: req.head,
+            tail: req.tail,
+            expect: req.expect,
             reply: Reply {
-                tx: stx.clone(),
+                tx: stx,
                 seq: 0,
                 frag: 0,
                 tee: None,
             },
             deadline: placement.pool.timeout.map(|t| Instant::now() + t),
+            permit: None,
         };
         if req.expect == Expect::Nothing {
-            counters.requests.fetch_add(1, Ordering::Relaxed);
-            let _ = server
-                .conn(req.family, req.client)
-                .send(job(Expect::Nothing));
+            // No answer to compare: the permit bounds the copies waiting to be written.
+            job.permit = Some(permit);
+            if server.conn(req.family, req.client).send(job).is_ok() {
+                counters.requests.fetch_add(1, Ordering::Relaxed);
+            }
             return None;
         }
-        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
-            counters.dropped.fetch_add(1, Ordering::Relaxed);
-            return None;
-        };
-        if server
-            .conn(req.family, req.client)
-            .send(job(req.expect))
-            .is_err()
-        {
+        if server.conn(req.family, req.client).send(job).is_err() {
             return None;
         }
         counters.requests.fetch_add(1, Ordering::Relaxed);
