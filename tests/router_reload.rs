@@ -165,7 +165,10 @@ fn placed_as(want: &HashMap<String, String>, keys: &[String], servers: &[SocketA
         }
         *on.entry(dest.clone()).or_insert(0) += 1;
     }
-    assert!(on.len() > 1, "the keys spread over the servers: {on:?}");
+    assert!(
+        on.len() > 1,
+        "the keys spread over the servers {servers:?}: {on:?}"
+    );
 }
 
 /// Up to 20 keys for each server of pool `alpha` of `config`, by `memshark route` (placement
@@ -189,6 +192,17 @@ fn keys(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}:{i}")).collect()
 }
 
+/// A memcached on none of `taken` (a port picked free can be taken by another process before
+/// memcached binds it; `Memcached::start` then finds that process's server listening there).
+fn other_than(taken: &[SocketAddr]) -> Memcached {
+    loop {
+        let m = Memcached::start(&[]);
+        if !taken.contains(&m.addr()) {
+            return m;
+        }
+    }
+}
+
 struct TempDir(PathBuf);
 
 impl Drop for TempDir {
@@ -200,8 +214,8 @@ impl Drop for TempDir {
 #[test]
 fn sighup_reloads_pools_without_dropping_clients_and_refuses_a_bad_file() {
     let a = Memcached::start(&[]);
-    let b = Memcached::start(&[]);
-    let c = Memcached::start(&[]);
+    let b = other_than(&[a.addr()]);
+    let c = other_than(&[a.addr(), b.addr()]);
     let (l1, l2) = (free_addr(), free_addr());
     let dir = TempDir(
         std::env::temp_dir().join(format!("memshark-router-reload-{}", std::process::id())),
