@@ -174,8 +174,19 @@ fn placed_as(want: &HashMap<String, String>, keys: &[String], servers: &[SocketA
 /// Up to 20 keys for each server of pool `alpha` of `config`, by `memshark route` (placement
 /// can be uneven for a given pair of ports; this makes sure both servers get keys).
 fn balanced(config: &Path, prefix: &str) -> Vec<String> {
-    let candidates = keys(prefix, 400);
+    // The varying part first: twemproxy's fnv1a_64 (32-bit arithmetic) mixes the last bytes of
+    // a key so little that `after:0`…`after:399` can all land on one server.
+    let candidates: Vec<String> = (0..400).map(|i| format!("{i}:{prefix}")).collect();
     let routed = route(config, "alpha", &candidates);
+    let mut dests: Vec<&String> = routed.values().collect();
+    dests.sort();
+    dests.dedup();
+    assert!(
+        dests.len() > 1,
+        "memshark route puts every key on {dests:?} ({} routed): {}",
+        routed.len(),
+        std::fs::read_to_string(config).unwrap_or_default()
+    );
     let mut per: HashMap<&String, usize> = HashMap::new();
     candidates
         .iter()
