@@ -229,6 +229,21 @@ impl Reassembler {
         }
     }
 
+    /// Whether a reassembler that last looked for idle connections at `last` looks again at
+    /// `ts` (every 10 s of capture time).
+    pub fn sweep_due(last: Timestamp, ts: Timestamp) -> bool {
+        ts.as_nanos() > last.as_nanos().saturating_add(10_000_000_000)
+    }
+
+    /// Ends the connections idle at `ts` if a sweep is due ([`Self::sweep_due`]): what
+    /// [`Self::push`] does first. For a caller that shards connections over several
+    /// reassemblers and sweeps them all at the moments one reassembler would.
+    pub fn tick(&mut self, ts: Timestamp, sink: &mut impl FnMut(StreamEvent)) {
+        if Self::sweep_due(self.last_sweep, ts) {
+            self.sweep(ts, sink);
+        }
+    }
+
     /// Feeds one decoded frame.
     pub fn push(
         &mut self,
@@ -237,9 +252,7 @@ impl Reassembler {
         seg: &Segment<'_>,
         sink: &mut impl FnMut(StreamEvent),
     ) {
-        if ts.as_nanos() > self.last_sweep.as_nanos() + 10_000_000_000 {
-            self.sweep(ts, sink);
-        }
+        self.tick(ts, sink);
         let tcp = match seg.transport {
             Transport::Tcp(t) => t,
             Transport::Udp => {
