@@ -13,9 +13,9 @@
 
 mod forward;
 mod http_guard;
+pub mod pool;
 mod recorder;
 pub mod redact;
-pub mod pool;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

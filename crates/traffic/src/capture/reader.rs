@@ -308,7 +308,10 @@ impl CaptureReader {
             let Some(len) = self.next_record_len()? else {
                 return Ok(None);
             };
-            let record = self.chunks.buf.slice(self.chunks.pos..self.chunks.pos + len);
+            let record = self
+                .chunks
+                .buf
+                .slice(self.chunks.pos..self.chunks.pos + len);
             self.chunks.pos += len;
             if let Some(frame) = self.parse(&record)? {
                 self.stats.frames += 1;
@@ -413,8 +416,8 @@ impl CaptureReader {
                             .copied()
                             .unwrap_or(Interface::DEFAULT);
                         let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                        let nanos = (u128::from(raw) * 1_000_000_000
-                            / u128::from(iface.resolution)) as u64;
+                        let nanos =
+                            (u128::from(raw) * 1_000_000_000 / u128::from(iface.resolution)) as u64;
                         let ts = Timestamp::from_nanos(
                             nanos.saturating_add_signed(iface.offset.saturating_mul(1_000_000_000)),
                         );

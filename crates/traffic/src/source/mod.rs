@@ -43,6 +43,8 @@ mod input;
 #[cfg(feature = "live")]
 mod live;
 mod parallel;
+#[cfg(test)]
+mod parallel_tests;
 mod sink;
 #[cfg(test)]
 mod tests;
@@ -54,9 +56,9 @@ use crate::pipeline::PassStats;
 
 pub use driver::Driver;
 pub use input::{resolve, InputError, Recording};
-pub use parallel::run_parallel;
 #[cfg(feature = "live")]
 pub use live::LiveSource;
+pub use parallel::run_parallel;
 pub use sink::{from_fn, Filtered, FnSink, Progress, Sink};
 
 /// Why a source could not be read.
