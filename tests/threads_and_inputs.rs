@@ -26,7 +26,10 @@ fn captures() -> Vec<PathBuf> {
     for dir in ["fixtures", "captures"] {
         for entry in std::fs::read_dir(root.join(dir)).expect("listing") {
             let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
+            if path
+                .extension()
+                .is_some_and(|e| e == "pcap" || e == "pcapng")
+            {
                 all.push(path);
             }
         }

@@ -62,7 +62,11 @@ fn resolve(to: &str) -> anyhow::Result<SocketAddr> {
 /// Runs `memshark replay`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let filter = args.filter.clone().unwrap_or_default();
-    let plan = Plan::from_source(memshark::source::resolve(&args.files)?, &args.ports, &filter)?;
+    let plan = Plan::from_source(
+        memshark::source::resolve(&args.files)?,
+        &args.ports,
+        &filter,
+    )?;
     let total = plan.requests();
     eprintln!(
         "memshark replay: {} requests on {} connections{}",

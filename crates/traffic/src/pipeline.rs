@@ -8,8 +8,10 @@
 use std::path::Path;
 
 use crate::capture::reassembly::ReassemblyStats;
+use bytes::Bytes;
+
 use crate::capture::{
-    decode, Frame, LiveStats, Reassembler, ReassemblyConfig, Segment, StreamEvent,
+    decode, Frame, LiveStats, Reassembler, ReassemblyConfig, Segment, SharedFrame, StreamEvent,
 };
 use crate::dissect::{DissectStats, Dissector, Message};
 use crate::hash::{SeededSet, SocketPairKey};
@@ -130,6 +132,20 @@ impl Pass {
 
     /// Feeds one frame; messages go to `sink`.
     pub fn feed(&mut self, frame: &Frame<'_>, sink: &mut impl FnMut(Message)) {
+        self.feed_inner(frame, None, sink);
+    }
+
+    /// Feeds one frame whose bytes are shared: payloads go on as slices of it, not copies.
+    pub fn feed_shared(&mut self, frame: &SharedFrame, sink: &mut impl FnMut(Message)) {
+        self.feed_inner(&frame.as_frame(), Some(&frame.data), sink);
+    }
+
+    fn feed_inner(
+        &mut self,
+        frame: &Frame<'_>,
+        shared: Option<&Bytes>,
+        sink: &mut impl FnMut(Message),
+    ) {
         self.stats.frames += 1;
         self.stats.frame_bytes += frame.data.len() as u64;
         let Ok(seg) = decode(frame.linktype, frame.data, frame.orig_len) else {
@@ -147,10 +163,16 @@ impl Pass {
             }
         }
         let dissector = &mut self.dissector;
-        self.reassembler
-            .push(frame.number, frame.ts, &seg, &mut |ev| {
-                dissector.push(ev, &mut |m| sink(m))
-            });
+        let mut to_dissector = |ev| dissector.push(ev, &mut |m| sink(m));
+        match shared {
+            Some(bytes) => {
+                self.reassembler
+                    .push_shared(frame.number, frame.ts, &seg, bytes, &mut to_dissector)
+            }
+            None => self
+                .reassembler
+                .push(frame.number, frame.ts, &seg, &mut to_dissector),
+        }
     }
 
     /// Feeds one event of a stream that is already split per connection and direction (the

@@ -156,6 +156,19 @@ pub struct Reassembler {
     /// Servers named by the caller for flows off the memcached ports (bounded: cleared past
     /// 100 000 entries).
     server_hints: SeededMap<SocketPairKey, SocketAddr>,
+    /// The frame being pushed by [`Self::push_shared`]: payloads are slices of it.
+    shared: Option<Bytes>,
+}
+
+/// `payload` as a slice of `frame` when it lies inside it (no copy), else a copy.
+fn share(frame: Option<&Bytes>, payload: &[u8]) -> Bytes {
+    if let Some(frame) = frame {
+        let start = (payload.as_ptr() as usize).wrapping_sub(frame.as_ptr() as usize);
+        if !payload.is_empty() && start <= frame.len() && payload.len() <= frame.len() - start {
+            return frame.slice(start..start + payload.len());
+        }
+    }
+    Bytes::copy_from_slice(payload)
 }
 
 impl Reassembler {
@@ -178,6 +191,7 @@ impl Reassembler {
             stats: ReassemblyStats::default(),
             last_sweep: Timestamp::default(),
             server_hints: SeededMap::default(),
+            shared: None,
         }
     }
 
@@ -244,6 +258,22 @@ impl Reassembler {
         }
     }
 
+    /// Like [`Self::push`], for a segment decoded from `frame`: the payload is handed on as
+    /// a slice of `frame` instead of a copy (out-of-order bytes kept waiting are still copied,
+    /// so that they do not hold the whole buffer `frame` is a slice of).
+    pub fn push_shared(
+        &mut self,
+        number: u64,
+        ts: Timestamp,
+        seg: &Segment<'_>,
+        frame: &Bytes,
+        sink: &mut impl FnMut(StreamEvent),
+    ) {
+        self.shared = Some(frame.clone());
+        self.push(number, ts, seg, sink);
+        self.shared = None;
+    }
+
     /// Feeds one decoded frame.
     pub fn push(
         &mut self,
@@ -271,7 +301,7 @@ impl Reassembler {
                 };
                 sink(StreamEvent {
                     origin: Origin::new(0, client, server, dir).at(frame, ts),
-                    kind: StreamEventKind::Datagram(Bytes::copy_from_slice(seg.payload)),
+                    kind: StreamEventKind::Datagram(share(self.shared.as_ref(), seg.payload)),
                 });
                 return;
             }
@@ -352,7 +382,7 @@ impl Reassembler {
                 self.stats.retransmitted_bytes += skip;
                 let present = seg.payload.len() as u64;
                 let data = if skip < present {
-                    Bytes::copy_from_slice(&seg.payload[skip as usize..])
+                    share(self.shared.as_ref(), &seg.payload[skip as usize..])
                 } else {
                     Bytes::new()
                 };
@@ -383,6 +413,11 @@ impl Reassembler {
                         if !half.pending.contains_key(&at) {
                             half.buffered += len;
                             self.buffered_total += len;
+                            let data = if self.shared.is_some() {
+                                Bytes::copy_from_slice(&data)
+                            } else {
+                                data
+                            };
                             half.pending.insert(at, (data, missing, frame, ts));
                         } else {
                             self.stats.retransmitted_bytes += len as u64;

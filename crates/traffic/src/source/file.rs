@@ -22,7 +22,7 @@ pub(crate) fn read<S: Sink>(
         if frame.number.is_multiple_of(PROGRESS_EVERY) && !driver.progress(frames.progress())? {
             break;
         }
-        if !driver.frame(&frame.as_frame())? {
+        if !driver.shared_frame(&frame)? {
             break;
         }
     }

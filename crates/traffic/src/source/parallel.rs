@@ -79,6 +79,11 @@ pub fn run_parallel<S: Sink>(
         return Ok(stats);
     }
     let stop = AtomicBool::new(false);
+    let pools = Pools {
+        items: Pool::new(),
+        outs: Pool::new(),
+    };
+    let pools = &pools;
     std::thread::scope(|scope| {
         let (meta_tx, meta_rx) = sync_channel(DEPTH);
         let mut to_workers = Vec::with_capacity(threads);
@@ -91,20 +96,59 @@ pub fn run_parallel<S: Sink>(
             let ports = ports.to_vec();
             std::thread::Builder::new()
                 .name(format!("memshark-worker-{i}"))
-                .spawn_scoped(scope, move || work(&ports, &in_rx, &out_tx))
+                .spawn_scoped(scope, move || work(&ports, &in_rx, &out_tx, pools))
                 .map_err(|e| SourceError::Thread(e.to_string()))?;
         }
         let stop = &stop;
         std::thread::Builder::new()
             .name("memshark-reader".into())
             .spawn_scoped(scope, move || {
-                read(recordings, ports, &to_workers, &meta_tx, stop);
+                read(recordings, ports, &to_workers, &meta_tx, stop, pools);
             })
             .map_err(|e| SourceError::Thread(e.to_string()))?;
-        let result = Merger::new(threads).run(&mut sink, meta_rx, from_workers);
+        let result = Merger::new(threads).run(&mut sink, meta_rx, from_workers, pools);
         stop.store(true, Ordering::Relaxed);
         result
     })
+}
+
+/// Emptied batch buffers, handed back for reuse so that the threads do not keep allocating
+/// (and freeing on another thread) a buffer per batch.
+#[derive(Debug)]
+struct Pool<T>(std::sync::Mutex<Vec<Vec<T>>>);
+
+impl<T> Pool<T> {
+    /// Buffers kept at most.
+    const KEEP: usize = 64;
+
+    fn new() -> Pool<T> {
+        Pool(std::sync::Mutex::new(Vec::new()))
+    }
+
+    /// An empty buffer, with room for `n` at least.
+    fn take(&self, n: usize) -> Vec<T> {
+        let reused = self.0.lock().ok().and_then(|mut p| p.pop());
+        let mut v = reused.unwrap_or_default();
+        v.reserve(n);
+        v
+    }
+
+    /// Gives an emptied buffer back.
+    fn give(&self, mut v: Vec<T>) {
+        v.clear();
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < Self::KEEP {
+                p.push(v);
+            }
+        }
+    }
+}
+
+/// The buffers the threads share.
+#[derive(Debug)]
+struct Pools {
+    items: Pool<Item>,
+    outs: Pool<Tagged>,
 }
 
 /// One thing a worker is told, in frame order.
@@ -197,6 +241,7 @@ fn read(
     to_workers: &[SyncSender<ToWorker>],
     meta: &SyncSender<Meta>,
     stop: &AtomicBool,
+    pools: &Pools,
 ) {
     let n = to_workers.len().max(1);
     let shard_hash = SeededState::default();
@@ -209,7 +254,7 @@ fn read(
     let mut progress = None;
     let send = |batches: &mut Vec<Vec<Item>>, progress: Option<Progress>, counts: Counts| {
         for (tx, batch) in to_workers.iter().zip(batches.iter_mut()) {
-            let items = std::mem::replace(batch, Vec::with_capacity(BATCH / n + 16));
+            let items = std::mem::replace(batch, pools.items.take(BATCH / n + 16));
             if tx.send(ToWorker::Batch(items)).is_err() {
                 return false;
             }
@@ -290,14 +335,16 @@ fn read(
 }
 
 /// A worker thread: its connections' frames → reassembly → dissector → tagged messages.
-fn work(ports: &[u16], input: &Receiver<ToWorker>, output: &SyncSender<FromWorker>) {
+fn work(ports: &[u16], input: &Receiver<ToWorker>, output: &SyncSender<FromWorker>, pools: &Pools) {
     let mut reassembler = Reassembler::new(ReassemblyConfig {
         ports: ports.to_vec(),
         ..ReassemblyConfig::default()
     });
     let mut dissector = Dissector::new();
+    // Outputs per batch last time: room for as many this time.
+    let mut expect = BATCH;
     while let Ok(next) = input.recv() {
-        let items = match next {
+        let mut items = match next {
             ToWorker::Batch(items) => items,
             ToWorker::Abort => return,
             ToWorker::Finish => {
@@ -317,8 +364,8 @@ fn work(ports: &[u16], input: &Receiver<ToWorker>, output: &SyncSender<FromWorke
                 return;
             }
         };
-        let mut out = Vec::with_capacity(items.len() * 2);
-        for item in items {
+        let mut out = pools.outs.take(expect);
+        for item in items.drain(..) {
             match item {
                 Item::Tick { frame, ts } => reassembler.tick(ts, &mut |ev| {
                     let stage = Stage::Sweep {
@@ -337,7 +384,7 @@ fn work(ports: &[u16], input: &Receiver<ToWorker>, output: &SyncSender<FromWorke
                     let stage = Stage::Frame(frame.number);
                     let began = reassembler.stats().connections;
                     let mark = out.len();
-                    reassembler.push(frame.number, frame.ts, &seg, &mut |ev| {
+                    reassembler.push_shared(frame.number, frame.ts, &seg, &frame.data, &mut |ev| {
                         dissector.push(ev, &mut |m| out.push(Tagged::message(stage, m)))
                     });
                     if reassembler.stats().connections > began {
@@ -352,6 +399,8 @@ fn work(ports: &[u16], input: &Receiver<ToWorker>, output: &SyncSender<FromWorke
                 }
             }
         }
+        pools.items.give(items);
+        expect = out.len() + out.len() / 4;
         if output.send(FromWorker::Batch(out)).is_err() {
             return;
         }
@@ -455,9 +504,9 @@ impl Merger {
     }
 
     /// Merges one batch's outputs (each in order) and hands the messages on.
-    fn merge<S: Sink>(&mut self, sink: &mut S, outs: Vec<Vec<Tagged>>) -> Result<Flow, S::Error> {
-        let mut heads: Vec<Peekable<std::vec::IntoIter<Tagged>>> =
-            outs.into_iter().map(|o| o.into_iter().peekable()).collect();
+    fn merge<S: Sink>(&mut self, sink: &mut S, outs: &mut [Vec<Tagged>]) -> Result<Flow, S::Error> {
+        let mut heads: Vec<Peekable<std::vec::Drain<'_, Tagged>>> =
+            outs.iter_mut().map(|o| o.drain(..).peekable()).collect();
         loop {
             let mut best: Option<((u64, u8, u64), usize)> = None;
             for (w, head) in heads.iter_mut().enumerate() {
@@ -509,6 +558,7 @@ impl Merger {
         sink: &mut S,
         meta: Receiver<Meta>,
         workers: Vec<Receiver<FromWorker>>,
+        pools: &Pools,
     ) -> Result<PassStats, S::Error> {
         let stopped = |sink: &mut S, counts: Counts| {
             let stats = PassStats {
@@ -541,7 +591,11 @@ impl Merger {
                             _ => return Ok(PassStats::default()),
                         }
                     }
-                    if let Flow::Stopped = self.merge(sink, outs)? {
+                    let flow = self.merge(sink, &mut outs)?;
+                    for out in outs {
+                        pools.outs.give(out);
+                    }
+                    if let Flow::Stopped = flow {
                         return stopped(sink, self.counts);
                     }
                 }
@@ -568,7 +622,7 @@ impl Merger {
                         }
                     }
                     // After a stop in the last batch the rest is dropped, as with one thread.
-                    let _ = self.merge(sink, outs)?;
+                    let _ = self.merge(sink, &mut outs)?;
                     sink.finish(&stats)?;
                     return Ok(stats);
                 }
