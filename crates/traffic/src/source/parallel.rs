@@ -187,6 +187,8 @@ enum Stage {
 }
 
 /// One output of a worker.
+// `Began` is rare and a boxed message would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Out {
     /// The worker's next connection begins here.
