@@ -6,15 +6,19 @@
 # twemproxy (Debian's nutcracker); then at half the direct load's concurrency for added latency.
 # Prints ops/s, p50 and p99 and the ratio to direct.
 #
+# Then a pool of three memcached behind twemproxy and behind `memshark proxy --pool`.
+#
 # Then the same three paths under memaslap (binary, 16 connections), the yardstick ARCHITECTURE.md
 # names.
 #
 # Usage: bench/proxy.sh [SECONDS]   (needs memcached, nutcracker, libmemcached-tools, python3)
+#        MEMSHARK_BIN=target/debug/memshark bench/proxy.sh 1   checks the script, measures nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-8}
-cargo build --release --quiet
-bin=target/release/memshark
+# MEMSHARK_BIN: run another build (e.g. a debug one, to check the script itself quickly).
+if [ -z "${MEMSHARK_BIN:-}" ]; then cargo build --release --quiet; fi
+bin=${MEMSHARK_BIN:-target/release/memshark}
 user_flag=(); [ "$(id -u)" = 0 ] && user_flag=(-u nobody)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
@@ -73,6 +77,48 @@ if command -v memcaslap > /dev/null; then
   done
 fi
 echo "recording: $(stat -c %s "$tmp/rec.pcap") bytes"
+
+# A pool of three memcached behind one address: twemproxy (nutcracker, ketama over fnv1a_64) and
+# `memshark proxy --pool A,B,C` (same placement), text protocol, 16 and 8 connections; the
+# ratio is memshark's throughput over twemproxy's.
+if [ $have_tw = 1 ] && "$bin" proxy --help 2>/dev/null | grep -q -- '--pool'; then
+  pool_mcs=(); pool_servers=()
+  for _ in 1 2 3; do
+    port=$(free_port)
+    memcached -l 127.0.0.1 -p "$port" -U 0 -m 64 -t 2 -c 4096 "${user_flag[@]}" & pids+=($!)
+    pool_mcs+=("$port"); pool_servers+=("127.0.0.1:$port")
+  done
+  pool_tw=$(free_port); pool_ms=$(free_port)
+  {
+    echo "pool:"
+    echo "  listen: 127.0.0.1:$pool_tw"
+    echo "  hash: fnv1a_64"
+    echo "  distribution: ketama"
+    echo "  timeout: 1000"
+    echo "  servers:"
+    for s in "${pool_servers[@]}"; do echo "   - $s:1"; done
+  } > "$tmp/nutcracker-pool.yml"
+  nutcracker -c "$tmp/nutcracker-pool.yml" -s "$(free_port)" -a 127.0.0.1 -o "$tmp/nutcracker-pool.log" & pids+=($!)
+  pool_list=$(IFS=,; echo "${pool_servers[*]}")
+  "$bin" proxy --pool "$pool_list" --listen "127.0.0.1:$pool_ms" --headless 2>/dev/null & pids+=($!)
+  for port in "${pool_mcs[@]}"; do wait_port "$port"; done
+  wait_port "$pool_tw"; wait_port "$pool_ms"
+  echo "pool of 3 memcached (ascii, get=90,set=10, 100-byte values); ratio = memshark / twemproxy"
+  printf '%-7s %-5s %-16s %10s %7s %7s %7s\n' proto conns path ops/s p50_us p99_us ratio
+  for conns in 16 8; do
+    run ascii $conns pool-twemproxy "$pool_tw"
+    cp "$tmp/ascii-$conns-pool-twemproxy.json" "$tmp/ascii-$conns-pool-base.json"
+    "$bin" load --to "127.0.0.1:$pool_ms" --protocol ascii --connections "$conns" --mix get=90,set=10 \
+      --value-size 100 --keys 10000 --duration "$secs" --json > "$tmp/ascii-$conns-pool-memshark.json"
+    python3 - "$tmp/ascii-$conns-pool-memshark.json" "$tmp/ascii-$conns-pool-base.json" ascii "$conns" pool-memshark <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))
+print(f"{sys.argv[3]:<7} {sys.argv[4]:<5} {sys.argv[5]:<16} {r['ops_per_sec']:>10.0f} {r['total']['p50_us']:>7} {r['total']['p99_us']:>7} {r['ops_per_sec']/d['ops_per_sec']:>6.2f}x")
+PY
+  done
+elif [ $have_tw = 1 ]; then
+  echo "pool: skipped (this memshark proxy has no --pool yet)"
+fi
 
 # The proxy on a core of its own, as it runs in production beside a client host: memcached and
 # the load generator pinned to core 0 in every row, the proxies to core 1. Direct is the same

@@ -124,6 +124,69 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     println!("stats screen: {:.1} ms", stats.as_secs_f64() * 1e3);
 
+    // 2b. The Wireshark workflows' views at this size: each key and the frame after it.
+    key(&mut app, KeyCode::Char('s'));
+    app.go_to(n / 2);
+    let view = |app: &mut App, name: &str, keys: &[KeyCode]| {
+        let (_, d) = timed(|| {
+            for &k in keys {
+                key(app, k);
+            }
+            tui::render_to_string(app, 160, 48)
+        });
+        println!("  {name:<36} {:.1} ms", d.as_secs_f64() * 1e3);
+        d
+    };
+    println!("views (target ≤ 100 ms each):");
+    let mut worst = Duration::ZERO;
+    worst = worst.max(view(
+        &mut app,
+        "follow a connection (F)",
+        &[KeyCode::Char('F')],
+    ));
+    worst = worst.max(view(&mut app, "back from it (Esc)", &[KeyCode::Esc]));
+    worst = worst.max(view(
+        &mut app,
+        "apply as filter (Enter j j a: flow)",
+        &[
+            KeyCode::Enter,
+            KeyCode::Char('j'),
+            KeyCode::Char('j'),
+            KeyCode::Char('a'),
+        ],
+    ));
+    key(&mut app, KeyCode::Esc);
+    app.apply(InputKind::Filter, Filter::all());
+    worst = worst.max(view(&mut app, "conversations (c)", &[KeyCode::Char('c')]));
+    key(&mut app, KeyCode::Esc);
+    worst = worst.max(view(&mut app, "I/O graph (i)", &[KeyCode::Char('i')]));
+    key(&mut app, KeyCode::Esc);
+    app.apply(
+        InputKind::Filter,
+        Filter::parse("op == \"get\" && status != 0")?,
+    );
+    worst = worst.max(view(
+        &mut app,
+        "I/O graph, filtered (i)",
+        &[KeyCode::Char('i')],
+    ));
+    key(&mut app, KeyCode::Esc);
+    worst = worst.max(view(&mut app, "column chooser (C)", &[KeyCode::Char('C')]));
+    key(&mut app, KeyCode::Esc);
+    println!("views: worst {:.1} ms", worst.as_secs_f64() * 1e3);
+    let out = std::env::temp_dir().join(format!("timeline-bench-{}.pcapng", std::process::id()));
+    app.apply(InputKind::Filter, Filter::parse("key ~ \"^user:1\"")?);
+    let rows = app.export_rows();
+    let (res, d) = timed(|| tui::export::write(&app.store, rows, &path, &out));
+    let s = res?;
+    println!(
+        "export of the rows of key ~ \"^user:1\" (w): {} of {} frames in {:.0} ms",
+        s.written,
+        s.read,
+        d.as_secs_f64() * 1e3
+    );
+    let _ = std::fs::remove_file(&out);
+
     // 3. Live ingest: messages pushed through the proxy-tap collector as fast as one thread
     //    can, while the UI loop takes them in and redraws every 50 ms.
     let mut msgs = Vec::new();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the terminal UI in a real terminal (tmux): open a fixture, filter,
-# open the details, quit; the terminal must come back and the exit status be 0.
+# open the details, follow a connection, apply a field as filter, export and open the export,
+# conversations, the I/O graph, quit; the terminal must come back and the exit status be 0.
 #
 # Usage: scripts/tui-e2e.sh [PATH/TO/memshark]   (default: target/debug/memshark)
 set -euo pipefail
@@ -49,6 +50,65 @@ wait_for "magic: request (0x80)"
 wait_for "status: KEY_ENOENT"
 wait_for "000000  80"
 echo "ok: details and bytes shown"
+
+# Follow the row's connection: the timeline narrows to it, the conversation shows; Esc back.
+t send-keys -t e2e Escape
+sleep 0.2
+t send-keys -t e2e "/" C-u Enter
+sleep 0.3
+t send-keys -t e2e g F
+wait_for "Follow: 127.0.0.1:"
+wait_for "filter: flow == "
+wait_for "→ set key=bin:0"
+wait_for "← set SUCCESS"
+t send-keys -t e2e Escape
+sleep 0.3
+screen | grep -q "Follow:" && fail "Esc did not leave the conversation"
+echo "ok: follow a connection and come back"
+
+# Apply as filter: the details' flow line (the third), a, then || on another field.
+t send-keys -t e2e Enter j j a
+wait_for "filter: flow == "
+echo "ok: apply as filter from the details"
+
+# Export what the filter shows, then open the exported file.
+out=${TMPDIR:-/tmp}/memshark-e2e-$$.pcapng
+t send-keys -t e2e Escape w
+wait_for "export to"
+t send-keys -t e2e C-u "$out" Enter
+wait_for "frames written to"
+[ -s "$out" ] || fail "no export at $out"
+t new-window -t e2e -n exported "$bin view $out; echo EXIT2=\$?; sleep 30"
+for _ in $(seq 1 100); do
+  t capture-pane -p -t e2e:exported | grep -q "set.*bin:0" && break
+  sleep 0.1
+done
+t capture-pane -p -t e2e:exported | grep -q "set.*bin:0" || { t capture-pane -p -t e2e:exported; fail "the export does not open"; }
+t send-keys -t e2e:exported q
+sleep 0.3
+t capture-pane -p -t e2e:exported | grep -q "EXIT2=0" || fail "view of the export did not exit 0"
+t kill-window -t e2e:exported
+rm -f "$out"
+echo "ok: export, then open the exported file"
+
+# Conversations: a row per connection; Enter filters the timeline to one.
+t send-keys -t e2e "/" C-u Enter
+sleep 0.3
+t send-keys -t e2e c
+wait_for "Connections — 3"
+wait_for "Requests▼"
+t send-keys -t e2e Enter
+wait_for "filter: flow == "
+echo "ok: conversations, Enter filters to one"
+
+# The I/O graph: values under the cursor; Enter takes the timeline there.
+t send-keys -t e2e i
+wait_for "I/O graph"
+wait_for "requests/s"
+wait_for "p99 latency"
+t send-keys -t e2e l l l Enter
+wait_for "at +"
+echo "ok: I/O graph and jump"
 
 # Stats, help, quit.
 t send-keys -t e2e Escape

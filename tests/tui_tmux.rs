@@ -1,5 +1,6 @@
 //! Drives the real binary in a real terminal (tmux) through scripts/tui-e2e.sh: open a
-//! fixture, filter, open the details, quit. Skipped, with a note, where tmux is missing
+//! fixture, filter, open the details, follow a connection, apply as filter, export and open
+//! the export, conversations, the I/O graph, quit. Skipped, with a note, where tmux is missing
 //! (`.ci/run` installs it).
 
 #[test]
@@ -22,5 +23,5 @@ fn the_tui_works_in_a_real_terminal() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(text.matches("ok: ").count(), 5, "{text}");
+    assert_eq!(text.matches("ok: ").count(), 10, "{text}");
 }

@@ -12,6 +12,7 @@ mod load;
 mod proxy;
 mod proxy_dump;
 mod replay;
+mod route;
 mod serve;
 mod source;
 mod stats;
@@ -37,6 +38,7 @@ enum Command {
     Stats(stats::Args),
     Proxy(proxy::Args),
     Replay(replay::Args),
+    Route(route::Args),
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -69,6 +71,7 @@ pub fn run() -> ExitCode {
         Command::Stats(args) => stats::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Route(args) => route::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,7 +33,9 @@ pub struct Args {
     /// Most simultaneous connections (memcached -c).
     #[arg(short = 'c', long, default_value_t = 1024)]
     max_connections: usize,
-    /// Worker threads (memcached -t).
+    /// Worker threads (memcached -t): reported as given in `stats`, but memshark runs at
+    /// most one worker per core (tokio's workers steal work from each other, so more workers
+    /// than cores only add switching).
     #[arg(short = 't', long, default_value_t = 4)]
     threads: usize,
     /// UDP port (memcached -U); 0, the default, turns UDP off.
@@ -213,8 +215,9 @@ fn config(args: Args) -> anyhow::Result<ServerConfig> {
 /// Runs `memshark serve` until Ctrl-C, SIGTERM or (with -A) the `shutdown` command.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = config(args)?;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.threads)
+        .worker_threads(config.threads.min(cores))
         .enable_all()
         .build()?;
     runtime.block_on(async {

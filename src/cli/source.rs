@@ -102,6 +102,11 @@ where
     run(source, opened, sink)
 }
 
+/// The paths named, as given (empty for a live capture).
+pub fn files(source: &Source) -> &[PathBuf] {
+    &source.files
+}
+
 /// The threads `--threads` asks for (default: the machine's cores).
 pub fn threads(source: &Source) -> usize {
     source.threads.map_or_else(

@@ -47,7 +47,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         [one] => one.display().to_string(),
         many => format!("{} inputs", many.len()),
     };
-    let mut app = App::new(SourceInfo::new(label, args.play.is_some()));
+    let mut info = SourceInfo::new(label, args.play.is_some());
+    if let memshark::source::Source::File(file) = &source {
+        // `w` exports frames by number from the one file (not from a merge of several).
+        info = info.with_file(file);
+    }
+    let mut app = App::new(info);
     app.timeline.follow = args.play.is_some();
     app.source.progress = Some(0.0);
     if let Some(f) = args.filter {

@@ -242,6 +242,19 @@ pub fn tokens(line: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
     line.split(|&b| b == b' ').filter(|t| !t.is_empty())
 }
 
+/// The first of [`tokens`] (empty for a blank line), found without walking the rest of the
+/// line: what servers and proxies branch on for every line.
+pub fn first_token(line: &[u8]) -> &[u8] {
+    let start = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
+    let rest = &line[start..];
+    &rest[..memchr::memchr(b' ', rest).unwrap_or(rest.len())]
+}
+
+/// The last of [`tokens`], or empty when the line ends with a space (or is blank).
+pub fn last_token(line: &[u8]) -> &[u8] {
+    &line[memchr::memrchr(b' ', line).map_or(0, |i| i + 1)..]
+}
+
 /// Where each token of [`tokens`] sits in `line`, as byte ranges.
 pub fn token_spans(line: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let base = line.as_ptr() as usize;
@@ -361,6 +374,16 @@ pub(crate) fn bad(kind: ErrorKind, line: &Line<'_>) -> ParseError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn first_and_last_tokens_agree_with_tokens(line in "[ a-c]{0,12}") {
+            let line = line.as_bytes();
+            proptest::prop_assert_eq!(first_token(line), tokens(line).next().unwrap_or_default());
+            let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
+            proptest::prop_assert_eq!(last_token(line), last);
+        }
+    }
 
     #[test]
     fn numbers() {

@@ -3,7 +3,7 @@
 //! family of its own in [`crate::cmd`]; this front end recognises the line and routes it.
 
 use bytes::BytesMut;
-use memshark_protocol::text::tokens;
+use memshark_protocol::text::{first_token, tokens};
 
 use crate::cmd::cache_memlimit::CacheMemlimit;
 use crate::cmd::lru::Lru;
@@ -38,8 +38,11 @@ pub enum Admin {
 impl Admin {
     /// The operator's command on `line`, or `None` when the line is another command.
     pub fn parse(line: &[u8]) -> Option<Admin> {
-        let mut toks = tokens(line);
-        let word = toks.next()?;
+        Admin::parse_word(line, first_token(line))
+    }
+
+    /// [`Admin::parse`] for a line whose first token is already known to be `word`.
+    pub fn parse_word(line: &[u8], word: &[u8]) -> Option<Admin> {
         // Every text line is asked: decide on the word before collecting anything.
         if !matches!(
             word,
@@ -47,7 +50,7 @@ impl Admin {
         ) {
             return None;
         }
-        let args: Vec<&[u8]> = toks.take(MAX_ARGS).collect();
+        let args: Vec<&[u8]> = tokens(line).skip(1).take(MAX_ARGS).collect();
         Some(match word {
             b"lru_crawler" => Admin::LruCrawler(LruCrawler::from_args(&args)),
             b"cache_memlimit" => Admin::CacheMemlimit(CacheMemlimit::from_args(&args)),

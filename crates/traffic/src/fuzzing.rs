@@ -146,6 +146,10 @@ pub fn dissector(data: &[u8]) {
         let kind = match (ctl & 0x80 != 0, len) {
             (true, 0) => StreamEventKind::Closed { reset: false },
             (true, n) => StreamEventKind::Gap(n as u64),
+            // A chunk opening with 0xfe is a UDP datagram (frame header and all).
+            (false, _) if chunk.first() == Some(&0xfe) => {
+                StreamEventKind::Datagram(Bytes::copy_from_slice(&chunk[1..]))
+            }
             (false, _) => StreamEventKind::Data(Bytes::copy_from_slice(chunk)),
         };
         let ev = StreamEvent {
@@ -214,9 +218,12 @@ pub fn reassembly(data: &[u8]) {
     let a = std::net::SocketAddr::from(([10, 0, 0, 1], 40000));
     let b = std::net::SocketAddr::from(([10, 0, 0, 2], 11211));
     for (i, chunk) in data.chunks(16).enumerate() {
-        let &[s0, s1, s2, s3, flags, len, missing, byte, ..] = chunk else {
+        let &[s0, s1, s2, s3, flags, len, missing, byte, a0, a1, ..] = chunk else {
             break;
         };
+        // Acknowledgement numbers near the sequence numbers in use, so that holes get
+        // acknowledged (and declared) as in a lossy capture.
+        let ack = u32::from(u16::from_le_bytes([a0, a1])) % 5000;
         let seq = u32::from_le_bytes([s0, s1, s2, s3]) % 5000;
         let payload = vec![byte; usize::from(len) % 64];
         let (src, dst) = if flags & 1 == 0 { (a, b) } else { (b, a) };
@@ -225,7 +232,7 @@ pub fn reassembly(data: &[u8]) {
             dst,
             transport: Transport::Tcp(TcpInfo {
                 seq,
-                ack: 0,
+                ack,
                 syn: flags & 2 != 0,
                 ack_flag: flags & 4 != 0,
                 fin: flags & 8 != 0,
@@ -239,6 +246,7 @@ pub fn reassembly(data: &[u8]) {
                 assert!(!d.is_empty(), "an empty data event");
             }
         });
+        assert!(r.buffered_bytes() <= 16384, "the total cap holds");
     }
     r.finish(&mut |_| {});
 }

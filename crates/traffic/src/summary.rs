@@ -230,7 +230,10 @@ impl TrafficStats {
         }
         match m.kind() {
             Kind::Request => {
-                if m.problem.is_some() {
+                // A request is counted when it was decoded, flagged or not (a set whose value a
+                // capture gap cut, a command memcached rejects): only bytes that are no request
+                // are left out.
+                if m.op.is_none() {
                     return;
                 }
                 self.ops.entry(m.op_name()).or_default().requests += 1;
@@ -403,6 +406,14 @@ impl TrafficStats {
             "connections": r.connections,
             "retransmitted_bytes": r.retransmitted_bytes,
             "reassembly_dropped_bytes": r.dropped_for_memory,
+            "acked_unseen_gaps": r.acked_unseen_gaps,
+            "acked_unseen_bytes": r.acked_unseen_bytes,
+            "cap_gaps": r.cap_gaps,
+            "cap_gap_bytes": r.cap_gap_bytes,
+            "skipped_bytes": d.skipped_bytes,
+            "gaps_in_values": d.gaps_in_values,
+            "udp_multi_datagram_answers": d.udp_multi_datagram_answers,
+            "udp_unfinished_answers": d.udp_unfinished_answers,
             "truncated_file": self.pass.truncated_file,
             "capture_received": self.kernel.map(|k| k.0),
             "capture_dropped": self.kernel.map(|k| k.1 + k.2),
@@ -515,6 +526,13 @@ impl TrafficStats {
             d.unpaired_requests, d.unpaired_responses, d.malformed, d.gaps, r.gap_bytes, r.retransmitted_bytes, r.dropped_for_memory, self.pass.skipped_frames,
             if self.pass.truncated_file { "; the file ends inside a record" } else { "" }
         );
+        if r.acked_unseen_gaps + r.cap_gaps + d.skipped_bytes + d.gaps_in_values > 0 {
+            let _ = writeln!(
+                s,
+                "capture losses: {} holes acknowledged by the peer but never seen ({} bytes); {} holes declared at the reassembly caps ({} bytes); {} messages cut inside their value; {} bytes skipped to resync",
+                r.acked_unseen_gaps, r.acked_unseen_bytes, r.cap_gaps, r.cap_gap_bytes, d.gaps_in_values, d.skipped_bytes
+            );
+        }
         if let Some((received, dropped, if_dropped)) = self.kernel {
             let _ = writeln!(s, "capture: {received} packets received, {dropped} dropped by the kernel, {if_dropped} by the interface");
         }

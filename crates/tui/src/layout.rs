@@ -20,6 +20,9 @@ pub struct FrameLayout {
     pub list: Rect,
     /// The details and bytes panes, when open.
     pub details: Option<DetailAreas>,
+    /// The followed connection's conversation, while following one (and the details are
+    /// closed).
+    pub conversation: Option<Rect>,
 }
 
 /// The panes under the list when the details are open.
@@ -46,6 +49,7 @@ impl FrameLayout {
             Constraint::Length(1),
         ])
         .areas(area);
+        let mut conversation = None;
         let (list, details) = if app.details_open {
             let [list, tree, bytes] = Layout::vertical([
                 Constraint::Percentage(45),
@@ -54,6 +58,12 @@ impl FrameLayout {
             ])
             .areas(main);
             (list, Some(DetailAreas { tree, bytes }))
+        } else if app.conversation.is_some() {
+            let [list, conv] =
+                Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)])
+                    .areas(main);
+            conversation = Some(conv);
+            (list, None)
         } else {
             (main, None)
         };
@@ -63,9 +73,19 @@ impl FrameLayout {
             status,
             list,
             details,
+            conversation,
         }
     }
 }
+
+/// Columns of the I/O graph's plots in `main` (its slices): the width inside the border, less
+/// the y axis's labels.
+pub fn graph_width(main: Rect) -> u16 {
+    inner(main).width.saturating_sub(GRAPH_Y_LABELS).max(10)
+}
+
+/// Columns the I/O graph's y-axis labels take.
+pub const GRAPH_Y_LABELS: u16 = 10;
 
 /// The inside of a pane drawn with a border.
 pub fn inner(area: Rect) -> Rect {

@@ -10,8 +10,15 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod apply;
+pub mod columns;
+pub mod config;
+pub mod conversations;
 pub mod details;
+pub mod export;
 pub mod feed;
+pub mod follow;
+pub mod iograph;
 pub mod layout;
 pub mod pane;
 pub mod stats_view;
@@ -96,7 +103,7 @@ pub fn pump(app: &mut App, rx: &Receiver<FeedEvent>, budget: Duration) -> Result
 
 /// Runs the UI on a terminal until the user quits: draws, takes in the source's messages
 /// between frames, handles keys, mouse and resizes.
-pub fn run_on<B: Backend>(
+pub fn run_on<B: Backend + io::Write>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &Receiver<FeedEvent>,
@@ -110,6 +117,11 @@ where
         // Take in messages for up to 40 ms, then draw (at most ~20 frames a second).
         if pump(app, rx, Duration::from_millis(40))? {
             dirty = true;
+        }
+        if let Some(text) = app.clipboard.take() {
+            // OSC 52: the terminal puts it on the clipboard (over ssh and tmux too).
+            io::Write::write_all(terminal.backend_mut(), &app::osc52(&text))?;
+            io::Write::flush(terminal.backend_mut())?;
         }
         if dirty && last_draw.elapsed() >= Duration::from_millis(50) {
             draw(terminal, app)?;
@@ -168,6 +180,7 @@ pub fn run(app: &mut App, rx: &Receiver<FeedEvent>) -> Result<(), TuiError> {
         let _ = execute!(io::stdout(), DisableMouseCapture);
         previous(info);
     }));
+    app.load_config();
     let mut terminal = ratatui::init();
     let _ = execute!(io::stdout(), EnableMouseCapture);
     let result = run_on(&mut terminal, app, rx);

@@ -36,6 +36,19 @@ pub struct Theme {
     pub help: HelpStyles,
     /// The stats screen.
     pub stats: StatsStyles,
+    /// The followed conversation.
+    pub follow: FollowStyles,
+}
+
+/// Styles of the followed conversation (Wireshark's: client red, server blue).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowStyles {
+    /// What the client sent.
+    pub client: Style,
+    /// What the server sent.
+    pub server: Style,
+    /// Missing or malformed bytes.
+    pub gap: Style,
 }
 
 /// What a row of the transaction list shows, for its colour. The first that applies wins, in
@@ -220,6 +233,13 @@ pub struct StatsStyles {
     pub bars: Style,
 }
 
+impl Theme {
+    /// Laid over the selected transaction's lines in the conversation.
+    pub fn follow_selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+}
+
 impl Default for Theme {
     fn default() -> Theme {
         let fg = |c: Color| Style::new().fg(c);
@@ -288,6 +308,11 @@ impl Default for Theme {
                 op: Style::new().add_modifier(Modifier::BOLD),
                 sparkline: fg(Color::Green),
                 bars: fg(Color::Cyan),
+            },
+            follow: FollowStyles {
+                client: fg(Color::LightRed),
+                server: fg(Color::LightBlue),
+                gap: fg(Color::Magenta).add_modifier(Modifier::BOLD),
             },
         }
     }

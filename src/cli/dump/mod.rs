@@ -2,6 +2,7 @@
 //! for scripts or as Parquet for analysis engines.
 
 mod rows;
+mod write;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,10 @@ pub struct Args {
     /// input file's name.
     #[arg(long, requires = "out_dir")]
     capture_name: Option<String>,
+    /// Write the original frames of the transactions --filter shows to a new capture
+    /// (pcapng for `.pcapng`, else pcap), as tshark's `-Y FILTER -w OUT` does; one input file.
+    #[arg(short = 'w', long = "write", value_name = "OUT", conflicts_with_all = ["output", "out_dir"])]
+    write: Option<PathBuf>,
 }
 
 /// Output format.
@@ -108,6 +113,9 @@ impl Progress {
 
 /// Runs `memshark dump`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(out) = &args.write {
+        return write::frames(&args.source, out);
+    }
     match (args.format, args.table) {
         (Format::Lines(DumpFormat::Text), TableName::Transactions) => {
             bail!("--table transactions is written as jsonl, csv or parquet, not text")

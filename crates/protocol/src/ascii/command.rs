@@ -124,6 +124,31 @@ impl Command {
         })
     }
 
+    /// Whether memcached can answer this command with `reply` (its error answers can answer
+    /// anything): what lets a dissector notice that an answer was lost in a capture gap.
+    pub fn can_answer(self, reply: super::Reply) -> bool {
+        use super::Reply as R;
+        if matches!(reply, R::Error | R::ClientError | R::ServerError) {
+            return true;
+        }
+        match self {
+            Command::Get | Command::Gets | Command::Gat | Command::Gats => {
+                matches!(reply, R::Value | R::End)
+            }
+            Command::Set | Command::Add | Command::Replace | Command::Append | Command::Prepend => {
+                matches!(reply, R::Stored | R::NotStored)
+            }
+            Command::Cas => matches!(reply, R::Stored | R::NotStored | R::Exists | R::NotFound),
+            Command::Delete => matches!(reply, R::Deleted | R::NotFound),
+            Command::Incr | Command::Decr => matches!(reply, R::Number | R::NotFound),
+            Command::Touch => matches!(reply, R::Touched | R::NotFound),
+            Command::Stats => matches!(reply, R::Stat | R::End | R::Reset | R::Ok),
+            Command::FlushAll | Command::Verbosity => reply == R::Ok,
+            Command::Version => reply == R::Version,
+            Command::Quit => false,
+        }
+    }
+
     /// Whether the command looks keys up (`get`, `gets`, `gat`, `gats`).
     pub fn is_lookup(self) -> bool {
         matches!(

@@ -5,7 +5,7 @@
 //! `POST /x HTTP/1.0`). `memshark serve` does the same on every line, and `memshark proxy` on a
 //! connection's first line.
 
-use crate::text::tokens;
+use crate::text::{first_token, last_token};
 
 /// Every command word memcached 1.6 knows (classic, meta and operator commands): an HTTP
 /// method that is also one of these (`DELETE` is not: words are case-sensitive) is read as
@@ -58,11 +58,10 @@ pub const COMMAND_WORDS: &[&[u8]] = &[
 /// ```
 pub fn is_http_request_line(line: &[u8]) -> bool {
     // The server asks this of every line: the cheap test first.
-    let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
-    if !last.starts_with(b"HTTP/") {
+    if !last_token(line).starts_with(b"HTTP/") {
         return false;
     }
-    let word = tokens(line).next().unwrap_or_default();
+    let word = first_token(line);
     !COMMAND_WORDS.contains(&word)
 }
 

@@ -104,14 +104,27 @@ fn bad_length(token: &[u8]) -> bool {
     !(0..=i32::MAX - 2).contains(&as_c_int)
 }
 
-/// Screens a whole line (without its `\r\n`).
-pub(crate) fn screen(line: &[u8]) -> Screen {
+/// Screens a whole line (without its `\r\n`) whose first token is `word`. Runs for every
+/// text line: a `get` costs one comparison, a meta command a look at its second token.
+pub(crate) fn screen(line: &[u8], word: &[u8]) -> Screen {
+    if matches!(word, b"get" | b"gets") {
+        // A command word: the line is no HTTP request, and gets take any number of keys.
+        return Screen::Parse;
+    }
     if memshark_protocol::ascii::is_http_request_line(line) {
         return Screen::Close;
     }
-    let mut toks = tokens(line);
-    let word = toks.next().unwrap_or_default();
-    // Up to eight arguments, without allocating: this runs for every text line.
+    if matches!(word, b"mg" | b"ms" | b"md" | b"ma") {
+        return match tokens(line).nth(1) {
+            Some(_) => Screen::Parse,
+            None => Screen::Answer("ERROR"),
+        };
+    }
+    let Some((least, most)) = arity(word) else {
+        return Screen::Parse;
+    };
+    let toks = tokens(line).skip(1);
+    // Up to eight arguments, without allocating.
     let mut held: [&[u8]; 8] = [&[]; 8];
     let mut count = 0;
     for (slot, token) in held.iter_mut().zip(toks) {
@@ -119,12 +132,7 @@ pub(crate) fn screen(line: &[u8]) -> Screen {
         count += 1;
     }
     let args = &held[..count];
-    if let Some((least, most)) = arity(word) {
-        if args.len() < least || args.len() > most {
-            return Screen::Answer("ERROR");
-        }
-    }
-    if matches!(word, b"mg" | b"ms" | b"md" | b"ma") && args.is_empty() {
+    if args.len() < least || args.len() > most {
         return Screen::Answer("ERROR");
     }
     let store = matches!(

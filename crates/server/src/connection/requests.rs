@@ -205,7 +205,8 @@ impl Requests {
         };
         let text = &buf[..nl];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
-        match line::screen(text) {
+        let word = memshark_protocol::text::first_token(text);
+        match line::screen(text, word) {
             line::Screen::Parse => {}
             line::Screen::Close => return Some(Flow::Abort),
             line::Screen::Answer(answer) => {
@@ -219,7 +220,7 @@ impl Requests {
                 return Some(Flow::Continue);
             }
         }
-        if let Some(admin) = crate::admin::Admin::parse(text) {
+        if let Some(admin) = crate::admin::Admin::parse_word(text, word) {
             // Answers to earlier requests not yet sent: memcached refuses to start a metadump.
             let pipelined = !out.is_empty();
             let after = admin.handle(shared, &mut self.session, pipelined, out);

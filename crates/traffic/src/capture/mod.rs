@@ -5,9 +5,11 @@
 //! * [`reassembly`]: TCP reassembly per connection and direction, with gaps reported and memory
 //!   bounded; each event carries its [`Origin`] (connection, ends, direction, frame, time);
 //! * `live` (cargo feature `live`): capture from an interface through libpcap;
+//! * [`export`]: the original frames of chosen messages, copied to a new capture;
 //! * [`writer`]: synthetic pcap files from per-direction byte chunks (Ethernet + IP + TCP with
 //!   valid checksums), for the proxy's recordings and for test fixtures.
 
+pub mod export;
 pub mod link;
 #[cfg(feature = "live")]
 pub mod live;

@@ -6,18 +6,22 @@
 //!   overlaps trimmed: **the first copy of a byte that arrives wins** (what the receiver's stack
 //!   would have delivered).
 //! * A stream picked up mid-way (no SYN seen) starts at its first segment.
-//! * A hole that cannot fill — the out-of-order buffer outgrows its cap, the connection ends, or
-//!   the snap length cut a payload — becomes a [`StreamEventKind::Gap`] of the right length, so
-//!   the decoder can resync.
+//! * A hole that cannot fill becomes a [`StreamEventKind::Gap`] of the right length, so the
+//!   decoder can resync, and what waited behind it is delivered: as soon as the other direction
+//!   acknowledges bytes past it (the peer received what the capture lost: Wireshark's "ACKed
+//!   unseen segment"), when waiting for it would outgrow a memory cap, when the connection
+//!   ends, or at once when the snap length cut a payload. No byte the capture holds is thrown
+//!   away to make room.
 //! * FIN and RST end a connection ([`StreamEventKind::Closed`]); so does idleness, measured in
 //!   capture time.
 //!
 //! Memory is bounded per direction ([`ReassemblyConfig::max_buffered_per_direction`]) and in
-//! all ([`ReassemblyConfig::max_buffered_total`]); what is dropped to stay within them is
-//! counted in [`ReassemblyStats`].
+//! all ([`ReassemblyConfig::max_buffered_total`]); the holes declared to stay within them, and
+//! those declared because they were acknowledged, are counted in [`ReassemblyStats`].
+
+mod half;
 
 use std::collections::hash_map::Entry;
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -25,6 +29,7 @@ use bytes::Bytes;
 use super::link::{Segment, Transport};
 use super::{Origin, Timestamp};
 use crate::hash::{SeededMap, SocketPairKey};
+use half::{Half, Waiting};
 
 /// Which way bytes flow on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,35 +104,28 @@ pub struct ReassemblyStats {
     pub retransmitted_bytes: u64,
     /// Bytes reported missing.
     pub gap_bytes: u64,
-    /// Out-of-order bytes dropped to respect the memory caps.
+    /// Out-of-order bytes dropped to respect the memory caps. Always 0 now: at a cap the
+    /// hole is declared a gap and the waiting bytes are delivered (see [`cap_gaps`]); kept
+    /// so that readers of this struct still compile.
+    ///
+    /// [`cap_gaps`]: ReassemblyStats::cap_gaps
     pub dropped_for_memory: u64,
+    /// Holes declared because the other direction acknowledged bytes past them: the peer
+    /// received what the capture did not see (Wireshark's "ACKed unseen segment").
+    pub acked_unseen_gaps: u64,
+    /// Bytes in those holes.
+    pub acked_unseen_bytes: u64,
+    /// Holes declared because waiting for them would have outgrown a memory cap (the bytes
+    /// behind them were delivered, not dropped).
+    pub cap_gaps: u64,
+    /// Bytes in those holes.
+    pub cap_gap_bytes: u64,
     /// Connections seen.
     pub connections: u64,
     /// Connections ended by FIN/RST.
     pub closed: u64,
     /// Connections ended by idleness.
     pub timed_out: u64,
-}
-
-#[derive(Debug, Default)]
-struct Half {
-    /// Stream offset of the next byte to deliver; `None` until the first segment.
-    next: Option<u64>,
-    /// The sequence number at stream offset 0.
-    base: u32,
-    /// Bytes waiting behind a hole, by stream offset.
-    pending: BTreeMap<u64, (Bytes, u64, u64, Timestamp)>,
-    buffered: usize,
-    fin: bool,
-}
-
-impl Half {
-    /// The stream offset of `seq`, taking the one nearest `next` (sequence numbers wrap).
-    fn offset(&self, seq: u32) -> i64 {
-        let next = self.next.unwrap_or(0);
-        let next_seq = self.base.wrapping_add(next as u32);
-        next as i64 + i64::from(seq.wrapping_sub(next_seq) as i32)
-    }
 }
 
 #[derive(Debug)]
@@ -198,6 +196,12 @@ impl Reassembler {
     /// What has been seen so far.
     pub fn stats(&self) -> ReassemblyStats {
         self.stats
+    }
+
+    /// Out-of-order bytes waiting behind holes right now, in all connections (never more
+    /// than [`ReassemblyConfig::max_buffered_total`]).
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered_total
     }
 
     /// Connections currently tracked.
@@ -345,15 +349,23 @@ impl Reassembler {
             Direction::ToClient
         };
         let (id, client, server) = (conn.id, conn.client, conn.server);
-        let emit = |sink: &mut dyn FnMut(StreamEvent), frame, ts, kind| {
+        let mut emit = |dir, frame, ts, kind| {
             sink(StreamEvent {
                 origin: Origin::new(id, client, server, dir).at(frame, ts),
                 kind,
             })
         };
-        let half = match dir {
-            Direction::ToServer => &mut conn.to_server,
-            Direction::ToClient => &mut conn.to_client,
+        let (half, other, other_dir) = match dir {
+            Direction::ToServer => (
+                &mut conn.to_server,
+                &mut conn.to_client,
+                Direction::ToClient,
+            ),
+            Direction::ToClient => (
+                &mut conn.to_client,
+                &mut conn.to_server,
+                Direction::ToServer,
+            ),
         };
         if tcp.syn {
             half.base = tcp.seq.wrapping_add(1);
@@ -364,13 +376,30 @@ impl Reassembler {
             half.base = tcp.seq;
             half.next = Some(0);
         }
+        // What the other direction has received, the capture should have seen: a hole below
+        // the acknowledgement number is a capture loss and becomes a gap now. This comes
+        // before the segment's own data, which its sender sent after receiving those bytes
+        // (an answer is delivered after the request it acknowledges).
+        if tcp.ack_flag && !tcp.rst && other.next.is_some() {
+            let acked = other.offset(tcp.ack);
+            if acked > other.next.unwrap_or(0) as i64 {
+                other.acked(
+                    acked as u64,
+                    frame,
+                    ts,
+                    &mut self.buffered_total,
+                    &mut self.stats,
+                    &mut |f, t, k| emit(other_dir, f, t, k),
+                );
+            }
+        }
         let payload_len = seg.payload.len() as u64 + u64::from(seg.missing);
+        let seq = if tcp.syn {
+            tcp.seq.wrapping_add(1)
+        } else {
+            tcp.seq
+        };
         if payload_len > 0 {
-            let seq = if tcp.syn {
-                tcp.seq.wrapping_add(1)
-            } else {
-                tcp.seq
-            };
             let start = half.offset(seq);
             let next = half.next.unwrap_or(0) as i64;
             let end = start + payload_len as i64;
@@ -388,55 +417,62 @@ impl Reassembler {
                 };
                 let missing = payload_len - skip - data.len() as u64;
                 let at = start.max(next) as u64;
-                if at == next as u64 {
-                    deliver(
-                        half,
+                let emit_here = &mut |f, t, k| emit(dir, f, t, k);
+                let (per_dir, all) = (
+                    self.config.max_buffered_per_direction,
+                    self.config.max_buffered_total,
+                );
+                let total = &mut self.buffered_total;
+                let stats = &mut self.stats;
+                if at > next as u64 {
+                    stats.out_of_order += 1;
+                    // At a cap, the oldest holes are declared and what waited behind them
+                    // delivered: memory stays bounded and no byte seen is thrown away.
+                    half.make_room(data.len(), per_dir, all, frame, ts, total, stats, emit_here);
+                }
+                let next = half.next.unwrap_or(0);
+                if at <= next {
+                    // In order (perhaps only now, the holes before it declared): deliver it
+                    // and whatever waited behind it.
+                    let chunk = Waiting {
                         data,
                         missing,
                         frame,
                         ts,
-                        &mut self.stats,
-                        &mut |f, t, k| emit(sink, f, t, k),
-                    );
-                    drain(
-                        half,
-                        &mut self.buffered_total,
-                        &mut self.stats,
-                        &mut |f, t, k| emit(sink, f, t, k),
-                    );
-                } else {
-                    self.stats.out_of_order += 1;
-                    let len = data.len();
-                    let fits_dir = half.buffered + len <= self.config.max_buffered_per_direction;
-                    let fits_all = self.buffered_total + len <= self.config.max_buffered_total;
-                    if fits_dir && fits_all {
-                        if !half.pending.contains_key(&at) {
-                            half.buffered += len;
-                            self.buffered_total += len;
-                            let data = if self.shared.is_some() {
-                                Bytes::copy_from_slice(&data)
-                            } else {
-                                data
-                            };
-                            half.pending.insert(at, (data, missing, frame, ts));
+                    };
+                    half.hold(at, chunk, total, stats);
+                    half.drain(total, stats, emit_here);
+                } else if half.buffered + data.len() <= per_dir && *total + data.len() <= all {
+                    let chunk = Waiting {
+                        // Waiting bytes are copied: a slice would hold the whole chunk.
+                        data: if self.shared.is_some() {
+                            Bytes::copy_from_slice(&data)
                         } else {
-                            self.stats.retransmitted_bytes += len as u64;
-                        }
-                    } else {
-                        // The hole will not fill within the caps: give up on it.
-                        self.stats.dropped_for_memory += len as u64;
-                        skip_to_pending(
-                            half,
-                            &mut self.buffered_total,
-                            &mut self.stats,
-                            frame,
-                            ts,
-                            &mut |f, t, k| emit(sink, f, t, k),
-                        );
-                    }
+                            data
+                        },
+                        missing,
+                        frame,
+                        ts,
+                    };
+                    half.hold(at, chunk, total, stats);
+                } else {
+                    // Nothing of this direction waits, and still no room (the segment alone
+                    // is larger than the cap, or other connections hold the rest): the hole
+                    // before it is declared and the segment delivered.
+                    half.give_up_hole_before(at, frame, ts, stats, emit_here);
+                    half.deliver(data, missing, frame, ts, stats, emit_here);
+                    half.drain(total, stats, emit_here);
                 }
             }
         }
+        if tcp.fin && half.fin_at.is_none() {
+            let fin = half.offset(seq) + payload_len as i64;
+            half.fin_at = u64::try_from(fin).ok();
+        }
+        let half = match dir {
+            Direction::ToServer => &mut conn.to_server,
+            Direction::ToClient => &mut conn.to_client,
+        };
         if tcp.fin || tcp.rst {
             half.fin = true;
             let both = conn.to_server.fin && conn.to_client.fin;
@@ -470,13 +506,12 @@ impl Reassembler {
                     kind,
                 })
             };
-            while !half.pending.is_empty() {
-                skip_to_pending(
-                    half,
-                    &mut self.buffered_total,
-                    &mut self.stats,
+            while half.has_pending() {
+                half.skip_to_pending(
                     frame,
                     ts,
+                    &mut self.buffered_total,
+                    &mut self.stats,
                     &mut emit,
                 );
             }
@@ -516,80 +551,8 @@ impl Reassembler {
     }
 }
 
-fn deliver(
-    half: &mut Half,
-    data: Bytes,
-    missing: u64,
-    frame: u64,
-    ts: Timestamp,
-    stats: &mut ReassemblyStats,
-    emit: &mut dyn FnMut(u64, Timestamp, StreamEventKind),
-) {
-    let len = data.len() as u64;
-    if len > 0 {
-        stats.delivered_bytes += len;
-        emit(frame, ts, StreamEventKind::Data(data));
-    }
-    if missing > 0 {
-        stats.gap_bytes += missing;
-        emit(frame, ts, StreamEventKind::Gap(missing));
-    }
-    half.next = Some(half.next.unwrap_or(0) + len + missing);
-}
-
-/// Delivers every pending chunk that now starts at or before `next`.
-fn drain(
-    half: &mut Half,
-    total: &mut usize,
-    stats: &mut ReassemblyStats,
-    emit: &mut dyn FnMut(u64, Timestamp, StreamEventKind),
-) {
-    while let Some((&at, _)) = half.pending.iter().next() {
-        let next = half.next.unwrap_or(0);
-        if at > next {
-            break;
-        }
-        let Some((data, missing, frame, ts)) = half.pending.remove(&at) else {
-            break;
-        };
-        half.buffered -= data.len();
-        *total -= data.len();
-        let skip = (next - at) as usize;
-        let end = at + data.len() as u64 + missing;
-        if end <= next {
-            stats.retransmitted_bytes += data.len() as u64;
-            continue;
-        }
-        stats.retransmitted_bytes += skip.min(data.len()) as u64;
-        let rest = if skip < data.len() {
-            data.slice(skip..)
-        } else {
-            Bytes::new()
-        };
-        let missing = end - next - rest.len() as u64;
-        deliver(half, rest, missing, frame, ts, stats, emit);
-    }
-}
-
-/// Declares the hole before the first pending chunk a gap, then delivers what follows it.
-fn skip_to_pending(
-    half: &mut Half,
-    total: &mut usize,
-    stats: &mut ReassemblyStats,
-    frame: u64,
-    ts: Timestamp,
-    emit: &mut dyn FnMut(u64, Timestamp, StreamEventKind),
-) {
-    let next = half.next.unwrap_or(0);
-    if let Some((&at, _)) = half.pending.iter().next() {
-        if at > next {
-            stats.gap_bytes += at - next;
-            emit(frame, ts, StreamEventKind::Gap(at - next));
-            half.next = Some(at);
-        }
-    }
-    drain(half, total, stats, emit);
-}
+#[cfg(test)]
+mod tests;
 
 #[cfg(test)]
 mod hash_tests {

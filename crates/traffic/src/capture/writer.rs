@@ -77,6 +77,8 @@ pub struct CaptureWriter<W: Write> {
     pub mss: usize,
     scratch: Vec<u8>,
     bytes_written: u64,
+    /// Timestamps in nanoseconds rather than microseconds.
+    nanos: bool,
 }
 
 impl CaptureWriter<BufWriter<File>> {
@@ -98,17 +100,37 @@ fn mac_of(ip: IpAddr) -> [u8; 6] {
 }
 
 impl<W: Write> CaptureWriter<W> {
-    /// Starts a capture on `out`, writing the file header.
-    pub fn new(mut out: W, format: Format) -> io::Result<CaptureWriter<W>> {
+    /// Starts a capture on `out`, writing the file header (Ethernet frames).
+    pub fn new(out: W, format: Format) -> io::Result<CaptureWriter<W>> {
+        CaptureWriter::with_linktype(out, format, 1)
+    }
+
+    /// Starts a capture of frames of link type `linktype` (1 Ethernet, 113 Linux cooked, …)
+    /// on `out`, for frames written as captured ([`CaptureWriter::write_frame`]); the
+    /// synthetic-segment calls build Ethernet frames and need link type 1.
+    pub fn with_linktype(out: W, format: Format, linktype: u16) -> io::Result<CaptureWriter<W>> {
+        CaptureWriter::with_resolution(out, format, linktype, false)
+    }
+
+    /// Like [`CaptureWriter::with_linktype`], with nanosecond timestamps when `nanos` (a pcap
+    /// of magic `a1b23c4d`, a pcapng interface with `if_tsresol` 9): what an export of frames
+    /// uses, so that a capture's times survive whatever their precision.
+    pub fn with_resolution(
+        mut out: W,
+        format: Format,
+        linktype: u16,
+        nanos: bool,
+    ) -> io::Result<CaptureWriter<W>> {
         let header_len = match format {
             Format::Pcap => {
-                out.write_all(&0xa1b2_c3d4u32.to_le_bytes())?;
+                let magic: u32 = if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
+                out.write_all(&magic.to_le_bytes())?;
                 out.write_all(&2u16.to_le_bytes())?;
                 out.write_all(&4u16.to_le_bytes())?;
                 out.write_all(&0i32.to_le_bytes())?;
                 out.write_all(&0u32.to_le_bytes())?;
                 out.write_all(&262_144u32.to_le_bytes())?;
-                out.write_all(&1u32.to_le_bytes())?;
+                out.write_all(&u32::from(linktype).to_le_bytes())?;
                 24
             }
             Format::PcapNg => {
@@ -120,14 +142,22 @@ impl<W: Write> CaptureWriter<W> {
                 out.write_all(&0u16.to_le_bytes())?;
                 out.write_all(&(-1i64).to_le_bytes())?;
                 out.write_all(&28u32.to_le_bytes())?;
-                // Interface description block: Ethernet, snaplen 256 KiB, default µs resolution.
+                // Interface description block: the link type, snaplen 256 KiB, µs resolution
+                // (the default) or ns (option if_tsresol = 9, then the end of options).
+                let idb_len: u32 = if nanos { 32 } else { 20 };
                 out.write_all(&1u32.to_le_bytes())?;
-                out.write_all(&20u32.to_le_bytes())?;
-                out.write_all(&1u16.to_le_bytes())?;
+                out.write_all(&idb_len.to_le_bytes())?;
+                out.write_all(&linktype.to_le_bytes())?;
                 out.write_all(&0u16.to_le_bytes())?;
                 out.write_all(&262_144u32.to_le_bytes())?;
-                out.write_all(&20u32.to_le_bytes())?;
-                48
+                if nanos {
+                    out.write_all(&9u16.to_le_bytes())?;
+                    out.write_all(&1u16.to_le_bytes())?;
+                    out.write_all(&[9, 0, 0, 0])?;
+                    out.write_all(&[0; 4])?;
+                }
+                out.write_all(&idb_len.to_le_bytes())?;
+                28 + u64::from(idb_len)
             }
         };
         Ok(CaptureWriter {
@@ -138,6 +168,7 @@ impl<W: Write> CaptureWriter<W> {
             mss: 1448,
             scratch: Vec::with_capacity(2048),
             bytes_written: header_len,
+            nanos,
         })
     }
 
@@ -149,10 +180,16 @@ impl<W: Write> CaptureWriter<W> {
     /// Writes one frame as captured (`data`, of which the wire held `orig_len` bytes).
     pub fn write_frame(&mut self, ts: Timestamp, data: &[u8], orig_len: u32) -> io::Result<()> {
         let (secs, micros) = ts.secs_micros();
+        // The fraction of a second in the file's unit.
+        let frac = if self.nanos {
+            (ts.as_nanos() % 1_000_000_000) as u32
+        } else {
+            micros
+        };
         match self.format {
             Format::Pcap => {
                 self.out.write_all(&(secs as u32).to_le_bytes())?;
-                self.out.write_all(&micros.to_le_bytes())?;
+                self.out.write_all(&frac.to_le_bytes())?;
                 self.out.write_all(&(data.len() as u32).to_le_bytes())?;
                 self.out.write_all(&orig_len.to_le_bytes())?;
                 self.out.write_all(data)?;
@@ -161,7 +198,11 @@ impl<W: Write> CaptureWriter<W> {
             Format::PcapNg => {
                 let padded = data.len().div_ceil(4) * 4;
                 let total = 32 + padded as u32;
-                let units = secs * 1_000_000 + u64::from(micros);
+                let units = if self.nanos {
+                    ts.as_nanos()
+                } else {
+                    secs * 1_000_000 + u64::from(micros)
+                };
                 self.out.write_all(&6u32.to_le_bytes())?;
                 self.out.write_all(&total.to_le_bytes())?;
                 self.out.write_all(&0u32.to_le_bytes())?;

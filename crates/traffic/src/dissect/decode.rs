@@ -186,8 +186,39 @@ pub fn text(buf: &Bytes, template: &Message, limits: &ParseLimits) -> Step {
                 skipped: skip,
             }));
             m.raw = buf.slice(..skip);
+            if template.origin.dir == Direction::ToServer {
+                name_rejected_command(&mut m);
+            }
             Step::Malformed(Box::new(m), skip)
         }
+    }
+}
+
+/// A command line memcached rejects (`delete a b c d e`, a key too long, a bad number) is
+/// still named by what it says, as Wireshark does: its command word as the op and its key,
+/// beside the reason ([`Problem::Malformed`]). A line whose first word is no command keeps no
+/// op.
+fn name_rejected_command(m: &mut Message) {
+    let raw = m.raw.clone();
+    let line_end = memchr::memchr(b'\n', &raw).unwrap_or(raw.len());
+    let line = raw[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&raw[..line_end]);
+    let mut tokens = line.split(|&b| b == b' ').filter(|t| !t.is_empty());
+    let Some(word) = tokens.next() else {
+        return;
+    };
+    let op = match ascii::Command::from_word(word) {
+        Some(c) => Op::from(c),
+        None => match meta::Command::from_word(word) {
+            Some(c) => Op::from(c),
+            None => return,
+        },
+    };
+    m.op = Some(op);
+    m.proto = op.proto();
+    if op.grammar().arg(0) == memshark_protocol::text::Arg::Key {
+        m.key = tokens.next().map(|k| raw.slice_ref(k));
     }
 }
 
@@ -201,4 +232,66 @@ pub fn binary_remaining(buf: &BytesMut) -> Option<usize> {
         Ok(FrameCheck::Incomplete { needed }) => Some(needed),
         _ => None,
     }
+}
+
+/// A binary message cut by a gap after its header: the message as far as its header (and
+/// whole key and extras) tell, and how many bytes of it the gap and what follows must supply.
+pub fn cut_binary(buf: &BytesMut, template: &Message) -> Option<(Box<Message>, u64)> {
+    let needed = binary_remaining(buf)?;
+    match binary(&Bytes::from(header_with_body(buf)), template) {
+        Step::Message(m, _) => Some((m, needed as u64)),
+        _ => None,
+    }
+}
+
+/// A text message cut by a gap inside its data block (a storage command, a `VALUE` or meta
+/// answer with its line whole): the message as its line tells, and how many bytes of it the
+/// gap and what follows must supply.
+pub fn cut_text(
+    buf: &BytesMut,
+    template: &Message,
+    limits: &ParseLimits,
+) -> Option<(Box<Message>, u64)> {
+    let parsed = match template.origin.dir {
+        Direction::ToServer => ascii::Request::parse(buf, limits).map(|p| match p {
+            Parsed::Incomplete { needed } => needed,
+            Parsed::Complete { .. } => None,
+        }),
+        Direction::ToClient => ascii::Response::parse(buf, limits).map(|p| match p {
+            Parsed::Incomplete { needed } => needed,
+            Parsed::Complete { .. } => None,
+        }),
+    };
+    let needed = parsed.ok().flatten()?;
+    // Stand-in bytes for the lost part: filler, then the data block's closing CRLF.
+    let total = buf.len() + needed;
+    let mut full = buf.to_vec();
+    full.extend((buf.len()..total).map(|i| match total - i {
+        2 => b'\r',
+        1 => b'\n',
+        _ => b'x',
+    }));
+    match text(&Bytes::from(full), template, limits) {
+        Step::Message(m, _) => Some((m, needed as u64)),
+        _ => None,
+    }
+}
+
+/// The buffered bytes of a binary message whose body is cut by a gap, with the header's body
+/// length left as declared: decoding it yields the header fields (key and extras if present).
+fn header_with_body(buf: &BytesMut) -> Vec<u8> {
+    let mut v = buf.to_vec();
+    if v.len() >= 24 {
+        let have = (v.len() - 24) as u32;
+        v[8..12].copy_from_slice(&have.to_be_bytes());
+        // Keep key and extras only if they are whole.
+        let key_len = u32::from(u16::from_be_bytes([v[2], v[3]]));
+        let extras = u32::from(v[4]);
+        if key_len + extras > have {
+            v[2] = 0;
+            v[3] = 0;
+            v[4] = 0;
+        }
+    }
+    v
 }

@@ -74,6 +74,9 @@ pub struct Message {
     pub problem: Option<Problem>,
     /// The message's bytes as seen.
     pub raw: Bytes,
+    /// Capture frame number of the data that completed the message (its last byte); 0 when
+    /// not known, which [`Message::frames`] reads as the first byte's frame.
+    pub last_frame: u64,
 }
 
 impl Message {
@@ -99,6 +102,7 @@ impl Message {
             txn: None,
             problem: None,
             raw: Bytes::new(),
+            last_frame: 0,
         }
     }
 
@@ -110,6 +114,13 @@ impl Message {
             op: Some(op),
             ..self
         }
+    }
+
+    /// The capture frames that carried the message's bytes: from the first byte's frame to
+    /// the frame that completed it (in the message's direction; frames of the other direction
+    /// and of other connections in between are not its).
+    pub fn frames(&self) -> std::ops::RangeInclusive<u64> {
+        self.origin.frame..=self.last_frame.max(self.origin.frame)
     }
 
     /// Request (client to server) or response.

@@ -20,6 +20,8 @@
 mod decode;
 mod message;
 mod problem;
+mod resync;
+mod udp;
 
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
@@ -32,10 +34,10 @@ pub use problem::{Malformed, Problem};
 use crate::capture::{Direction, Origin, StreamEvent, StreamEventKind, Timestamp};
 use crate::hash::SeededState;
 use decode::Step;
-use memshark_protocol::ascii::ParseLimits;
+use memshark_protocol::ascii::{ParseLimits, Reply};
 use memshark_protocol::binary::{Opcode, Status};
 use memshark_protocol::meta::ResponseCode;
-use memshark_protocol::op::{MetaOp, Op};
+use memshark_protocol::op::{AsciiOp, MetaOp, Op};
 use rustc_hash::FxHashMap;
 
 /// Counters of what the dissector saw.
@@ -57,6 +59,16 @@ pub struct DissectStats {
     pub malformed: u64,
     /// Gaps reported by the reassembler.
     pub gaps: u64,
+    /// Bytes skipped after a gap (or at the start of a stream picked up mid-way) to reach the
+    /// next real message: the rest of messages whose start was lost.
+    pub skipped_bytes: u64,
+    /// Messages cut by a gap inside their value, reported with their header's fields, the
+    /// stream kept in step by skipping the rest of the value.
+    pub gaps_in_values: u64,
+    /// UDP answers in several datagrams, put together.
+    pub udp_multi_datagram_answers: u64,
+    /// UDP answers still missing datagrams at the end (or let go to stay within bounds).
+    pub udp_unfinished_answers: u64,
     /// Bytes client → server.
     pub bytes_to_server: u64,
     /// Bytes server → client.
@@ -82,6 +94,15 @@ struct Side {
     need: usize,
     /// The direction has ended (FIN/RST or end of capture).
     done: bool,
+    /// Data has been seen in this direction.
+    started: bool,
+    /// The next message must be found ([`resync::find`]): after a gap, and at the start of a
+    /// direction (which may have been picked up mid-way).
+    resync: bool,
+    /// The bytes skipped so far while resyncing, as one flagged message (its `raw`: the first
+    /// chunk of them), emitted when the next message is found, a gap comes or the direction
+    /// ends.
+    skipped: Option<Message>,
 }
 
 #[derive(Debug)]
@@ -103,6 +124,11 @@ struct Pending {
 #[derive(Debug)]
 struct Conn {
     wire: Option<Wire>,
+    /// A gap cut the answers (text pairing then skips requests an answer cannot be for:
+    /// their answers were lost) or the requests (an answer no waiting request can have is
+    /// then a lost request's). Cleared when no request waits.
+    lost_answers: bool,
+    lost_requests: bool,
     to_server: Side,
     to_client: Side,
     pending: VecDeque<Pending>,
@@ -118,6 +144,8 @@ pub struct Dissector {
     limits: ParseLimits,
     stats: DissectStats,
     next_txn: u64,
+    /// UDP pairing by request id.
+    udp: udp::Udp,
 }
 
 impl Default for Dissector {
@@ -135,6 +163,7 @@ impl Dissector {
             limits: ParseLimits::permissive(),
             stats: DissectStats::default(),
             next_txn: 0,
+            udp: udp::Udp::default(),
         }
     }
 
@@ -156,6 +185,8 @@ impl Dissector {
                 }
                 let conn = self.conns.entry(ev.conn).or_insert_with(|| Conn {
                     wire: None,
+                    lost_answers: false,
+                    lost_requests: false,
                     to_server: Side::default(),
                     to_client: Side::default(),
                     pending: VecDeque::new(),
@@ -174,11 +205,11 @@ impl Dissector {
                 if data.is_empty() {
                     return;
                 }
-                if conn.wire.is_none() {
-                    conn.wire = Some(match data[0] {
-                        0x80 | 0x81 | 0x08 | 0x18 => Wire::Binary,
-                        _ => Wire::Text,
-                    });
+                if !side.started {
+                    // The protocol and the first message are found, not assumed: the capture
+                    // may have begun in the middle of a message.
+                    side.started = true;
+                    side.resync = true;
                 }
                 let end = side.offset + side.buf.len() as u64;
                 side.marks.push_back((end, ev.frame, ev.ts));
@@ -194,10 +225,15 @@ impl Dissector {
             }
             StreamEventKind::Gap(n) => {
                 self.stats.gaps += 1;
+                self.flush_skipped(&ev, sink);
                 let Some(conn) = self.conns.get_mut(&ev.conn) else {
                     return;
                 };
                 let wire = conn.wire;
+                match ev.dir {
+                    Direction::ToServer => conn.lost_requests = true,
+                    Direction::ToClient => conn.lost_answers = true,
+                }
                 let side = match ev.dir {
                     Direction::ToServer => &mut conn.to_server,
                     Direction::ToClient => &mut conn.to_client,
@@ -211,11 +247,6 @@ impl Dissector {
                         return;
                     }
                 }
-                // A gap inside a binary value of known length: report the message and stay in
-                // step by swallowing the rest of it.
-                let remaining = (wire == Some(Wire::Binary))
-                    .then(|| decode::binary_remaining(&side.buf))
-                    .flatten();
                 let (frame, ts) = side
                     .marks
                     .front()
@@ -225,36 +256,49 @@ impl Dissector {
                     _ => Proto::Binary,
                 };
                 let mut m = Message::new(ev.at(frame, ts), proto);
-                match remaining {
-                    Some(needed) if (needed as u64) >= n => {
-                        if let Step::Message(mut full, _) =
-                            decode::binary(&Bytes::from(header_with_body(&side.buf)), &m)
-                        {
-                            full.raw = side.buf.split().freeze();
-                            full.problem = Some(Problem::GapInValue { bytes: n });
-                            side.swallow = needed as u64 - n;
-                            side.offset = side
-                                .offset
-                                .saturating_add(full.raw.len() as u64)
-                                .saturating_add(n);
-                            side.marks.clear();
-                            self.emit(ev.conn, *full, sink);
-                            return;
-                        }
+                // A gap inside a value of known length (a binary body, a text data block):
+                // report the message with its header's fields, and stay in step by skipping
+                // the rest of the value rather than searching it.
+                let cut = match (side.resync, wire) {
+                    (false, Some(Wire::Binary)) => decode::cut_binary(&side.buf, &m),
+                    (false, Some(Wire::Text)) => decode::cut_text(&side.buf, &m, &self.limits),
+                    _ => None,
+                };
+                if let Some((mut full, needed)) = cut {
+                    full.last_frame = side.marks.back().map_or(0, |&(_, f, _)| f);
+                    full.raw = side.buf.split().freeze();
+                    full.problem = Some(Problem::GapInValue {
+                        bytes: n.min(needed),
+                    });
+                    side.offset = side
+                        .offset
+                        .saturating_add(full.raw.len() as u64)
+                        .saturating_add(n);
+                    side.marks.clear();
+                    if needed >= n {
+                        side.swallow = needed - n;
+                    } else {
+                        // The gap runs past the message: find the next one.
+                        side.resync = true;
                     }
-                    _ => {}
+                    self.stats.gaps_in_values += 1;
+                    self.emit(ev.conn, *full, sink);
+                    return;
                 }
                 m.problem = Some(Problem::Gap { bytes: n });
+                m.last_frame = side.marks.back().map_or(0, |&(_, f, _)| f);
                 m.raw = side.buf.split().freeze();
                 side.offset = side
                     .offset
                     .saturating_add(m.raw.len() as u64)
                     .saturating_add(n);
                 side.marks.clear();
+                side.resync = true;
                 self.stats.malformed += u64::from(!m.raw.is_empty());
                 self.emit(ev.conn, m, sink);
             }
             StreamEventKind::Closed { .. } => {
+                self.flush_skipped(&ev, sink);
                 let Some(conn) = self.conns.get_mut(&ev.conn) else {
                     return;
                 };
@@ -273,6 +317,7 @@ impl Dissector {
                     };
                     let mut m = Message::new(ev.at(frame, ts), proto);
                     m.problem = Some(Problem::Truncated);
+                    m.last_frame = side.marks.back().map_or(0, |&(_, f, _)| f);
                     m.raw = side.buf.split().freeze();
                     self.stats.malformed += 1;
                     self.emit(ev.conn, m, sink);
@@ -297,14 +342,31 @@ impl Dissector {
         }
     }
 
+    /// Emits the bytes skipped while resyncing in `ev`'s direction, if any.
+    fn flush_skipped(&mut self, ev: &Origin, sink: &mut impl FnMut(Message)) {
+        let skipped = self.conns.get_mut(&ev.conn).and_then(|conn| match ev.dir {
+            Direction::ToServer => conn.to_server.skipped.take(),
+            Direction::ToClient => conn.to_client.skipped.take(),
+        });
+        if let Some(m) = skipped {
+            self.emit(ev.conn, m, sink);
+        }
+    }
+
     fn drain(&mut self, ev: &Origin, incoming: Option<Bytes>, sink: &mut impl FnMut(Message)) {
         let Some(conn) = self.conns.get_mut(&ev.conn) else {
             return;
         };
-        let wire = conn.wire.unwrap_or(Wire::Text);
+        let Conn {
+            wire: conn_wire,
+            to_server,
+            to_client,
+            pending,
+            ..
+        } = conn;
         let side = match ev.dir {
-            Direction::ToServer => &mut conn.to_server,
-            Direction::ToClient => &mut conn.to_client,
+            Direction::ToServer => to_server,
+            Direction::ToClient => to_client,
         };
         // Freeze what is buffered once; every message is a slice of it (zero-copy). Only an
         // incomplete tail is copied back.
@@ -312,13 +374,75 @@ impl Dissector {
             Some(data) => data,
             None => side.buf.split().freeze(),
         };
+        let mut pos = 0;
+        let mut skipped = None;
+        if side.resync {
+            let found = resync::find(
+                &view,
+                ev.dir,
+                *conn_wire,
+                &|o, code| {
+                    pending
+                        .iter()
+                        .any(|p| p.opaque == Some(o) && p.op == Some(Op::Binary(code)))
+                },
+                &self.limits,
+            );
+            let (skip, wait) = match found {
+                resync::Found::At(at, w) => {
+                    conn_wire.get_or_insert(w);
+                    side.resync = false;
+                    (at, None)
+                }
+                resync::Found::Wait(at, need) => (at, Some(need)),
+            };
+            if skip > 0 {
+                match side.skipped.as_mut() {
+                    Some(m) => {
+                        if let Some(Problem::Skipped { bytes }) = m.problem.as_mut() {
+                            *bytes += skip as u64;
+                        }
+                        m.last_frame = ev.frame;
+                    }
+                    None => {
+                        let (frame, ts) = side
+                            .marks
+                            .front()
+                            .map_or((ev.frame, ev.ts), |&(_, f, t)| (f, t));
+                        let proto = match conn_wire {
+                            Some(Wire::Binary) => Proto::Binary,
+                            _ => Proto::Ascii,
+                        };
+                        let mut m = Message::new(ev.at(frame, ts), proto);
+                        m.problem = Some(Problem::Skipped { bytes: skip as u64 });
+                        m.raw = view.slice(..skip);
+                        m.last_frame = ev.frame;
+                        side.skipped = Some(m);
+                    }
+                }
+                side.offset = side.offset.saturating_add(skip as u64);
+                while side.marks.len() > 1
+                    && side.marks.get(1).is_some_and(|&(o, _, _)| o <= side.offset)
+                {
+                    side.marks.pop_front();
+                }
+                self.stats.skipped_bytes += skip as u64;
+            }
+            pos = skip;
+            if let Some(need) = wait {
+                side.buf.extend_from_slice(&view[pos..]);
+                side.need = need;
+                return;
+            }
+            skipped = side.skipped.take();
+        }
+        let wire = conn_wire.unwrap_or(Wire::Text);
         let proto = match wire {
             Wire::Binary => Proto::Binary,
             Wire::Text => Proto::Ascii,
         };
         let mut template = Message::new(*ev, proto);
-        let mut out = Vec::new();
-        let mut pos = 0;
+        let mut out: Vec<Box<Message>> = skipped.map(Box::new).into_iter().collect();
         side.need = 0;
         while pos < view.len() {
             let at = side.offset;
@@ -349,8 +473,10 @@ impl Dissector {
             }
         }
         side.buf.extend_from_slice(&view[pos..]);
-        for m in out {
-            if m.problem.is_some() {
+        for mut m in out {
+            // Decoded as soon as its last byte came: in this event's frame.
+            m.last_frame = ev.frame;
+            if m.problem.is_some_and(|p| !p.is_stream_damage()) {
                 self.stats.malformed += 1;
             }
             self.emit(ev.conn, *m, sink);
@@ -359,33 +485,76 @@ impl Dissector {
 
     fn datagram(&mut self, ev: &Origin, d: Bytes, sink: &mut impl FnMut(Message)) {
         // memcached's UDP frame header: request id, sequence, datagram count, reserved.
-        let mut template = Message::new(Origin { conn: 0, ..*ev }, Proto::Ascii);
-        if d.len() < 8 {
-            template.problem = Some(Problem::Malformed(Malformed::ShortDatagram));
-            template.raw = d;
+        let origin = Origin { conn: 0, ..*ev };
+        let Some(h) = udp::FrameHeader::parse(&d) else {
+            let mut m = Message::new(origin, Proto::Ascii);
+            m.problem = Some(Problem::Malformed(Malformed::ShortDatagram));
+            m.raw = d;
             self.stats.malformed += 1;
-            self.emit(0, template, sink);
+            self.emit(0, m, sink);
             return;
-        }
-        let seq = u16::from_be_bytes([d[2], d[3]]);
+        };
         let body = d.slice(8..);
-        if seq != 0 {
-            // A continuation datagram of a multi-datagram answer: no message starts here.
-            return;
-        }
+        let (body, origin) = match ev.dir {
+            Direction::ToClient if h.count > 1 => {
+                match self.udp.answer_part(&origin, h, body) {
+                    Some(whole) => {
+                        self.stats.udp_multi_datagram_answers += 1;
+                        whole
+                    }
+                    // The rest of the answer is still to come.
+                    None => return,
+                }
+            }
+            _ => (body, origin),
+        };
+        let template = Message::new(origin, Proto::Ascii);
         let mut at = 0;
+        let mut first_request = true;
         while at < body.len() {
             let view = body.slice(at..);
-            match decode::text(&view, &template, &self.limits) {
+            let mut m = match decode::text(&view, &template, &self.limits) {
                 Step::Message(m, used) | Step::Malformed(m, used) => {
                     at += used.max(1);
                     if m.problem.is_some() {
                         self.stats.malformed += 1;
                     }
-                    self.emit(0, *m, sink);
+                    m
                 }
                 Step::Incomplete(_) => break,
+            };
+            // The datagram that completed it (the last of a multi-datagram answer).
+            m.last_frame = ev.frame;
+            match ev.dir {
+                Direction::ToServer => {
+                    // The answer carries the request's id; a datagram holds one request.
+                    if first_request && !m.quiet {
+                        self.udp.request(
+                            &origin,
+                            h.id,
+                            udp::Waiting {
+                                txn: self.next_txn,
+                                op: m.op,
+                                ts: m.origin.ts,
+                            },
+                        );
+                    }
+                    first_request = false;
+                }
+                Direction::ToClient => match self.udp.waiting(&origin, h.id) {
+                    Some(w) => {
+                        m.txn = Some(w.txn);
+                        m.request_op = w.op;
+                        m.latency_ns = Some(origin.ts.as_nanos().saturating_sub(w.ts.as_nanos()));
+                        self.stats.paired += 1;
+                        if m.op.is_none_or(Op::is_final) {
+                            self.udp.answered(&origin, h.id);
+                        }
+                    }
+                    None => self.stats.unpaired_responses += 1,
+                },
             }
+            self.emit(0, *m, sink);
         }
     }
 
@@ -418,9 +587,14 @@ impl Dissector {
                 if expects_answer {
                     conn.pending.push_back(Pending {
                         txn: self.next_txn - 1,
-                        key_hash: (m.proto == Proto::Binary)
-                            .then(|| m.key.as_deref().map(|k| self.key_seed.hash_one(k)))
-                            .flatten(),
+                        // Binary: the key an answer may name; text: a one-key lookup's key,
+                        // which its VALUE names (pairing after lost answers checks it).
+                        key_hash: (m.proto == Proto::Binary
+                            || (m.proto == Proto::Ascii
+                                && m.keys.is_empty()
+                                && m.op.is_some_and(Op::is_lookup)))
+                        .then(|| m.key.as_deref().map(|k| self.key_seed.hash_one(k)))
+                        .flatten(),
                         opaque: m.opaque,
                         op: m.op,
                         ts: m.origin.ts,
@@ -464,7 +638,7 @@ impl Dissector {
                             }
                             _ => None,
                         };
-                        conn.pending.iter().position(|p| {
+                        let in_order = conn.pending.iter().position(|p| {
                             !p.quiet
                                 || answer.is_some_and(|code| {
                                     code != ResponseCode::Mn
@@ -472,7 +646,9 @@ impl Dissector {
                                         && !quiet_suppresses(p.op, code)
                                         && (m.opaque.is_none() || p.opaque == m.opaque)
                                 })
-                        })
+                        });
+                        let value_key = m.key.as_deref().map(|k| self.key_seed.hash_one(k));
+                        after_text_losses(conn, in_order, m.op, value_key)
                     }
                 };
                 match found {
@@ -504,6 +680,10 @@ impl Dissector {
                         if finished {
                             conn.pending.pop_front();
                         }
+                        if conn.pending.is_empty() {
+                            conn.lost_answers = false;
+                            conn.lost_requests = false;
+                        }
                     }
                     None => self.stats.unpaired_responses += 1,
                 }
@@ -514,6 +694,10 @@ impl Dissector {
 
     /// Ends every connection still open (end of input): counts what is left unanswered.
     pub fn finish(&mut self) {
+        self.stats.unpaired_requests += self.udp.waiting_count() as u64 + self.udp.dropped_requests;
+        self.stats.udp_unfinished_answers +=
+            self.udp.unfinished_count() as u64 + self.udp.dropped_answers;
+        self.udp = udp::Udp::default();
         for (_, conn) in self.conns.drain() {
             self.stats.unpaired_requests += conn.pending.iter().filter(|p| !p.quiet).count() as u64;
         }
@@ -525,6 +709,51 @@ impl Dissector {
 /// successful answers carry a key (memcached's never do; the last, keyless one closes them).
 fn answered_in_series(op: Op) -> bool {
     op.is_answered_in_series() || matches!(op, Op::Binary(Opcode::Get | Opcode::Gat))
+}
+
+/// Text answers pair in order; after a gap that order may be broken. An answer the request in
+/// turn cannot have (`STORED` for a `get`, or a `VALUE` for another key than a one-key get's)
+/// is a lost request's when requests were lost, and proves the requests before the first one it
+/// can answer unanswered when answers were lost.
+fn after_text_losses(
+    conn: &Conn,
+    in_order: Option<usize>,
+    answer: Option<Op>,
+    value_key: Option<u64>,
+) -> Option<usize> {
+    let Some(Op::Ascii(AsciiOp::Reply(reply))) = answer else {
+        return in_order;
+    };
+    let fits = |p: &Pending| match p.op {
+        Some(Op::Ascii(AsciiOp::Command(c))) => {
+            c.can_answer(reply)
+                && (reply != Reply::Value
+                    || p.key_hash.is_none()
+                    || value_key.is_none()
+                    || p.key_hash == value_key)
+        }
+        _ => true,
+    };
+    let i = in_order?;
+    if !(conn.lost_answers || conn.lost_requests) || conn.pending.get(i).is_some_and(fits) {
+        return in_order;
+    }
+    if conn.lost_answers {
+        if let Some(j) = conn
+            .pending
+            .iter()
+            .enumerate()
+            .skip(i)
+            .find(|(_, p)| !p.quiet && fits(p))
+            .map(|(j, _)| j)
+        {
+            return Some(j);
+        }
+    }
+    if conn.lost_requests {
+        return None;
+    }
+    in_order
 }
 
 /// Whether a meta command can produce this meta answer at all (`mg` never says `NF`, `md`
@@ -541,25 +770,6 @@ fn meta_can_answer(request: Option<Op>, code: ResponseCode) -> bool {
 /// cannot belong to a quiet request of that command.
 fn quiet_suppresses(request: Option<Op>, code: ResponseCode) -> bool {
     matches!(request, Some(Op::Meta(MetaOp::Command(c))) if c.quiet_suppresses(code))
-}
-
-/// The buffered bytes of a binary message whose body is cut by a gap, with the header's body
-/// length left as declared: decoding it yields the header fields (key and extras if present).
-fn header_with_body(buf: &BytesMut) -> Vec<u8> {
-    let mut v = buf.to_vec();
-    if v.len() >= 24 {
-        let have = (v.len() - 24) as u32;
-        v[8..12].copy_from_slice(&have.to_be_bytes());
-        // Keep key and extras only if they are whole.
-        let key_len = u32::from(u16::from_be_bytes([v[2], v[3]]));
-        let extras = u32::from(v[4]);
-        if key_len + extras > have {
-            v[2] = 0;
-            v[3] = 0;
-            v[4] = 0;
-        }
-    }
-    v
 }
 
 #[cfg(test)]

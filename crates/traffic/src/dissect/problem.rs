@@ -21,6 +21,14 @@ pub enum Problem {
         /// Bytes lost.
         bytes: u64,
     },
+    /// Bytes after a capture gap (or at the start of a stream picked up mid-way) that are the
+    /// rest of a message whose start was lost, skipped to reach the next real message (op
+    /// `gap`).
+    #[error("{bytes} bytes skipped to the next message (after a capture gap, or the message's start was not captured)")]
+    Skipped {
+        /// Bytes skipped.
+        bytes: u64,
+    },
     /// The stream ended inside a message (op `truncated`).
     #[error("stream ended inside a message")]
     Truncated,
@@ -73,7 +81,7 @@ impl Problem {
     /// (a gap inside a value, a magic in the wrong direction) and has an op of its own.
     pub fn op_word(self) -> Option<&'static str> {
         match self {
-            Problem::Gap { .. } => Some("gap"),
+            Problem::Gap { .. } | Problem::Skipped { .. } => Some("gap"),
             Problem::Truncated => Some("truncated"),
             Problem::Malformed(_) => Some(Problem::MALFORMED_OP),
             Problem::GapInValue { .. } | Problem::WrongDirection { .. } => None,
@@ -89,7 +97,10 @@ impl Problem {
     /// Whether this is damage to the stream itself (bytes lost to a gap, or cut off by its
     /// end) rather than bad bytes: such a message is nobody's request or answer.
     pub fn is_stream_damage(self) -> bool {
-        matches!(self, Problem::Gap { .. } | Problem::Truncated)
+        matches!(
+            self,
+            Problem::Gap { .. } | Problem::Skipped { .. } | Problem::Truncated
+        )
     }
 }
 

@@ -137,7 +137,21 @@ fn a_value_split_over_many_segments_is_one_message() {
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].value_len, Some(1024 * 1024));
     assert_eq!(msgs[0].origin.frame, 1);
+    let last = wire.len().div_ceil(1448) as u64;
+    assert_eq!(msgs[0].frames(), 1..=last, "the frames that carried it");
     assert!(msgs[0].problem.is_none());
+}
+
+#[test]
+fn each_message_knows_the_frame_that_completed_it() {
+    let (msgs, _) = run(vec![
+        data(Direction::ToServer, 3, b"set a 0 0 5\r\nxy"),
+        data(Direction::ToServer, 4, b"z"),
+        data(Direction::ToServer, 6, b"vw\r\nget a\r\nget"),
+        data(Direction::ToServer, 9, b" b\r\n"),
+    ]);
+    let frames: Vec<_> = msgs.iter().map(|m| m.frames()).collect();
+    assert_eq!(frames, [3..=6, 6..=6, 6..=9]);
 }
 
 #[test]
@@ -344,4 +358,281 @@ fn quiet_gets_sharing_one_opaque_pair_by_key() {
         .find(|m| m.kind() == crate::dissect::Kind::Response && m.key.is_some())
         .unwrap();
     assert_eq!(hit.txn, Some(1), "paired with the request for b");
+}
+
+#[test]
+fn a_rejected_command_is_shown_with_its_op_key_and_reason() {
+    let (msgs, _) = run(vec![
+        data(Direction::ToServer, 1, b"delete a b c d e\r\nfoo bar\r\n"),
+        data(
+            Direction::ToClient,
+            2,
+            b"CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\nERROR\r\n",
+        ),
+    ]);
+    assert_eq!(msgs[0].op_name(), "delete");
+    assert_eq!(msgs[0].key.as_deref(), Some(&b"a"[..]));
+    assert!(matches!(
+        msgs[0].problem,
+        Some(Problem::Malformed(Malformed::Text {
+            kind: memshark_protocol::ascii::ErrorKind::BadFormat,
+            ..
+        }))
+    ));
+    assert!(msgs[0]
+        .problem
+        .is_some_and(|p| p.to_string().contains("CLIENT_ERROR")));
+    // A line whose first word is no command stays unnamed.
+    assert_eq!((msgs[1].op, msgs[1].op_name()), (None, "malformed"));
+    // The answer pairs with the rejected command.
+    assert_eq!(msgs[2].request_op_name(), Some("delete"));
+}
+
+#[test]
+fn a_capture_that_starts_inside_a_binary_value_finds_the_first_real_message() {
+    let set = Request::set(b"k", &[0x80; 3000], 0, 0).to_bytes();
+    let get = Request::get(b"next").with_opaque(7).to_bytes();
+    let hit = Response::ok(Opcode::Get).with_opaque(7).to_bytes();
+    let mut up = set[1000..].to_vec();
+    up.extend_from_slice(&get);
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, &up),
+        data(Direction::ToClient, 2, &hit),
+    ]);
+    let ops: Vec<_> = msgs.iter().map(|m| m.op_name()).collect();
+    assert_eq!(ops, ["gap", "get", "get"], "{msgs:?}");
+    assert_eq!(
+        msgs[0].problem,
+        Some(Problem::Skipped {
+            bytes: 24 + 8 + 1 + 3000 - 1000
+        })
+    );
+    assert_eq!(msgs[2].request_op, Some(Opcode::Get.into()));
+    assert_eq!(stats.skipped_bytes, 2033);
+}
+
+#[test]
+fn after_a_gap_an_answer_is_taken_only_with_a_pending_requests_opaque() {
+    // The get's answer lost its header to the gap; its value holds a well-formed header with
+    // an opaque no request carries, then the real next answer follows.
+    let fake = Response::ok(Opcode::Set).with_opaque(999).to_bytes();
+    let mut value = vec![b'v'; 100];
+    value.extend_from_slice(&fake);
+    value.extend_from_slice(&[b'v'; 100]);
+    let reqs = [
+        Request::get(b"a").with_opaque(1).to_bytes(),
+        Request::delete(b"b").with_opaque(2).to_bytes(),
+    ]
+    .concat();
+    let answer = Response::ok(Opcode::Delete).with_opaque(2).to_bytes();
+    let mut down = value.clone();
+    down.extend_from_slice(&answer);
+    let (msgs, _) = run(vec![
+        data(Direction::ToServer, 1, &reqs),
+        data(Direction::ToClient, 2, &[0x81, 0, 0, 0]),
+        ev(Direction::ToClient, 3, StreamEventKind::Gap(50)),
+        data(Direction::ToClient, 4, &down),
+    ]);
+    let answers: Vec<_> = msgs
+        .iter()
+        .filter(|m| m.kind() == Kind::Response && m.op.is_some())
+        .collect();
+    assert_eq!(answers.len(), 1, "{msgs:?}");
+    assert_eq!(answers[0].opaque, Some(2));
+    assert_eq!(answers[0].request_op, Some(Opcode::Delete.into()));
+}
+
+#[test]
+fn text_answers_after_a_gap_pair_with_the_request_they_can_answer() {
+    // The answer to `get a` is lost: STORED cannot be a get's, so the get is closed as
+    // unanswered and STORED pairs with the set.
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, b"get a\r\nset b 0 0 1\r\nx\r\n"),
+        data(Direction::ToClient, 2, b"VAL"),
+        ev(Direction::ToClient, 3, StreamEventKind::Gap(20)),
+        data(Direction::ToClient, 4, b"STORED\r\n"),
+    ]);
+    let stored = msgs
+        .iter()
+        .find(|m| m.op_name() == "STORED")
+        .expect("STORED");
+    assert_eq!(stored.request_op, Some(ascii::Command::Set.into()));
+    assert_eq!(stats.unpaired_requests, 1);
+    // The `set` is lost: its STORED is shown unpaired, and the get keeps waiting for its
+    // own answer.
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, b"set b 0"),
+        ev(Direction::ToServer, 2, StreamEventKind::Gap(12)),
+        data(Direction::ToServer, 3, b"get a\r\n"),
+        data(Direction::ToClient, 4, b"STORED\r\nEND\r\n"),
+    ]);
+    let stored = msgs
+        .iter()
+        .find(|m| m.op_name() == "STORED")
+        .expect("STORED");
+    assert_eq!((stored.request_op, stored.txn), (None, None));
+    let end = msgs.iter().find(|m| m.op_name() == "END").expect("END");
+    assert_eq!(end.request_op, Some(ascii::Command::Get.into()));
+    assert_eq!((stats.unpaired_responses, stats.unpaired_requests), (1, 0));
+}
+
+/// A memcached UDP datagram: the 8-byte frame header, then `body`.
+fn udp(
+    dir: Direction,
+    frame: u64,
+    client: &str,
+    id: u16,
+    seq: u16,
+    count: u16,
+    body: &[u8],
+) -> StreamEvent {
+    let mut d = Vec::new();
+    for w in [id, seq, count, 0] {
+        d.extend_from_slice(&w.to_be_bytes());
+    }
+    d.extend_from_slice(body);
+    let server: SocketAddr = "10.0.0.2:11211".parse().unwrap();
+    StreamEvent {
+        origin: Origin::new(0, client.parse().unwrap(), server, dir)
+            .at(frame, Timestamp::from_nanos(frame * 1000)),
+        kind: StreamEventKind::Datagram(Bytes::from(d)),
+    }
+}
+
+#[test]
+fn udp_answers_pair_with_their_request_by_id_with_latency() {
+    let (a, b) = ("10.0.0.1:5000", "10.0.0.3:5000");
+    let (msgs, stats) = run(vec![
+        udp(Direction::ToServer, 1, a, 7, 0, 1, b"get k\r\n"),
+        // Another client uses the same request id.
+        udp(Direction::ToServer, 2, b, 7, 0, 1, b"delete j\r\n"),
+        udp(Direction::ToClient, 5, b, 7, 0, 1, b"DELETED\r\n"),
+        udp(
+            Direction::ToClient,
+            9,
+            a,
+            7,
+            0,
+            1,
+            b"VALUE k 0 1\r\nx\r\nEND\r\n",
+        ),
+        // An answer nobody asked for (its request was not captured).
+        udp(Direction::ToClient, 10, a, 8, 0, 1, b"STORED\r\n"),
+    ]);
+    let ops: Vec<_> = msgs
+        .iter()
+        .map(|m| (m.op_name(), m.request_op.map(Op::name), m.latency_ns))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("get", None, None),
+            ("delete", None, None),
+            ("DELETED", Some("delete"), Some(3000)),
+            ("VALUE", Some("get"), Some(8000)),
+            ("END", Some("get"), Some(8000)),
+            ("STORED", None, None),
+        ]
+    );
+    assert_eq!(msgs[3].txn, msgs[0].txn);
+    assert_eq!(msgs[2].txn, msgs[1].txn);
+    assert_eq!(
+        (
+            stats.paired,
+            stats.unpaired_responses,
+            stats.unpaired_requests
+        ),
+        (3, 1, 0)
+    );
+}
+
+#[test]
+fn a_udp_answer_in_several_datagrams_is_put_together_in_order() {
+    let value: Vec<u8> = (0..3000).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut answer = b"VALUE big 5 3000\r\n".to_vec();
+    answer.extend_from_slice(&value);
+    answer.extend_from_slice(b"\r\nEND\r\n");
+    let parts: Vec<&[u8]> = answer.chunks(1400).collect();
+    assert_eq!(parts.len(), 3);
+    let c = "10.0.0.1:5000";
+    let (msgs, stats) = run(vec![
+        udp(Direction::ToServer, 1, c, 3, 0, 1, b"get big\r\n"),
+        udp(Direction::ToClient, 4, c, 3, 2, 3, parts[2]),
+        udp(Direction::ToClient, 2, c, 3, 0, 3, parts[0]),
+        udp(Direction::ToClient, 3, c, 3, 1, 3, parts[1]),
+        // An answer whose middle datagram was lost stays unfinished.
+        udp(Direction::ToServer, 5, c, 4, 0, 1, b"get big\r\n"),
+        udp(Direction::ToClient, 6, c, 4, 0, 3, parts[0]),
+        udp(Direction::ToClient, 8, c, 4, 2, 3, parts[2]),
+    ]);
+    let value_msg = msgs.iter().find(|m| m.op_name() == "VALUE").expect("VALUE");
+    assert_eq!(value_msg.value_len, Some(3000));
+    assert_eq!(value_msg.key.as_deref(), Some(&b"big"[..]));
+    assert_eq!(value_msg.flags, Some(5));
+    assert_eq!(value_msg.origin.frame, 2, "the first datagram's frame");
+    assert_eq!(value_msg.latency_ns, Some(1000));
+    assert!(msgs
+        .iter()
+        .any(|m| m.op_name() == "END" && m.request_op.is_some()));
+    assert_eq!(stats.udp_multi_datagram_answers, 1);
+    assert_eq!(
+        (stats.udp_unfinished_answers, stats.unpaired_requests),
+        (1, 1)
+    );
+}
+
+#[test]
+fn a_multi_get_line_longer_than_a_segment_at_the_start_of_a_capture_is_not_skipped() {
+    let mut line = b"get".to_vec();
+    for i in 0..400 {
+        line.extend_from_slice(format!(" key:{i}").as_bytes());
+    }
+    line.extend_from_slice(b"\r\n");
+    assert!(line.len() > 3000);
+    let events: Vec<StreamEvent> = line
+        .chunks(1448)
+        .enumerate()
+        .map(|(i, c)| data(Direction::ToServer, i as u64 + 1, c))
+        .collect();
+    let (msgs, _) = run(events);
+    // Resync waits for the line (it opens with a command word) rather than skipping it; the
+    // decoder's line limit then has its say, and the command keeps its name.
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert_eq!(msgs[0].op_name(), "get");
+    assert_eq!(msgs[0].key.as_deref(), Some(&b"key:0"[..]));
+}
+
+#[test]
+fn after_lost_answers_a_value_pairs_with_the_get_of_its_key() {
+    // The answers to `get a` and `get b` are lost; `c`'s VALUE pairs with `get c`, and the two
+    // gets before it are closed as unanswered.
+    let (msgs, stats) = run(vec![
+        data(Direction::ToServer, 1, b"get a\r\nget b\r\nget c\r\n"),
+        data(Direction::ToClient, 2, b"VALUE a 0 1\r\n"),
+        ev(Direction::ToClient, 3, StreamEventKind::Gap(30)),
+        data(Direction::ToClient, 4, b"VALUE c 0 1\r\nz\r\nEND\r\n"),
+    ]);
+    let value = msgs
+        .iter()
+        .find(|m| m.op_name() == "VALUE" && m.problem.is_none())
+        .expect("VALUE c");
+    let get_c = msgs
+        .iter()
+        .find(|m| m.key.as_deref() == Some(&b"c"[..]) && m.kind() == Kind::Request);
+    assert_eq!(value.txn, get_c.and_then(|m| m.txn));
+    assert_eq!(stats.unpaired_requests, 2);
+}
+
+#[test]
+fn an_http_probe_at_the_start_is_shown_as_the_malformed_line_it_is() {
+    let (msgs, _) = run(vec![data(
+        Direction::ToServer,
+        1,
+        b"GET / HTTP/1.1\r\nHost: cache\r\n\r\n",
+    )]);
+    assert!(
+        matches!(msgs[0].problem, Some(Problem::Malformed(_))),
+        "{msgs:?}"
+    );
+    assert_eq!(msgs[0].raw.as_ref(), b"GET / HTTP/1.1\r\n");
 }

@@ -119,6 +119,10 @@ pub fn lex(src: &str) -> Result<Vec<Spanned>, FilterError> {
 
 /// `500`, `1.5ms`, `4kb`: digits, an optional fraction, then letters only.
 fn number(w: &str) -> Option<Tok> {
+    if let Some(hex) = w.strip_prefix("0x").or_else(|| w.strip_prefix("0X")) {
+        let v = u64::from_str_radix(hex, 16).ok()?;
+        return Some(Tok::Num(v as f64, String::new(), w.to_string()));
+    }
     let split = w
         .char_indices()
         .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))

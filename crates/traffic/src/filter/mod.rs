@@ -23,6 +23,15 @@
 //! | `client`, `server` | `10.0.0.1` or `10.0.0.1:40000` (`[::1]:11211`) | `== != ~ contains` |
 //! | `port` | client and server port | `== != < <= > >=` |
 //! | `flow` | the connection number | `== != < <= > >=` |
+//! | `opaque` | binary opaque, meta `O` token (as a number) | `== != < <= > >=` |
+//! | `cas` | CAS unique of a binary header, a `gets`/`cas` line, a meta `c`/`C` token | `== != < <= > >=` |
+//! | `flags` | client flags: binary extras, text `flags` argument, meta `F`/`f` token | `== != < <= > >=` |
+//! | `exptime` | expiration time: binary extras, text argument, meta `T`/`t` token | `== != < <= > >=` |
+//! | `vbucket` | a binary request's vbucket | `== != < <= > >=` |
+//! | `mflag` | each meta flag token as written (`v`, `T30`, `Oabc`) | `== != ~ contains` |
+//! | `delta`, `initial` | an incr/decr's amount (binary extras, text argument, meta `D` token); a binary one's initial value | `== != < <= > >=` |
+//!
+//! Numbers are decimal or hex (`0x1f`).
 //!
 //! A field can have several values (a transaction's two ops, a multi-get's keys, two ports):
 //! a comparison holds when any value satisfies it, and `a != b` when the field has values and
@@ -44,6 +53,7 @@ mod eval;
 mod lexer;
 mod parser;
 mod subject;
+pub mod wire;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -101,13 +111,29 @@ pub enum Field {
     Port,
     /// Connection number.
     Flow,
+    /// Binary opaque, meta `O` token.
+    Opaque,
+    /// CAS unique.
+    Cas,
+    /// Client flags.
+    Flags,
+    /// Expiration time.
+    Exptime,
+    /// A binary request's vbucket.
+    Vbucket,
+    /// A meta flag token, as written.
+    MetaFlag,
+    /// An incr/decr amount.
+    Delta,
+    /// A binary incr/decr's initial value.
+    Initial,
 }
 
 impl Field {
     /// Every field's name, in the order help texts list them.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 19] = [
         "op", "key", "status", "latency", "size", "proto", "kind", "client", "server", "port",
-        "flow",
+        "flow", "opaque", "cas", "flags", "exptime", "vbucket", "mflag", "delta", "initial",
     ];
 
     /// The field called `name`.
@@ -124,6 +150,14 @@ impl Field {
             "server" => Field::Server,
             "port" => Field::Port,
             "flow" => Field::Flow,
+            "opaque" => Field::Opaque,
+            "cas" => Field::Cas,
+            "flags" => Field::Flags,
+            "exptime" => Field::Exptime,
+            "vbucket" => Field::Vbucket,
+            "mflag" => Field::MetaFlag,
+            "delta" => Field::Delta,
+            "initial" => Field::Initial,
             _ => return None,
         })
     }
@@ -198,6 +232,12 @@ impl Filter {
     /// The text it was parsed from (trimmed).
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Whether the expression is an `||` at its top (so that `&&`-ing more to it needs
+    /// parentheses around it).
+    pub fn is_disjunction(&self) -> bool {
+        matches!(self.expr, parser::Expr::Or(..))
     }
 
     /// Whether `subject` passes.

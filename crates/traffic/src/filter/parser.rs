@@ -306,6 +306,14 @@ fn textual(
     })
 }
 
+/// A decimal or `0x` hex whole number, exactly.
+fn exact(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
 fn build(
     field: Field,
     op: &'static str,
@@ -315,7 +323,13 @@ fn build(
 ) -> Result<Expr, FilterError> {
     let name = field.name();
     match field {
-        Field::Op | Field::Key | Field::Proto | Field::Kind | Field::Client | Field::Server => {
+        Field::Op
+        | Field::Key
+        | Field::Proto
+        | Field::Kind
+        | Field::Client
+        | Field::Server
+        | Field::MetaFlag => {
             if rel(op).is_some_and(|r| !matches!(r, Rel::Eq | Rel::Ne)) {
                 return Err(FilterError::new(
                     op_pos,
@@ -348,7 +362,17 @@ fn build(
                 textual(field, op, text_of(&lit), lit_pos, true)
             }
         },
-        Field::Latency | Field::Size | Field::Port | Field::Flow => {
+        Field::Latency
+        | Field::Size
+        | Field::Port
+        | Field::Flow
+        | Field::Opaque
+        | Field::Cas
+        | Field::Flags
+        | Field::Exptime
+        | Field::Vbucket
+        | Field::Delta
+        | Field::Initial => {
             if matches!(op, "~" | "contains") {
                 return Err(FilterError::new(
                     op_pos,
@@ -366,6 +390,12 @@ fn build(
                     format!("`{name}` needs a number{hint}, not {}", describe(&lit)),
                 ));
             };
+            // Whole numbers without a unit are read exactly (a CAS is 64 bits, beyond f64).
+            if unit.is_empty() && field != Field::Latency {
+                if let Some(n) = exact(text) {
+                    return Ok(numeric(field, op, n));
+                }
+            }
             let scale = match (field, unit.as_str()) {
                 (Field::Latency, "ns") => 1.0,
                 (Field::Latency, "us" | "µs" | "μs") => 1e3,

@@ -41,6 +41,16 @@ impl Subject for Message {
                     || visit(Value::Num(u64::from(self.origin.server.port())))
             }
             Field::Flow => visit(Value::Num(self.origin.conn)),
+            Field::Opaque => self.opaque.is_some_and(|o| visit(Value::Num(u64::from(o)))),
+            Field::Cas => self.cas.is_some_and(|c| visit(Value::Num(c))),
+            Field::Flags => self.flags.is_some_and(|f| visit(Value::Num(u64::from(f)))),
+            Field::Exptime => self
+                .exptime
+                .and_then(|e| u64::try_from(e).ok())
+                .is_some_and(|e| visit(Value::Num(e))),
+            Field::Vbucket | Field::MetaFlag | Field::Delta | Field::Initial => {
+                super::wire::values(&self.raw, self.proto, field, visit)
+            }
         }
     }
 }

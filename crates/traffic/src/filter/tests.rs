@@ -269,3 +269,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn wire_fields_compare_exactly_in_decimal_and_hex() {
+    let mut m = get_miss();
+    m.opaque = Some(0x1f);
+    m.cas = Some(u64::MAX - 1);
+    m.flags = Some(5);
+    m.exptime = Some(-1);
+    assert!(ok("opaque == 0x1f && opaque == 31", &m));
+    assert!(ok("cas == 18446744073709551614", &m), "beyond f64, exactly");
+    assert!(!ok("cas == 18446744073709551615", &m));
+    assert!(ok("flags >= 5 && flags != 6", &m));
+    assert!(!ok("exptime", &m), "a negative time is no time");
+    assert!(!ok("vbucket", &m), "a response has no vbucket");
+    assert!(err("opaque ~ 3").message.contains("is a number"));
+    assert!(err("cas == x").message.contains("needs a number"));
+    let mut mg = msg(Direction::ToServer, Proto::Meta, "mg");
+    mg.raw = bytes::Bytes::from_static(b"mg foo v T30 Oab q\r\n");
+    assert!(ok("mflag == v && mflag ~ \"^T\" && !(mflag == k)", &mg));
+    assert!(Filter::parse("a || b").is_err());
+    assert!(Filter::parse("op == get || key == x")
+        .unwrap()
+        .is_disjunction());
+    assert!(!Filter::parse("(op == get || key == x) && size > 1")
+        .unwrap()
+        .is_disjunction());
+}

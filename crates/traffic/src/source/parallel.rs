@@ -209,7 +209,7 @@ enum FromWorker {
     /// The outputs of one batch, in order.
     Batch(Vec<Tagged>),
     /// The outputs of the end of input, and the worker's counters.
-    Finished(Vec<Tagged>, ReassemblyStats, DissectStats),
+    Finished(Vec<Tagged>, Box<(ReassemblyStats, DissectStats)>),
 }
 
 /// What the reader's pass counted.
@@ -360,8 +360,7 @@ fn work(ports: &[u16], input: &Receiver<ToWorker>, output: &SyncSender<FromWorke
                 dissector.finish();
                 let _ = output.send(FromWorker::Finished(
                     out,
-                    reassembler.stats(),
-                    dissector.stats(),
+                    Box::new((reassembler.stats(), dissector.stats())),
                 ));
                 return;
             }
@@ -615,10 +614,10 @@ impl Merger {
                     };
                     for rx in &workers {
                         match rx.recv() {
-                            Ok(FromWorker::Finished(out, reassembly, dissect)) => {
+                            Ok(FromWorker::Finished(out, counters)) => {
                                 outs.push(out);
-                                add_reassembly(&mut stats.reassembly, &reassembly);
-                                add_dissect(&mut stats.dissect, &dissect);
+                                add_reassembly(&mut stats.reassembly, &counters.0);
+                                add_dissect(&mut stats.dissect, &counters.1);
                             }
                             _ => return Ok(PassStats::default()),
                         }
@@ -643,6 +642,10 @@ fn add_reassembly(to: &mut ReassemblyStats, s: &ReassemblyStats) {
         retransmitted_bytes,
         gap_bytes,
         dropped_for_memory,
+        acked_unseen_gaps,
+        acked_unseen_bytes,
+        cap_gaps,
+        cap_gap_bytes,
         connections,
         closed,
         timed_out,
@@ -654,6 +657,10 @@ fn add_reassembly(to: &mut ReassemblyStats, s: &ReassemblyStats) {
     to.retransmitted_bytes += retransmitted_bytes;
     to.gap_bytes += gap_bytes;
     to.dropped_for_memory += dropped_for_memory;
+    to.acked_unseen_gaps += acked_unseen_gaps;
+    to.acked_unseen_bytes += acked_unseen_bytes;
+    to.cap_gaps += cap_gaps;
+    to.cap_gap_bytes += cap_gap_bytes;
     to.connections += connections;
     to.closed += closed;
     to.timed_out += timed_out;
@@ -670,6 +677,10 @@ fn add_dissect(to: &mut DissectStats, s: &DissectStats) {
         unpaired_requests,
         malformed,
         gaps,
+        skipped_bytes,
+        gaps_in_values,
+        udp_multi_datagram_answers,
+        udp_unfinished_answers,
         bytes_to_server,
         bytes_to_client,
     } = *s;
@@ -681,6 +692,10 @@ fn add_dissect(to: &mut DissectStats, s: &DissectStats) {
     to.unpaired_requests += unpaired_requests;
     to.malformed += malformed;
     to.gaps += gaps;
+    to.skipped_bytes += skipped_bytes;
+    to.gaps_in_values += gaps_in_values;
+    to.udp_multi_datagram_answers += udp_multi_datagram_answers;
+    to.udp_unfinished_answers += udp_unfinished_answers;
     to.bytes_to_server += bytes_to_server;
     to.bytes_to_client += bytes_to_client;
 }

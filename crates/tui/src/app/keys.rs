@@ -1,8 +1,9 @@
 //! What each key and the mouse wheel do to the app.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Pane, Screen};
+use crate::apply::Join;
 use crate::pane::{HexDump, InputKind, InputOutcome};
 
 impl App {
@@ -17,6 +18,10 @@ impl App {
             self.on_input_key(key);
             return;
         }
+        if self.chooser.is_some() {
+            self.on_chooser_key(key);
+            return;
+        }
         if self.help {
             // Any key closes the help; q still quits.
             self.help = false;
@@ -26,6 +31,12 @@ impl App {
             return;
         }
         self.note = None;
+        if self.screen == Screen::Conversations && self.on_conversations_key(key) {
+            return;
+        }
+        if self.screen == Screen::IoGraph && self.on_iograph_key(key) {
+            return;
+        }
         let page = self.timeline.page();
         match key.code {
             KeyCode::Char('q') => self.quit = true,
@@ -48,8 +59,10 @@ impl App {
                 if self.details_open {
                     self.details_open = false;
                     self.focus = Pane::List;
-                } else if self.screen == Screen::Stats {
+                } else if self.screen != Screen::Timeline {
                     self.screen = Screen::Timeline;
+                } else if self.conversation.is_some() {
+                    self.unfollow();
                 }
             }
             KeyCode::Tab => self.cycle_focus(false),
@@ -73,8 +86,25 @@ impl App {
             KeyCode::Char('s') => {
                 self.screen = match self.screen {
                     Screen::Timeline => Screen::Stats,
-                    Screen::Stats => Screen::Timeline,
+                    _ => Screen::Timeline,
                 }
+            }
+            KeyCode::Char('a') if self.focus == Pane::Details => self.apply_field(Join::And),
+            KeyCode::Char('A') if self.focus == Pane::Details => self.apply_field(Join::AndNot),
+            KeyCode::Char('|') if self.focus == Pane::Details => self.apply_field(Join::Or),
+            KeyCode::Char('c') => self.open_conversations(),
+            KeyCode::Char('C') => self.chooser = Some(0),
+            KeyCode::Char('m') => self.toggle_mark(),
+            KeyCode::Char('M') => {
+                self.marks.clear();
+                self.note = Some("marks cleared".into());
+            }
+            KeyCode::Char('w') => self.open_export(),
+            KeyCode::Char('y') => self.copy_selected(),
+            KeyCode::Char('i') => self.screen = Screen::IoGraph,
+            KeyCode::Char('F') => {
+                self.screen = Screen::Timeline;
+                self.follow_connection();
             }
             KeyCode::Char('t') => self.timeline.time_format = self.timeline.time_format.next(),
             KeyCode::Char('o') => {
@@ -89,15 +119,6 @@ impl App {
         }
     }
 
-    /// Handles the mouse: the wheel scrolls the pane under the keys.
-    pub fn on_mouse(&mut self, ev: MouseEvent) {
-        match ev.kind {
-            MouseEventKind::ScrollDown => self.move_by(3),
-            MouseEventKind::ScrollUp => self.move_by(-3),
-            _ => {}
-        }
-    }
-
     fn on_input_key(&mut self, key: KeyEvent) {
         let Some(bar) = self.input.as_mut() else {
             return;
@@ -108,6 +129,10 @@ impl App {
             InputOutcome::Submitted(kind, f) => {
                 self.input = None;
                 self.apply(kind, f);
+            }
+            InputOutcome::Text(_, path) => {
+                self.input = None;
+                self.export_to(std::path::Path::new(&path));
             }
         }
     }
@@ -138,9 +163,10 @@ impl App {
 
     /// Moves within the pane with the keys: rows of the list (also under the stats screen),
     /// fields of the details, lines of the hex dump.
-    fn move_by(&mut self, delta: isize) {
+    pub(super) fn move_by(&mut self, delta: isize) {
         match (self.screen, self.focus) {
-            (Screen::Timeline, Pane::List) | (Screen::Stats, _) => {
+            (Screen::Timeline, Pane::List)
+            | (Screen::Stats | Screen::Conversations | Screen::IoGraph, _) => {
                 if self.timeline.move_by(delta, self.view.len()) {
                     self.details.reset();
                     self.bytes.reset();
@@ -161,7 +187,7 @@ impl App {
     }
 
     /// Selects view position `pos` (the last row if beyond), its details from the top.
-    pub(super) fn go_to(&mut self, pos: usize) {
+    pub fn go_to(&mut self, pos: usize) {
         if self.timeline.go_to(pos, self.view.len()) {
             self.details.reset();
             self.bytes.reset();

@@ -4,7 +4,13 @@
 //! The app holds the data (store, view, totals, source) and a small state struct per pane
 //! ([`crate::pane`]); what each key does is in `keys.rs`, filters and searches in `search.rs`.
 
+mod columns;
+mod conversations;
+mod export;
+mod follow;
+mod iograph;
 mod keys;
+mod mouse;
 mod search;
 mod source;
 
@@ -14,6 +20,8 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 pub use crate::pane::{InputKind, TimeFormat};
+pub use export::osc52;
+pub use follow::Conversation;
 pub use source::SourceInfo;
 
 use crate::details::DetailLine;
@@ -33,6 +41,10 @@ pub enum Screen {
     Timeline,
     /// Rates, hit ratio, latency, top keys and clients, errors.
     Stats,
+    /// A table per connection and per client address.
+    Conversations,
+    /// Requests, errors and p99 latency over the capture's time.
+    IoGraph,
 }
 
 /// Which pane of the timeline screen has the keys.
@@ -109,6 +121,24 @@ pub struct App {
     pub stats_pane: StatsPane,
     /// The input line, while typing.
     pub input: Option<FilterInput>,
+    /// The conversations screen's tables and selection, once opened (`c`).
+    pub conversations: Option<crate::pane::ConversationsPane>,
+    /// Store rows marked with `m` (what `w` exports when there are any).
+    pub marks: rustc_hash::FxHashSet<u32>,
+    /// The transaction list's columns shown.
+    pub columns: crate::columns::Columns,
+    /// The column chooser (`C`), while open: the column under its cursor.
+    pub chooser: Option<usize>,
+    /// Where the settings are saved (none: not saved; tests, or no home directory).
+    pub config_path: Option<std::path::PathBuf>,
+    /// The last frame's size, for the mouse to find the pane under it.
+    pub area: Rect,
+    /// Text to put on the terminal's clipboard (OSC 52) at the next frame.
+    pub clipboard: Option<String>,
+    /// The I/O graph's cursor and numbers.
+    pub iograph: crate::pane::IoGraphPane,
+    /// The connection followed (`F`), and where to go back to.
+    pub conversation: Option<Conversation>,
     /// The search `n`/`N` use.
     pub find: Option<Filter>,
     /// A one-off note for the status bar.
@@ -143,6 +173,15 @@ impl App {
             bytes: BytesPane::default(),
             stats_pane: StatsPane::default(),
             input: None,
+            conversation: None,
+            conversations: None,
+            iograph: Default::default(),
+            marks: Default::default(),
+            clipboard: None,
+            columns: Default::default(),
+            chooser: None,
+            config_path: None,
+            area: Rect::new(0, 0, 80, 24),
             find: None,
             note: None,
             quit: false,
@@ -163,12 +202,19 @@ impl App {
     /// After a batch: trims a live store, brings the view up to date (unless paused), keeps
     /// the newest row selected when following.
     pub fn refresh(&mut self) {
+        let mut trimmed = false;
         if let Some(max) = self.max_rows {
             if self.store.trim(max, max - max / 4) > 0 {
+                trimmed = true;
+                // Row numbers moved: marks would point at other rows.
+                self.marks.clear();
                 let filter = self.view.filter().clone();
                 self.view.set_filter(filter, &self.store);
                 self.timeline.shrink_to(self.view.len());
             }
+        }
+        if let Some(c) = self.conversation.as_mut() {
+            c.catch_up(&self.store, trimmed);
         }
         if !self.paused {
             self.view.catch_up(&self.store);
@@ -213,6 +259,7 @@ impl App {
     /// to the selected field), and the stats screen takes fresh numbers if due. Call it before
     /// [`crate::ui::draw`], which only reads; keys then page by what was on screen.
     pub fn prepare(&mut self, area: Rect) {
+        self.area = area;
         let frame = FrameLayout::new(area, self);
         match self.screen {
             Screen::Timeline => {
@@ -224,6 +271,24 @@ impl App {
             Screen::Stats => self
                 .stats_pane
                 .refresh(&self.stats, self.ingested, self.source.ended),
+            Screen::IoGraph => {
+                let slices = usize::from(layout::graph_width(frame.main));
+                let (store, view) = (&self.store, &self.view);
+                self.iograph.fit(
+                    slices,
+                    store.len(),
+                    view.len(),
+                    view.filter().source(),
+                    |n| crate::iograph::IoGraph::of(store, view.rows(), n),
+                );
+            }
+            Screen::Conversations => {
+                if let Some(c) = self.conversations.as_mut() {
+                    c.list.fit(layout::list_rows(frame.main));
+                    let len = c.rows().len();
+                    c.list.clamp(len);
+                }
+            }
         }
     }
 

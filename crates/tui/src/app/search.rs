@@ -4,6 +4,7 @@
 use memshark_traffic::filter::Filter;
 
 use super::App;
+use crate::apply::{self, Join};
 use crate::pane::{FilterInput, InputKind};
 use crate::timeline::TxnFields;
 
@@ -17,6 +18,7 @@ impl App {
                 .as_ref()
                 .map(|f| f.source().to_string())
                 .unwrap_or_default(),
+            InputKind::Export => return self.open_export(),
         };
         self.input = Some(FilterInput::new(kind, text));
     }
@@ -36,6 +38,28 @@ impl App {
                 self.find = (!f.is_all()).then_some(f);
                 self.find_next(true);
             }
+            // A file name, not a filter: see `export_to`.
+            InputKind::Export => {}
+        }
+    }
+
+    /// "Apply as filter": joins the term of the selected details line to the filter in
+    /// force (`a`, `A`, `|` in the details pane); a note says why when the line has none.
+    pub fn apply_field(&mut self, join: Join) {
+        let lines = self.detail_lines();
+        let (Some(row), Some(sel)) = (self.selected_row(), self.details.selected_in(lines.len()))
+        else {
+            return;
+        };
+        let line = &lines[sel];
+        let Some(term) = apply::term_for(&self.store, row, line) else {
+            self.note = Some(format!("no filter field for `{}`", line.name));
+            return;
+        };
+        let text = apply::combine(self.view.filter(), &term, join);
+        match Filter::parse(&text) {
+            Ok(f) => self.apply(InputKind::Filter, f),
+            Err(e) => self.note = Some(format!("cannot filter on it: {e}")),
         }
     }
 

@@ -18,9 +18,19 @@ pub struct SourceInfo {
     pub kernel: Option<(u32, u32, u32)>,
     /// Done: the source ended (end of file, capture stopped).
     pub ended: bool,
+    /// The capture file read, when there is one: what `w` exports frames from.
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl SourceInfo {
+    /// The same, reading capture file `path` (which `w` exports from).
+    pub fn with_file(self, path: impl Into<std::path::PathBuf>) -> SourceInfo {
+        SourceInfo {
+            file: Some(path.into()),
+            ..self
+        }
+    }
+
     /// A source named `label`.
     pub fn new(label: impl Into<String>, live: bool) -> SourceInfo {
         SourceInfo {
@@ -30,6 +40,7 @@ impl SourceInfo {
             dropped: Arc::default(),
             kernel: None,
             ended: false,
+            file: None,
         }
     }
 }

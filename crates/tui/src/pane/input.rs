@@ -11,14 +11,22 @@ pub enum InputKind {
     Filter,
     /// `:`: a search; `n`/`N` jump between matching rows.
     Find,
+    /// `w`: the file to export the rows to.
+    Export,
 }
 
 impl InputKind {
+    /// Whether the line holds a filter expression (checked as typed).
+    pub fn is_filter(self) -> bool {
+        matches!(self, InputKind::Filter | InputKind::Find)
+    }
+
     /// The prompt before the text.
     pub fn prompt(self) -> &'static str {
         match self {
             InputKind::Filter => "filter /",
             InputKind::Find => "search :",
+            InputKind::Export => "export to",
         }
     }
 }
@@ -32,6 +40,8 @@ pub enum InputOutcome {
     Cancelled,
     /// Enter on text that parses: close the line and apply this.
     Submitted(InputKind, Filter),
+    /// Enter on a line of plain text (a file name).
+    Text(InputKind, String),
 }
 
 /// The input line at the bottom while typing a filter or a search.
@@ -73,6 +83,9 @@ impl FilterInput {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => return InputOutcome::Cancelled,
+            KeyCode::Enter if !self.kind.is_filter() => {
+                return InputOutcome::Text(self.kind, self.text.trim().to_string())
+            }
             KeyCode::Enter => {
                 return match Filter::parse(&self.text) {
                     Ok(f) => InputOutcome::Submitted(self.kind, f),
@@ -114,7 +127,9 @@ impl FilterInput {
             _ => return InputOutcome::Editing,
         }
         // Checked as typed: the error shows under the input while the old filter stays.
-        self.error = Filter::parse(&self.text).err();
+        if self.kind.is_filter() {
+            self.error = Filter::parse(&self.text).err();
+        }
         InputOutcome::Editing
     }
 

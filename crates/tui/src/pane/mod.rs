@@ -4,13 +4,17 @@
 //! ([`App::prepare`](crate::App::prepare)), so page keys and clamping match what is on screen.
 
 pub mod bytes;
+pub mod conversations;
 pub mod details;
 pub mod input;
+pub mod iograph;
 pub mod stats;
 pub mod timeline;
 
 pub use bytes::{BytesPane, BytesScroll, HexDump};
+pub use conversations::ConversationsPane;
 pub use details::DetailsPane;
 pub use input::{FilterInput, InputKind, InputOutcome};
+pub use iograph::IoGraphPane;
 pub use stats::StatsPane;
 pub use timeline::{TimeFormat, TimelinePane};

@@ -53,6 +53,8 @@ pub const KEY_APPENDED: u16 = 1 << 8;
 pub const REQ_VALUE: u16 = 1 << 9;
 /// Transaction flag: the last answer was a text `END`.
 const ENDED: u16 = 1 << 10;
+/// Transaction flag: the request looks keys up (a get of any protocol).
+pub const LOOKUP: u16 = 1 << 11;
 const PROTO_SHIFT: u16 = 12;
 
 /// One row of the timeline: a request and its answers (or an unpaired message).
@@ -110,6 +112,9 @@ pub struct Store {
     txn_base: u64,
     /// Why flagged messages were flagged, by message record (numbers the store assigns).
     errors: FxHashMap<u32, Problem>,
+    /// Frames after its first that a message spanned, for the messages that spanned more
+    /// than one (most fit in one: kept off the record).
+    spans: FxHashMap<u32, u32>,
     /// Rows dropped from the front to stay under a row limit.
     pub evicted: u64,
 }
@@ -120,6 +125,18 @@ fn proto_bits(p: Proto) -> u16 {
         Proto::Ascii => 1,
         Proto::Meta => 2,
     }) << PROTO_SHIFT
+}
+
+impl MsgRec {
+    /// How many bytes the message has.
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// Whether the message has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 impl Txn {
@@ -221,6 +238,14 @@ impl Store {
             Some(m) => self.arena.get(i, m.off as usize, m.len as usize),
             None => &[],
         }
+    }
+
+    /// The capture frames that carried message record `i` (first byte to last; `0..=0` when
+    /// not from a capture).
+    pub fn frames(&self, i: u32) -> std::ops::RangeInclusive<u64> {
+        let first = self.msgs.get(i as usize).map_or(0, |m| u64::from(m.frame));
+        let more = self.spans.get(&i).copied().unwrap_or(0);
+        first..=first + u64::from(more)
     }
 
     /// Why a message was flagged (malformed bytes, a gap), if it was.
@@ -371,6 +396,11 @@ impl Store {
     /// its request's row, anything else is a row of its own. Returns the row it went to.
     pub fn push(&mut self, m: &Message) -> u32 {
         let (mi, key_loc) = self.push_msg(m);
+        let frames = m.frames();
+        if frames.end() > frames.start() {
+            let more = (frames.end() - frames.start()).min(u64::from(u32::MAX)) as u32;
+            self.spans.insert(mi, more);
+        }
         if let Some(p) = m.problem {
             self.errors.insert(mi, p);
         }
@@ -425,6 +455,9 @@ impl Store {
                 }
                 if m.keys.len() > 1 {
                     t.flags |= MULTIKEY;
+                }
+                if m.op.is_some_and(|o| o.is_lookup()) {
+                    t.flags |= LOOKUP;
                 }
                 if let Some(n) = m.txn {
                     self.index_txn(n, row);
@@ -609,6 +642,9 @@ impl Store {
                 });
                 if let Some(&e) = self.errors.get(&i) {
                     fresh.errors.insert(ni, e);
+                }
+                if let Some(&n) = self.spans.get(&i) {
+                    fresh.spans.insert(ni, n);
                 }
                 ni
             };

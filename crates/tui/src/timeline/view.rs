@@ -1,7 +1,7 @@
 //! What the timeline shows: the rows that pass the filter, in the chosen order.
 
 use super::store::{Store, Txn};
-use memshark_traffic::filter::{Field, Filter, Subject, Value};
+use memshark_traffic::filter::{wire, Field, Filter, Subject, Value};
 
 /// A transaction seen through the filter language's fields.
 #[derive(Debug, Clone, Copy)]
@@ -21,10 +21,22 @@ impl Subject for TxnFields<'_> {
                 if visit(Value::Str(op.as_bytes())) {
                     return true;
                 }
-                match s.resp_op(t) {
+                let last = match s.resp_op(t) {
                     Some(r) if r != op => visit(Value::Str(r.as_bytes())),
                     _ => false,
-                }
+                };
+                // Text answers before the last (a get's `VALUE` lines before `END`): their
+                // first word. Binary answers carry the request's opcode.
+                last || (t.nresp > 1
+                    && t.proto() != memshark_traffic::dissect::Proto::Binary
+                    && s.responses(t).any(|(i, _)| {
+                        let b = s.bytes(i);
+                        let end = b
+                            .iter()
+                            .position(|&c| c == b' ' || c == b'\r' || c == b'\n')
+                            .unwrap_or(b.len());
+                        visit(Value::Str(&b[..end]))
+                    }))
             }
             Field::Key if t.has(super::store::MULTIKEY) => s.keys(t).any(|k| visit(Value::Str(k))),
             Field::Key => {
@@ -50,6 +62,22 @@ impl Subject for TxnFields<'_> {
                     || visit(Value::Num(u64::from(f.server.port())))
             }
             Field::Flow => visit(Value::Num(s.flow(t).conn)),
+            // Read from the stored bytes of the request and of each answer.
+            Field::Opaque
+            | Field::Cas
+            | Field::Flags
+            | Field::Exptime
+            | Field::Vbucket
+            | Field::MetaFlag
+            | Field::Delta
+            | Field::Initial => {
+                let proto = t.proto();
+                let req = (t.req != super::store::NONE)
+                    && wire::values(s.bytes(t.req), proto, field, visit);
+                req || s
+                    .responses(t)
+                    .any(|(i, _)| wire::values(s.bytes(i), proto, field, visit))
+            }
         }
     }
 }

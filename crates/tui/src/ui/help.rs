@@ -29,12 +29,44 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (":", "search: n / N jump to the next / previous match"),
     ("n / N", "next / previous search match"),
+    (
+        "F",
+        "follow the row's connection (its conversation); Esc goes back",
+    ),
+    (
+        "a / A / |",
+        "details: filter on the field (&& ==, && !=, || ==)",
+    ),
     ("f", "follow the newest row"),
     ("space", "pause / resume taking new rows (they are kept)"),
+    (
+        "c",
+        "conversations: per connection / client (Tab), o/O order, Enter filters",
+    ),
+    (
+        "i",
+        "I/O graph: req/s, errors/s, p99; h/l move, Enter goes there",
+    ),
+    ("m / M", "mark / unmark the row, clear every mark"),
+    (
+        "w",
+        "export the marked rows (or the filter's) with their frames to a pcap/pcapng",
+    ),
+    (
+        "y",
+        "copy the key (the value, on a value field) to the clipboard (OSC 52)",
+    ),
     ("s", "stats screen (rates, hit ratio, latency, top keys)"),
+    (
+        "C",
+        "choose the columns shown (saved in ~/.config/memshark/config.toml)",
+    ),
     ("t", "time column: relative, absolute, delta"),
     ("o / O", "sort by the next column / reverse the order"),
-    ("mouse wheel", "scroll"),
+    (
+        "mouse",
+        "click: select a row, field, pane or table; wheel: scroll the pane under it",
+    ),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
 ];

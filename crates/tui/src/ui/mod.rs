@@ -4,10 +4,14 @@
 //! are formatted, so a frame costs the same at ten rows or ten million.
 
 mod bytes;
+mod chooser;
+mod conversations;
 mod details;
+mod follow;
 pub(crate) mod format;
 mod help;
 mod input;
+mod iograph;
 mod status;
 mod timeline;
 
@@ -32,13 +36,21 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
                 details::draw(frame, areas.tree, app, &lines);
                 bytes::draw(frame, areas.bytes, app, &lines);
             }
+            if let Some(area) = layout.conversation {
+                follow::draw(frame, area, app);
+            }
         }
         Screen::Stats => crate::stats_view::draw(frame, layout.main, app),
+        Screen::Conversations => conversations::draw(frame, layout.main, app),
+        Screen::IoGraph => iograph::draw(frame, layout.main, app),
     }
     if let Some(bar) = &app.input {
         input::draw(frame, layout.input, bar, &app.theme);
     }
     status::draw(frame, layout.status, app);
+    if let Some(at) = app.chooser {
+        chooser::draw(frame, area, app, at);
+    }
     if app.help {
         help::draw(frame, area, &app.theme);
     }

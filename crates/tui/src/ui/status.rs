@@ -73,6 +73,12 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             thousands(app.store.evicted)
         )));
     }
+    if !app.marks.is_empty() {
+        part(Span::styled(
+            format!("{} marked", app.marks.len()),
+            theme.status.filter,
+        ));
+    }
     if app.paused {
         part(Span::styled("PAUSED", theme.status.paused));
     } else if app.timeline.follow {

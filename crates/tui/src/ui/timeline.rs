@@ -8,6 +8,7 @@ use ratatui::Frame;
 use super::format::size;
 use super::pane_block;
 use crate::app::{App, Pane};
+use crate::columns::Column;
 use crate::details::{duration, wall_clock};
 use crate::pane::TimeFormat;
 use crate::theme::{LatencyBand, RowKind};
@@ -19,8 +20,6 @@ use crate::timeline::{SortKey, Txn};
 const FIXED_COLUMNS: u16 = 116;
 /// The narrowest the key column gets before the server column goes.
 const MIN_KEY: u16 = 16;
-/// The server column's index.
-const SERVER: usize = 3;
 
 /// What a row shows, for its colour: flagged bytes, an error, a miss, or a quiet request
 /// answered by silence.
@@ -86,8 +85,12 @@ fn row(app: &App, pos: usize, show_server: bool) -> Option<Row<'static>> {
         key = format!("{key} (+{})", n - 1);
     }
     let lat = t.latency();
-    let mut cells = vec![
-        Cell::from((u64::from(row) + store.evicted + 1).to_string()),
+    let cells = vec![
+        Cell::from(format!(
+            "{}{}",
+            if app.marks.contains(&row) { "*" } else { "" },
+            u64::from(row) + store.evicted + 1
+        )),
         Cell::from(time_cell(app, pos, t)),
         Cell::from(flow.client.to_string()),
         Cell::from(flow.server.to_string()),
@@ -98,9 +101,7 @@ fn row(app: &App, pos: usize, show_server: bool) -> Option<Row<'static>> {
         Cell::from(lat.map_or_else(String::new, duration))
             .style(lat.map_or(Style::new(), |ns| theme.latency.of(LatencyBand::of(ns)))),
     ];
-    if !show_server {
-        cells.remove(SERVER);
-    }
+    let cells = pick(app, show_server, cells);
     let mut style = theme.rows.of(row_kind(t));
     if pos == app.timeline.selected() {
         style = style.patch(theme.selection);
@@ -141,7 +142,7 @@ fn header(app: &App, show_server: bool) -> Row<'static> {
             name.to_string()
         }
     };
-    let mut names = vec![
+    let names = vec![
         mark(SortKey::Arrival, "No."),
         format!("Time ({})", app.timeline.time_format.name()),
         mark(SortKey::Client, "Client"),
@@ -152,15 +153,21 @@ fn header(app: &App, show_server: bool) -> Row<'static> {
         mark(SortKey::Size, "Size"),
         mark(SortKey::Latency, "Latency"),
     ];
-    if !show_server {
-        names.remove(SERVER);
-    }
-    Row::new(names).style(app.theme.header)
+    Row::new(pick(app, show_server, names)).style(app.theme.header)
 }
 
-/// Column widths: the key takes what is left.
-fn widths(show_server: bool) -> Vec<Constraint> {
-    let mut widths = vec![
+/// The cells of the columns shown, from one per column of [`Column::ALL`].
+fn pick<T>(app: &App, show_server: bool, all: Vec<T>) -> Vec<T> {
+    all.into_iter()
+        .zip(Column::ALL)
+        .filter(|(_, c)| app.columns.shows(*c) && (show_server || *c != Column::Server))
+        .map(|(x, _)| x)
+        .collect()
+}
+
+/// Column widths: the key takes what is left (the last column, when the key is hidden).
+fn widths(app: &App, show_server: bool) -> Vec<Constraint> {
+    let widths = vec![
         Constraint::Length(8),
         Constraint::Length(16),
         Constraint::Length(21),
@@ -171,8 +178,11 @@ fn widths(show_server: bool) -> Vec<Constraint> {
         Constraint::Length(7),
         Constraint::Length(10),
     ];
-    if !show_server {
-        widths.remove(SERVER);
+    let mut widths = pick(app, show_server, widths);
+    if !app.columns.shows(Column::Key) {
+        if let Some(last) = widths.last_mut() {
+            *last = Constraint::Fill(1);
+        }
     }
     widths
 }
@@ -197,11 +207,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let top = app.timeline.top_for(rows_on_screen);
     let end = (top + rows_on_screen.max(1)).min(app.view.len());
     // Narrow terminals drop the server column before the key gets squeezed.
-    let show_server = inner.width >= FIXED_COLUMNS + MIN_KEY;
+    let show_server = inner.width >= FIXED_COLUMNS + MIN_KEY || !app.columns.shows(Column::Key);
     let rows: Vec<Row<'_>> = (top..end)
         .filter_map(|pos| row(app, pos, show_server))
         .collect();
-    let table = Table::new(rows, widths(show_server))
+    let table = Table::new(rows, widths(app, show_server))
         .header(header(app, show_server))
         .column_spacing(1);
     frame.render_widget(table, inner);
