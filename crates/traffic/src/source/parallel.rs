@@ -48,7 +48,7 @@ use super::frames::Frames;
 use super::{Progress, Recording, Sink, Source, SourceError};
 
 /// Frames read per batch.
-pub const BATCH: usize = 2048;
+pub const BATCH: usize = 1024;
 
 /// Batches in flight on each channel.
 pub const DEPTH: usize = 4;
