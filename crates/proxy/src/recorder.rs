@@ -265,7 +265,13 @@ impl TapConsumer {
                     }
                     None => break,
                 },
-                _ = tick.tick() => self.flush(),
+                _ = tick.tick() => {
+                    self.flush();
+                    // A quiet proxy still gets its moments: a dump due to roll rolls on time.
+                    if let Err(e) = driver.idle() {
+                        return Err(e);
+                    }
+                }
             }
         }
         if let Some(r) = &mut self.recorder {
