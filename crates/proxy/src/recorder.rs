@@ -268,9 +268,7 @@ impl TapConsumer {
                 _ = tick.tick() => {
                     self.flush();
                     // A quiet proxy still gets its moments: a dump due to roll rolls on time.
-                    if let Err(e) = driver.idle() {
-                        return Err(e);
-                    }
+                    driver.idle()?;
                 }
             }
         }
