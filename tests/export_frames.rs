@@ -81,7 +81,8 @@ fn the_export_holds_the_same_transactions_for_memshark_and_tshark() {
         let path = export(fixture, filter, out);
         let mut got = shown(&path, filter);
         // The same transactions. (Their order can differ: the frames left out are holes in
-        // the TCP streams, and data after a hole waits for the end of the capture.)
+        // the TCP streams, and data after a hole waits until an ACK of the other direction proves
+        // the hole a capture loss.)
         want.sort();
         got.sort();
         assert_eq!(got, want, "{fixture}: {filter}");

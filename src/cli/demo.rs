@@ -1,5 +1,5 @@
-//! `memshark demo`: the embedded server, the recording proxy in front of it, and a workload
-//! through the proxy that makes every kind of row, shown in the timeline.
+//! `memshark demo`: a pool of three embedded servers, the recording proxy routing over them, and
+//! a workload through the proxy that makes every kind of row, shown in the timeline.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,15 +9,17 @@ use std::time::Duration;
 
 use memshark::dissect::Message;
 use memshark::load::{self, LoadConfig, Protocol};
-use memshark::proxy::{Proxy, ProxyConfig, RecordConfig, Recorder, TapConsumer};
+use memshark::proxy::{
+    pool_from_servers, RecordConfig, Recorder, Router, RouterConfig, TapConsumer,
+};
 use memshark::server::{Server, ServerConfig};
 use memshark::summary::TrafficStats;
 use memshark::tui::{self, App, SourceInfo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Start the reference server, the recording proxy in front of it and a workload through the
-/// proxy (binary and ASCII clients, meta commands, hits, misses, multi-gets, quiet ops, errors,
+/// Start three reference servers, the recording proxy routing over them as a pool and a workload
+/// through the proxy (binary and ASCII clients, meta commands, hits, misses, multi-gets, quiet ops, errors,
 /// big slow values), then open the timeline on the proxy's traffic. Everything binds 127.0.0.1.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -136,21 +138,28 @@ async fn background(
     rate: f64,
     stop: Arc<AtomicBool>,
     mut on_message: Box<dyn FnMut(Message) + Send>,
-    ready: std::sync::mpsc::Sender<(SocketAddr, SocketAddr)>,
+    ready: std::sync::mpsc::Sender<(SocketAddr, String)>,
 ) -> anyhow::Result<Finished> {
-    let server = Server::bind(ServerConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        ..ServerConfig::default()
-    })
-    .await?;
-    let server_addr = server.local_addr()?;
+    let mut servers = Vec::new();
+    for _ in 0..3 {
+        servers.push(
+            Server::bind(ServerConfig {
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                ..ServerConfig::default()
+            })
+            .await?,
+        );
+    }
+    let server_addrs = servers
+        .iter()
+        .map(|s| s.local_addr().map(|a| a.to_string()))
+        .collect::<std::io::Result<Vec<_>>>()?;
     let (tap_tx, tap_rx) = tokio::sync::mpsc::channel(65_536);
-    let proxy = Proxy::bind(
-        ProxyConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            backend: server_addr.to_string(),
-            ..ProxyConfig::default()
-        },
+    let proxy = Router::bind(
+        RouterConfig::new(pool_from_servers(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            &server_addrs,
+        )),
         Some(tap_tx),
     )
     .await?;
@@ -173,12 +182,16 @@ async fn background(
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
-    let (server_stop_tx, server_stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server_task = tokio::spawn(server.run(async {
-        let _ = server_stop_rx.await;
-    }));
+    let (server_stop_tx, server_stop_rx) = tokio::sync::watch::channel(false);
+    let mut server_tasks = tokio::task::JoinSet::new();
+    for server in servers {
+        let mut stop_rx = server_stop_rx.clone();
+        server_tasks.spawn(server.run(async move {
+            let _ = stop_rx.changed().await;
+        }));
+    }
     let proxy_task = tokio::spawn(proxy.run(stopped(Arc::clone(&stop)), Duration::from_secs(1)));
-    let _ = ready.send((proxy_addr, server_addr));
+    let _ = ready.send((proxy_addr, server_addrs.join(",")));
     let progress = Arc::new(load::Progress::default());
     let mut loads = tokio::task::JoinSet::new();
     for (name, cfg) in workloads(proxy_addr, rate) {
@@ -206,8 +219,11 @@ async fn background(
         Ok(Ok(Ok(Some(r)))) => Some(r.size()),
         _ => None,
     };
-    let _ = server_stop_tx.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(2), server_task).await;
+    let _ = server_stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while server_tasks.join_next().await.is_some() {}
+    })
+    .await;
     Ok(Finished { recording, reports })
 }
 
@@ -264,7 +280,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.headless {
         eprintln!(
-            "memshark demo: server {server_addr}, proxy {proxy_addr}, recording to {}; running {:.0} s",
+            "memshark demo: servers {server_addr}, proxy {proxy_addr}, recording to {}; running {:.0} s",
             record.display(),
             duration.unwrap_or(0.0)
         );
@@ -280,7 +296,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         });
     } else {
         let mut app = App::new(SourceInfo::new(
-            format!("demo: load → proxy {proxy_addr} → server {server_addr}"),
+            format!("demo: load → proxy {proxy_addr} → servers {server_addr}"),
             true,
         ));
         app.source.dropped = dropped;

@@ -1,6 +1,8 @@
 //! `memshark proxy`: the recording proxy.
 
 use std::net::SocketAddr;
+
+use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,19 +10,62 @@ use std::time::Duration;
 
 use memshark::dissect::{Kind, Message};
 use memshark::latency::LatencyHistogram;
-use memshark::proxy::{Proxy, ProxyConfig, RecordConfig, Recorder, TapConsumer};
+use memshark::proxy::{
+    pool_from_servers, Monitor, Proxy, ProxyConfig, ProxyCounters, RecordConfig, Recorder, Router,
+    RouterConfig, TapConsumer,
+};
 use memshark::source::{Sink, SourceError};
 
-/// Sit between clients and a memcached: forward every byte unchanged, show what passes, and
-/// optionally record it as a pcap/pcapng file.
+/// Sit between clients and a pool of memcached servers: route each key to its server over a few
+/// shared connections (text, meta and binary), show what passes, and optionally record it as a
+/// pcap/pcapng file. `--transparent` forwards every byte unchanged to one server instead.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where clients connect.
     #[arg(long, default_value = "127.0.0.1:11311")]
     listen: SocketAddr,
-    /// The memcached behind the proxy (host:port).
+    /// A memcached behind the proxy (host:port); repeat for a pool.
     #[arg(long)]
-    backend: String,
+    backend: Vec<String>,
+    /// The pool's servers, comma-separated (host:port,host:port,…); adds to --backend.
+    #[arg(long, value_delimiter = ',')]
+    pool: Vec<String>,
+    /// A twemproxy (nutcracker) YAML configuration file: one router per pool, each on the
+    /// pool's own `listen` address with its settings (--listen and the pool flags are not used).
+    #[arg(long, conflicts_with_all = ["backend", "pool", "transparent"])]
+    config: Option<PathBuf>,
+    /// Forward every byte unchanged, one server connection per client (the 1:1 pipe of
+    /// earlier versions; needs exactly one server).
+    #[arg(long)]
+    transparent: bool,
+    /// Connections to each server shared by all clients (per protocol family: text/meta and
+    /// binary).
+    #[arg(long, default_value_t = 1)]
+    server_connections: u32,
+    /// Answer a request with SERVER_ERROR when its server has not answered within this many
+    /// milliseconds (the server connection is then closed and reopened); default: wait.
+    #[arg(long)]
+    timeout_ms: Option<u64>,
+    /// Take a server out of the placement after --server-failure-limit consecutive failures,
+    /// and back after --server-retry-timeout-ms.
+    #[arg(long)]
+    auto_eject_hosts: bool,
+    /// Consecutive failures that eject a server (with --auto-eject-hosts).
+    #[arg(long, default_value_t = 2)]
+    server_failure_limit: u32,
+    /// How long an ejected server stays out, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    server_retry_timeout_ms: u64,
+    /// Most requests one client may have unanswered; past it the proxy stops reading from it.
+    #[arg(long, default_value_t = 1024)]
+    max_pending: usize,
+    /// Most answer bytes held for one client that does not read them (suffixes k, m, g).
+    #[arg(long, default_value = "8m", value_parser = super::serve::parse_size)]
+    max_buffered: usize,
+    /// Largest value a request may carry (memcached's -I; suffixes k, m, g); larger ones are
+    /// answered with memcached's own error.
+    #[arg(long, default_value = "1m", value_parser = super::serve::parse_size)]
+    max_item: usize,
     /// Record the traffic to this file (pcapng for .pcapng, else pcap).
     #[arg(long)]
     record: Option<PathBuf>,
@@ -31,6 +76,10 @@ pub struct Args {
     /// With --record-max-size: keep this many files, overwriting the oldest (like tcpdump -W).
     #[arg(long, requires = "record_max_size", default_value_t = 0)]
     record_files: usize,
+    /// Also record the proxy's own connections to its servers, as extra connections of the
+    /// same recording (the stats, dump and timeline still show the client side only).
+    #[arg(long, requires = "record", conflicts_with = "transparent")]
+    record_backends: bool,
     /// Record headers and keys, but replace every value with its length.
     #[arg(long, requires = "record")]
     redact_values: bool,
@@ -43,7 +92,7 @@ pub struct Args {
     #[arg(long)]
     dump: Option<PathBuf>,
     /// Parquet dump: start a new file after this many minutes (hourly when neither this
-    /// nor --dump-roll-size is given; checked as messages arrive).
+    /// nor --dump-roll-size is given; a quiet proxy closes its file on time too).
     #[arg(long, requires = "dump")]
     dump_roll_minutes: Option<f64>,
     /// Parquet dump: start a new file at about this size (suffixes k, m, g).
@@ -106,18 +155,42 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let dropped = Arc::default();
     let (collector, rx) = memshark::tui::feed::collector(500_000, Arc::clone(&dropped));
-    let label = format!("proxy {} → {}", args.listen, args.backend);
+    let label = match &args.config {
+        Some(path) => format!("proxy --config {}", path.display()),
+        None => format!("proxy {} → {}", args.listen, servers(&args)?.join(",")),
+    };
     let record = args.record.clone();
     let worker = {
         let stop = Arc::clone(&stop);
         std::thread::Builder::new()
             .name("memshark-proxy".into())
             .spawn(move || {
-                runtime.block_on(serve(args, recorder, Some(collector), async move {
-                    while !stop.load(Ordering::Relaxed) {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                let signalled = Arc::new(AtomicBool::new(false));
+                let outcome = runtime.block_on({
+                    let signalled = Arc::clone(&signalled);
+                    serve(args, recorder, Some(collector), async move {
+                        let quit = async {
+                            while !stop.load(Ordering::Relaxed) {
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                        };
+                        tokio::select! {
+                            _ = quit => {}
+                            _ = super::shutdown_signal() => signalled.store(true, Ordering::Relaxed),
+                        }
+                    })
+                });
+                if signalled.load(Ordering::Relaxed) {
+                    // SIGTERM or Ctrl-C from outside while the screen is up: the proxy has
+                    // stopped and closed its recording and dump files; give the terminal back
+                    // and end, as the signal asked.
+                    memshark::tui::restore_terminal();
+                    if let Err(e) = &outcome {
+                        eprintln!("memshark proxy: {e:#}");
                     }
-                }))
+                    std::process::exit(143);
+                }
+                outcome
             })?
     };
     // Let a bind error show before the screen switches.
@@ -160,24 +233,79 @@ async fn serve(
     };
     let headless = ui.is_none();
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
-    let config = ProxyConfig {
-        listen: args.listen,
-        backend: args.backend.clone(),
+    let limits = |pool| RouterConfig {
         max_connections: args.max_connections,
+        max_pending: args.max_pending,
+        max_buffered: args.max_buffered,
+        max_item: args.max_item,
         connect_timeout: Duration::from_millis(args.connect_timeout_ms),
-        ..ProxyConfig::default()
+        record_backends: args.record_backends,
+        ..RouterConfig::new(pool)
     };
-    let proxy = Proxy::bind(config, Some(tx)).await?;
+    let proxy = if let Some(path) = &args.config {
+        let pools = config_pools(path)?;
+        let mut routers = Vec::new();
+        for pool in pools {
+            let (name, listen) = (pool.name.clone(), pool.listen);
+            let servers: Vec<String> = pool.servers.iter().map(|s| s.addr.clone()).collect();
+            let router = Router::bind(limits(pool), Some(tx.clone()))
+                .await
+                .with_context(|| format!("pool {name}: listening on {listen}"))?;
+            if headless {
+                eprintln!(
+                    "memshark proxy: pool {name}: {} → {}",
+                    router.local_addr()?,
+                    servers.join(",")
+                );
+            }
+            routers.push(router);
+        }
+        drop(tx);
+        Running::Routers(routers)
+    } else {
+        let servers = servers(&args)?;
+        let proxy = if args.transparent {
+            let [backend] = servers.as_slice() else {
+                anyhow::bail!(
+                    "--transparent forwards to exactly one server; {} given",
+                    servers.len()
+                );
+            };
+            let config = ProxyConfig {
+                listen: args.listen,
+                backend: backend.clone(),
+                max_connections: args.max_connections,
+                connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+                ..ProxyConfig::default()
+            };
+            Running::Pipe(Proxy::bind(config, Some(tx)).await?)
+        } else {
+            let mut pool = pool_from_servers(args.listen, &servers);
+            pool.server_connections = args.server_connections.max(1);
+            pool.timeout = args.timeout_ms.map(Duration::from_millis);
+            pool.auto_eject_hosts = args.auto_eject_hosts;
+            pool.server_failure_limit = args.server_failure_limit;
+            pool.server_retry_timeout = Duration::from_millis(args.server_retry_timeout_ms);
+            Running::Routers(vec![Router::bind(limits(pool), Some(tx)).await?])
+        };
+        if headless {
+            eprintln!(
+                "memshark proxy: {} → {}{}",
+                proxy.local_addr()?,
+                servers.join(","),
+                if args.transparent {
+                    " (transparent)"
+                } else {
+                    ""
+                },
+            );
+        }
+        proxy
+    };
     if headless {
-        eprintln!(
-            "memshark proxy: {} → {}{}",
-            proxy.local_addr()?,
-            args.backend,
-            args.record
-                .as_ref()
-                .map(|p| format!(", recording to {}", p.display()))
-                .unwrap_or_default()
-        );
+        if let Some(p) = &args.record {
+            eprintln!("memshark proxy: recording to {}", p.display());
+        }
     }
     let counters = proxy.counters();
     let window = Arc::new(Mutex::new(Window::new()));
@@ -192,8 +320,9 @@ async fn serve(
         tokio::spawn(async move { TapConsumer::new(recorder).run(rx, sink).await })
     };
     let ticker = headless.then(|| {
-        let counters = Arc::clone(&counters);
+        let counters = counters.clone();
         let window = Arc::clone(&window);
+        let monitors = proxy.monitors();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.tick().await;
@@ -202,12 +331,18 @@ async fn serve(
                 let w = std::mem::replace(&mut *window.lock().unwrap_or_else(|p| p.into_inner()), Window::new());
                 let p = w.latency.percentiles().unwrap_or_default();
                 let (p50, p99) = (p.p50_us, p.p99_us);
+                let sum = |f: fn(&ProxyCounters) -> &std::sync::atomic::AtomicU64| {
+                    counters.iter().map(|c| f(c).load(Ordering::Relaxed)).sum::<u64>()
+                };
                 eprintln!(
                     "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}",
-                    counters.open.load(Ordering::Relaxed), w.ops, p50, p99, w.errors,
-                    counters.bytes_up.load(Ordering::Relaxed), counters.bytes_down.load(Ordering::Relaxed),
-                    counters.tap_dropped.load(Ordering::Relaxed), counters.backend_failures.load(Ordering::Relaxed),
+                    sum(|c| &c.open), w.ops, p50, p99, w.errors,
+                    sum(|c| &c.bytes_up), sum(|c| &c.bytes_down),
+                    sum(|c| &c.tap_dropped), sum(|c| &c.backend_failures),
                 );
+                for m in &monitors {
+                    eprintln!("{}", server_line(m));
+                }
             }
         })
     });
@@ -226,6 +361,119 @@ async fn serve(
         }
     }
     Ok(())
+}
+
+/// The servers named by --backend and --pool.
+fn servers(args: &Args) -> anyhow::Result<Vec<String>> {
+    let all: Vec<String> = args
+        .backend
+        .iter()
+        .chain(&args.pool)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if all.is_empty() {
+        anyhow::bail!(
+            "no server: give --backend HOST:PORT (repeatable), --pool A,B,C or --config FILE"
+        );
+    }
+    Ok(all)
+}
+
+/// The pools of a twemproxy configuration file.
+fn config_pools(path: &std::path::Path) -> anyhow::Result<Vec<memshark::proxy::pool::PoolConfig>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let pools =
+        memshark::proxy::pool::load_config(&text).with_context(|| format!("{}", path.display()))?;
+    for p in &pools {
+        if p.shadow.is_some() {
+            eprintln!(
+                "memshark proxy: pool {}: shadow pools are not routed by the proxy yet; ignored",
+                p.name
+            );
+        }
+    }
+    Ok(pools)
+}
+
+/// The proxy in either mode.
+enum Running {
+    /// `--transparent`: the 1:1 byte pipe.
+    Pipe(Proxy),
+    /// The multiplexing router: one per pool.
+    Routers(Vec<Router>),
+}
+
+impl Running {
+    /// The first listening address (the only one but with a configuration of several pools).
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        match self {
+            Running::Pipe(p) => p.local_addr(),
+            Running::Routers(r) => r
+                .first()
+                .map_or_else(|| Err(std::io::Error::other("no pool")), Router::local_addr),
+        }
+    }
+
+    fn counters(&self) -> Vec<Arc<ProxyCounters>> {
+        match self {
+            Running::Pipe(p) => vec![p.counters()],
+            Running::Routers(r) => r.iter().map(Router::counters).collect(),
+        }
+    }
+
+    fn monitors(&self) -> Vec<Monitor> {
+        match self {
+            Running::Pipe(_) => Vec::new(),
+            Running::Routers(r) => r.iter().map(Router::monitor).collect(),
+        }
+    }
+
+    async fn run(self, shutdown: impl std::future::Future<Output = ()>, grace: Duration) {
+        match self {
+            Running::Pipe(p) => p.run(shutdown, grace).await,
+            Running::Routers(routers) => {
+                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                let mut runs = tokio::task::JoinSet::new();
+                for r in routers {
+                    let mut stop = stop_rx.clone();
+                    runs.spawn(r.run(
+                        async move {
+                            let _ = stop.changed().await;
+                        },
+                        grace,
+                    ));
+                }
+                shutdown.await;
+                let _ = stop_tx.send(true);
+                while runs.join_next().await.is_some() {}
+            }
+        }
+    }
+}
+
+/// The per-server part of the headless stats line: requests, errors, timeouts, ejections and
+/// latency over the last second, per server.
+fn server_line(m: &Monitor) -> String {
+    let parts: Vec<String> = m
+        .servers(true)
+        .iter()
+        .map(|s| {
+            format!(
+                "{}{} req {} err {} timeouts {} ejections {} p50 {} us p99 {} us",
+                s.addr,
+                if s.ejected { " (ejected)" } else { "" },
+                s.requests,
+                s.errors,
+                s.timeouts,
+                s.ejections,
+                s.p50_us,
+                s.p99_us
+            )
+        })
+        .collect();
+    format!("  servers: {}", parts.join(" | "))
 }
 
 /// What the proxy does with each message it sees: the stats window, the dump, the UI.
@@ -248,6 +496,16 @@ impl Consumer {
     }
 }
 
+impl Consumer {
+    /// At most once a second: flushes the jsonl dump, closes a Parquet file that is due.
+    fn tick(&mut self) {
+        if self.last_tick.elapsed() >= Duration::from_secs(1) {
+            self.last_tick = std::time::Instant::now();
+            self.on_dump(|d| d.tick());
+        }
+    }
+}
+
 impl Sink for Consumer {
     type Error = SourceError;
 
@@ -261,13 +519,15 @@ impl Sink for Consumer {
             }
         }
         self.on_dump(|d| d.write(&m));
-        if self.last_tick.elapsed() >= Duration::from_secs(1) {
-            self.last_tick = std::time::Instant::now();
-            self.on_dump(|d| d.tick());
-        }
+        self.tick();
         if let Some(ui) = &self.ui {
             ui.push(m);
         }
+        Ok(true)
+    }
+
+    fn idle(&mut self) -> Result<bool, SourceError> {
+        self.tick();
         Ok(true)
     }
 

@@ -16,6 +16,7 @@ mod http_guard;
 pub mod pool;
 mod recorder;
 pub mod redact;
+pub mod router;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +28,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 pub use recorder::{RecordConfig, Recorder, TapConsumer};
+pub use router::{pool_from_servers, Monitor, Router, RouterConfig, ServerSnapshot};
 
 use memshark_traffic::capture::{Direction, Timestamp};
 
@@ -65,6 +67,11 @@ pub enum TapEvent {
         reset: bool,
     },
 }
+
+/// Tap connection ids with this bit set are the router's own connections to its servers
+/// (`RouterConfig::record_backends`): written to the recording, not dissected for the stats,
+/// the dump or the timeline (which show what clients see).
+pub const SERVER_LEG: u64 = 1 << 63;
 
 /// Counters of the proxy, shared by every connection.
 #[derive(Debug, Default)]

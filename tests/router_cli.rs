@@ -1,0 +1,206 @@
+//! `memshark proxy` on the command line: the router is the default (`--pool`, repeated
+//! `--backend`), its headless stats line names every server, `--transparent` keeps the 1:1 pipe,
+//! and `--config` starts one router per pool of a twemproxy file (a bad file is refused).
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{exchange, Memcached};
+
+fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+}
+
+/// A headless `memshark proxy` with `args`, killed on drop.
+struct Proxy {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Proxy {
+    fn start(args: &[&str]) -> Proxy {
+        let addr = free_addr();
+        let child = Command::new(env!("CARGO_BIN_EXE_memshark"))
+            .args(["proxy", "--headless", "--listen", &addr.to_string()])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("memshark proxy starts");
+        let start = Instant::now();
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the proxy listens"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Proxy { child, addr }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_pool_on_the_command_line_routes_and_the_stats_line_names_each_server() {
+    let a = Memcached::start(&[]);
+    let b = Memcached::start(&[]);
+    let pool = format!("{},{}", a.addr(), b.addr());
+    let mut p = Proxy::start(&["--pool", &pool, "--timeout-ms", "1000"]);
+    let mut req = String::new();
+    for i in 0..20 {
+        req.push_str(&format!("set k{i} 0 0 1\r\n{}\r\n", i % 10));
+    }
+    req.push_str("get k0 k1 k2 k3 k4 k5 k6 k7 k8 k9\r\n");
+    let got = exchange(p.addr, req.as_bytes(), b"END\r\n");
+    let mut want = "STORED\r\n".repeat(20);
+    for i in 0..10 {
+        want.push_str(&format!("VALUE k{i} 0 1\r\n{i}\r\n"));
+    }
+    want.push_str("END\r\n");
+    assert_eq!(String::from_utf8_lossy(&got), want);
+    // Both servers hold keys.
+    let mut spread = String::new();
+    for i in 0..100 {
+        spread.push_str(&format!("set user:{i}:profile 0 0 1\r\n1\r\n"));
+    }
+    spread.push_str("get user:0:profile\r\n");
+    exchange(p.addr, spread.as_bytes(), b"END\r\n");
+    for m in [&a, &b] {
+        let s = exchange(m.addr(), b"stats\r\n", b"END\r\n");
+        assert!(!String::from_utf8_lossy(&s).contains("STAT curr_items 0\r\n"));
+    }
+    // The stats line, then the per-server line.
+    let stderr = p.child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut servers_line = None;
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if line.trim_start().starts_with("servers:") {
+            servers_line = Some(line);
+            break;
+        }
+    }
+    let line = servers_line.expect("a per-server stats line");
+    assert!(
+        line.contains(&a.addr().to_string()) && line.contains(&b.addr().to_string()),
+        "{line}"
+    );
+    assert!(line.contains(" req ") && line.contains(" p99 "), "{line}");
+}
+
+#[test]
+fn repeated_backends_make_a_pool_and_transparent_keeps_the_pipe() {
+    let a = Memcached::start(&[]);
+    let b = Memcached::start(&[]);
+    let p = Proxy::start(&[
+        "--backend",
+        &a.addr().to_string(),
+        "--backend",
+        &b.addr().to_string(),
+    ]);
+    let v = exchange(p.addr, b"version\r\n", b"\r\n");
+    assert!(
+        v.starts_with(b"VERSION memshark-proxy-"),
+        "a pool answers version itself"
+    );
+    let t = Proxy::start(&["--backend", &a.addr().to_string(), "--transparent"]);
+    let v = exchange(t.addr, b"version\r\n", b"\r\n");
+    assert!(v.starts_with(b"VERSION 1."), "the pipe forwards: {v:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_memshark"))
+        .args(["proxy", "--headless", "--transparent", "--pool"])
+        .arg(format!("{},{}", a.addr(), b.addr()))
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exactly one server"));
+}
+
+#[test]
+fn a_twemproxy_config_starts_one_router_per_pool() {
+    let a = Memcached::start(&[]);
+    let b = Memcached::start(&[]);
+    let c = Memcached::start(&[]);
+    let (l1, l2) = (free_addr(), free_addr());
+    let dir = std::env::temp_dir().join(format!("memshark-router-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("nutcracker.yml");
+    std::fs::write(
+        &path,
+        format!(
+            "alpha:\n  listen: {l1}\n  hash: fnv1a_64\n  distribution: ketama\n  timeout: 400\n  servers:\n   - {}:1\n   - {}:1\n\
+beta:\n  listen: {l2}\n  servers:\n   - {}:1\n",
+            a.addr(),
+            b.addr(),
+            c.addr()
+        ),
+    )
+    .expect("write the config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memshark"))
+        .args(["proxy", "--headless", "--config"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("memshark proxy starts");
+    let start = Instant::now();
+    while TcpStream::connect(l1).is_err() || TcpStream::connect(l2).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "both pools listen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // alpha has two servers: the proxy answers version; beta has one: forwarded.
+    assert!(exchange(l1, b"version\r\n", b"\r\n").starts_with(b"VERSION memshark-proxy-"));
+    assert!(exchange(l2, b"version\r\n", b"\r\n").starts_with(b"VERSION 1."));
+    assert_eq!(
+        exchange(l2, b"set k 0 0 1\r\n1\r\n", b"\r\n"),
+        b"STORED\r\n"
+    );
+    assert_eq!(
+        exchange(c.addr(), b"get k\r\n", b"END\r\n"),
+        b"VALUE k 0 1\r\n1\r\nEND\r\n"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_config_file_is_refused_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("memshark-router-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("bad.yml");
+    std::fs::write(
+        &path,
+        "alpha:\n  listen: 127.0.0.1:1\n  hash: nosuchhash\n  servers:\n   - 127.0.0.1:2:1\n",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_memshark"))
+        .args(["proxy", "--headless", "--config"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yml") && err.contains("nosuchhash"),
+        "{err}"
+    );
+}
