@@ -17,7 +17,8 @@ pub struct Source {
     #[arg(required_unless_present = "interface", value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Threads that decode (connections are shared out among them by address; the output is
-    /// the same as with 1). Default: the machine's cores. 1: everything on one thread.
+    /// the same as with 1). Default 1: on two cores the hand-over between threads costs more
+    /// than a second decoder gains (see bench/RESULTS.md); try it on bigger machines.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     /// Capture live from this interface instead (cargo feature `live`; root or CAP_NET_RAW).
@@ -107,12 +108,9 @@ pub fn files(source: &Source) -> &[PathBuf] {
     &source.files
 }
 
-/// The threads `--threads` asks for (default: the machine's cores).
+/// The threads `--threads` asks for (default 1).
 pub fn threads(source: &Source) -> usize {
-    source.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    )
+    source.threads.map_or(1, usize::from)
 }
 
 /// The inputs one by one (empty for a live capture), each with the path it is named after:
