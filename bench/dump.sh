@@ -3,12 +3,14 @@
 #
 # Makes a synthetic capture (default 600 MB: 64 connections, binary and text, pipelined gets
 # and sets with 100–2000-byte values) with examples/synth_capture.rs, then times
-#   memshark dump --format jsonl > /dev/null
+#   memshark dump --format jsonl --threads 1 > /dev/null     (and on every core: --threads N)
 #   memshark dump --format parquet -o FILE.parquet     (and --table transactions)
-#   memshark stats > /dev/null
+#   memshark stats --threads 1 > /dev/null                   (and --threads N)
 #   tshark -r FILE -d tcp.port==11211,memcache -T fields -e memcache.opcode -e memcache.key > /dev/null
-# and prints throughput, peak memory (maxrss), the ratios (Parquet vs jsonl must be >= 1.0x),
-# and the sizes of the jsonl, csv and Parquet outputs beside the capture's.
+# and prints throughput, peak memory (maxrss), the ratios (Parquet vs jsonl must be >= 1.0x;
+# dump vs tshark, one thread and all; how dump and stats scale from 1 to N threads), and the
+# sizes of the jsonl, csv and Parquet outputs beside the capture's.
+# THREADS (default: nproc) sets N; SKIP_TSHARK=1 leaves tshark out (it takes minutes).
 #
 # Usage: bench/dump.sh [SIZE_MB [PIPELINE [MAX_VALUE]]]   (needs Debian's tshark, /usr/bin/time)
 #   bench/dump.sh 600          pipelined requests, values up to 2000 B (large segments)
@@ -33,14 +35,16 @@ measure() { # label command...
   echo "$secs" > "/tmp/memshark-bench-$label.secs"
 }
 
-measure dump_jsonl target/release/memshark dump "$file" --format jsonl
+threads=${THREADS:-$(nproc)}
+measure dump_jsonl_1t target/release/memshark dump "$file" --format jsonl --threads 1
+measure dump_jsonl target/release/memshark dump "$file" --format jsonl --threads "$threads"
 out=${TMPDIR:-/tmp}/memshark-bench-out
 mkdir -p "$out"
 measure dump_parquet target/release/memshark dump "$file" --format parquet -o "$out/messages.parquet"
 measure dump_txn_pq target/release/memshark dump "$file" --format parquet --table transactions -o "$out/transactions.parquet"
 python3 -c "
-j=float(open('/tmp/memshark-bench-dump_jsonl.secs').read()); p=float(open('/tmp/memshark-bench-dump_parquet.secs').read())
-print(f'parquet vs jsonl: {j/p:.2f}x the speed')"
+j=float(open('/tmp/memshark-bench-dump_jsonl_1t.secs').read()); p=float(open('/tmp/memshark-bench-dump_parquet.secs').read())
+print(f'parquet vs jsonl (both on one decoding thread, the default): {j/p:.2f}x the speed')"
 target/release/memshark dump "$file" --format jsonl -o "$out/messages.jsonl"
 target/release/memshark dump "$file" --format csv -o "$out/messages.csv"
 python3 -c "
@@ -51,12 +55,21 @@ for n in ['messages.jsonl', 'messages.csv', 'messages.parquet', 'transactions.pa
     b = os.path.getsize(os.path.join(d, n))
     print(f'{n:<22} {b/1e6:10.1f} MB {b/cap:8.3f}x the capture')" "$bytes" "$out"
 rm -rf "$out"
-measure stats target/release/memshark stats "$file"
-if command -v tshark > /dev/null; then
+measure stats_1t target/release/memshark stats "$file" --threads 1
+measure stats target/release/memshark stats "$file" --threads "$threads"
+python3 -c "
+import sys
+r = lambda n: float(open(f'/tmp/memshark-bench-{n}.secs').read())
+b = int(sys.argv[2]); n = sys.argv[1]
+for what, one, many in [('dump jsonl', 'dump_jsonl_1t', 'dump_jsonl'), ('stats', 'stats_1t', 'stats')]:
+    print(f'{what}: 1 thread {b/r(one)/1e9:.2f} GB/s, {n} threads {b/r(many)/1e9:.2f} GB/s: {r(one)/r(many):.2f}x')" "$threads" "$bytes"
+if [ "${SKIP_TSHARK:-0}" = 1 ]; then
+  echo "tshark left out (SKIP_TSHARK=1)"
+elif command -v tshark > /dev/null; then
   measure tshark tshark -r "$file" -d tcp.port==11211,memcache -T fields -e memcache.opcode -e memcache.key
   python3 -c "
-d=float(open('/tmp/memshark-bench-dump_jsonl.secs').read()); t=float(open('/tmp/memshark-bench-tshark.secs').read())
-print(f'dump vs tshark: {t/d:.0f}x faster')"
+r = lambda n: float(open(f'/tmp/memshark-bench-{n}.secs').read())
+print(f'dump vs tshark: {r(\"tshark\")/r(\"dump_jsonl_1t\"):.0f}x faster on 1 thread, {r(\"tshark\")/r(\"dump_jsonl\"):.0f}x on all')"
 else
   echo "tshark not installed (apt-get install tshark): no comparison"
 fi

@@ -20,13 +20,18 @@ fn free_addr() -> SocketAddr {
 
 /// Starts a headless proxy dumping to `dir/x.parquet`, rolling at 16 KiB.
 fn proxy(backend: SocketAddr, dir: &Path) -> (Child, SocketAddr) {
+    proxy_rolling(backend, dir, &["--dump-roll-size", "16k"])
+}
+
+/// Starts a headless proxy dumping to `dir/x.parquet` with these roll flags.
+fn proxy_rolling(backend: SocketAddr, dir: &Path, roll: &[&str]) -> (Child, SocketAddr) {
     let listen = free_addr();
     let child = Command::new(env!("CARGO_BIN_EXE_memshark"))
         .args(["proxy", "--headless", "--listen", &listen.to_string()])
         .args(["--backend", &backend.to_string()])
         .arg("--dump")
         .arg(dir.join("x.parquet"))
-        .args(["--dump-roll-size", "16k"])
+        .args(roll)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -131,6 +136,37 @@ fn others(dir: &Path) -> Vec<String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| !(n.starts_with("x-") && n.ends_with(".parquet")))
         .collect()
+}
+
+#[test]
+fn a_quiet_proxy_closes_its_file_when_it_is_due() {
+    let server = support::Embedded::start(memshark::server::ServerConfig::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Due after 1.2 s; after one exchange nothing more arrives.
+    let (mut child, addr) =
+        proxy_rolling(server.addr(), dir.path(), &["--dump-roll-minutes", "0.02"]);
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.write_all(b"set quiet 0 0 2\r\nhi\r\nget quiet\r\n")
+        .expect("send");
+    let mut r = BufReader::new(s.try_clone().expect("clone"));
+    let mut line = String::new();
+    while line != "END\r\n" {
+        line.clear();
+        r.read_line(&mut line).expect("answer");
+    }
+    let start = Instant::now();
+    while complete(dir.path()).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the file is closed on time without more traffic: {:?}",
+            others(dir.path())
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_complete(&complete(dir.path()));
+    drop(s);
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[test]

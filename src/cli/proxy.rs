@@ -91,7 +91,7 @@ pub struct Args {
     #[arg(long)]
     dump: Option<PathBuf>,
     /// Parquet dump: start a new file after this many minutes (hourly when neither this
-    /// nor --dump-roll-size is given; checked as messages arrive).
+    /// nor --dump-roll-size is given; a quiet proxy closes its file on time too).
     #[arg(long, requires = "dump")]
     dump_roll_minutes: Option<f64>,
     /// Parquet dump: start a new file at about this size (suffixes k, m, g).
@@ -179,11 +179,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::thread::Builder::new()
             .name("memshark-proxy".into())
             .spawn(move || {
-                runtime.block_on(serve(args, recorder, Some(collector), async move {
-                    while !stop.load(Ordering::Relaxed) {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                let signalled = Arc::new(AtomicBool::new(false));
+                let outcome = runtime.block_on({
+                    let signalled = Arc::clone(&signalled);
+                    serve(args, recorder, Some(collector), async move {
+                        let quit = async {
+                            while !stop.load(Ordering::Relaxed) {
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                        };
+                        tokio::select! {
+                            _ = quit => {}
+                            _ = super::shutdown_signal() => signalled.store(true, Ordering::Relaxed),
+                        }
+                    })
+                });
+                if signalled.load(Ordering::Relaxed) {
+                    // SIGTERM or Ctrl-C from outside while the screen is up: the proxy has
+                    // stopped and closed its recording and dump files; give the terminal back
+                    // and end, as the signal asked.
+                    memshark::tui::restore_terminal();
+                    if let Err(e) = &outcome {
+                        eprintln!("memshark proxy: {e:#}");
                     }
-                }))
+                    std::process::exit(143);
+                }
+                outcome
             })?
     };
     // Let a bind error show before the screen switches.
@@ -518,6 +539,16 @@ impl Consumer {
     }
 }
 
+impl Consumer {
+    /// At most once a second: flushes the jsonl dump, closes a Parquet file that is due.
+    fn tick(&mut self) {
+        if self.last_tick.elapsed() >= Duration::from_secs(1) {
+            self.last_tick = std::time::Instant::now();
+            self.on_dump(|d| d.tick());
+        }
+    }
+}
+
 impl Sink for Consumer {
     type Error = SourceError;
 
@@ -531,13 +562,15 @@ impl Sink for Consumer {
             }
         }
         self.on_dump(|d| d.write(&m));
-        if self.last_tick.elapsed() >= Duration::from_secs(1) {
-            self.last_tick = std::time::Instant::now();
-            self.on_dump(|d| d.tick());
-        }
+        self.tick();
         if let Some(ui) = &self.ui {
             ui.push(m);
         }
+        Ok(true)
+    }
+
+    fn idle(&mut self) -> Result<bool, SourceError> {
+        self.tick();
         Ok(true)
     }
 

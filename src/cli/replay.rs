@@ -16,8 +16,10 @@ use memshark::replay::{replay, Plan, Progress, ReplayConfig};
 /// one: status, key, value and flags; CAS never.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The capture (pcap, pcapng, optionally gzipped).
-    file: PathBuf,
+    /// The capture (pcap, pcapng, optionally gzipped); several files, directories of them or
+    /// the base name FILE of a recording ring (FILE0, FILE1, …) are merged by time into one.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
     /// The server to send to (host:port).
     #[arg(long)]
     to: String,
@@ -60,7 +62,11 @@ fn resolve(to: &str) -> anyhow::Result<SocketAddr> {
 /// Runs `memshark replay`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let filter = args.filter.clone().unwrap_or_default();
-    let plan = Plan::from_file(&args.file, &args.ports, &filter)?;
+    let plan = Plan::from_source(
+        memshark::source::resolve(&args.files)?,
+        &args.ports,
+        &filter,
+    )?;
     let total = plan.requests();
     eprintln!(
         "memshark replay: {} requests on {} connections{}",

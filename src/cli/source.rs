@@ -1,5 +1,6 @@
-//! Where `dump` and `stats` read from: a capture file, or (feature `live`) an interface. The
-//! reading itself is [`memshark::source::run`].
+//! Where `dump` and `stats` read from: capture files, directories and recording rings merged
+//! by time, or (feature `live`) an interface. The reading itself is
+//! [`memshark::source::run`], or [`memshark::source::run_parallel`] with `--threads` above 1.
 
 use std::path::PathBuf;
 
@@ -7,13 +8,19 @@ use anyhow::bail;
 use memshark::pipeline::PassStats;
 use memshark::source::{self, Filtered, Sink};
 
-/// A capture file or a live interface.
+/// Capture files or a live interface.
 #[derive(Debug, clap::Args)]
 pub struct Source {
-    /// The capture (pcap, pcapng, optionally gzipped); several are read one after another
-    /// as one capture (`dump --out-dir` reads each on its own).
-    #[arg(required_unless_present = "interface")]
+    /// Captures (pcap, pcapng, optionally gzipped), directories of them, or the base name FILE
+    /// of a recording ring (FILE0, FILE1, …, read oldest first); several are merged by time
+    /// into one capture, as mergecap does (`dump --out-dir` reads each on its own).
+    #[arg(required_unless_present = "interface", value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// Threads that decode (connections are shared out among them by address; the output is
+    /// the same as with 1). Default 1: on two cores the hand-over between threads costs more
+    /// than a second decoder gains (see bench/RESULTS.md); try it on bigger machines.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// Capture live from this interface instead (cargo feature `live`; root or CAP_NET_RAW).
     #[arg(short = 'i', long = "interface", conflicts_with = "files")]
     pub interface: Option<String>,
@@ -40,10 +47,8 @@ impl Source {
     /// Opens what the arguments name: a file is opened when read; a live capture starts here,
     /// stopping on Ctrl-C/SIGTERM, after --duration or after --count frames.
     fn open(&self) -> anyhow::Result<source::Source> {
-        match self.files.as_slice() {
-            [] => {}
-            [file] => return Ok(source::Source::file(file)),
-            files => return Ok(source::Source::files(files)),
+        if !self.files.is_empty() {
+            return Ok(source::resolve(&self.files)?);
         }
         let Some(iface) = &self.interface else {
             bail!("give a capture file or -i INTERFACE");
@@ -98,18 +103,41 @@ where
     run(source, opened, sink)
 }
 
-/// The capture files named (empty for a live capture).
+/// The paths named, as given (empty for a live capture).
 pub fn files(source: &Source) -> &[PathBuf] {
     &source.files
 }
 
-/// Like [`read`], for one of the source's files alone.
-pub fn read_file<S>(source: &Source, file: &std::path::Path, sink: S) -> anyhow::Result<PassStats>
+/// The threads `--threads` asks for (default 1).
+pub fn threads(source: &Source) -> usize {
+    source.threads.map_or(1, usize::from)
+}
+
+/// The inputs one by one (empty for a live capture), each with the path it is named after:
+/// a file, every capture file of a directory, a ring (named by its base).
+pub fn inputs(source: &Source) -> anyhow::Result<Vec<(PathBuf, source::Source)>> {
+    let mut inputs = Vec::new();
+    for path in &source.files {
+        match source::resolve(std::slice::from_ref(path))? {
+            source::Source::Merged(recordings) => {
+                for r in recordings {
+                    let name = r.files.first().cloned().unwrap_or_else(|| path.clone());
+                    inputs.push((name, source::Source::Files(r.files)));
+                }
+            }
+            one => inputs.push((path.clone(), one)),
+        }
+    }
+    Ok(inputs)
+}
+
+/// Like [`read`], for one of the [`inputs`] alone.
+pub fn read_input<S>(source: &Source, input: source::Source, sink: S) -> anyhow::Result<PassStats>
 where
     S: Sink,
     S::Error: Into<anyhow::Error>,
 {
-    run(source, source::Source::file(file), sink)
+    run(source, input, sink)
 }
 
 fn run<S>(source: &Source, opened: source::Source, sink: S) -> anyhow::Result<PassStats>
@@ -117,9 +145,10 @@ where
     S: Sink,
     S::Error: Into<anyhow::Error>,
 {
+    let threads = threads(source);
     let stats = match source.filter.as_ref().filter(|f| !f.is_all()) {
-        Some(f) => source::run(opened, &source.ports, Filtered::new(f, sink)),
-        None => source::run(opened, &source.ports, sink),
+        Some(f) => source::run_parallel(opened, &source.ports, threads, Filtered::new(f, sink)),
+        None => source::run_parallel(opened, &source.ports, threads, sink),
     }
     .map_err(Into::into)?;
     if let Some(k) = stats.kernel {

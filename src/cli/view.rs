@@ -10,8 +10,10 @@ use memshark::tui::{self, App, FeedEvent, SourceInfo};
 /// Open a pcap/pcapng capture in the terminal timeline (rows appear while the file loads).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The capture (pcap, pcapng, optionally gzipped).
-    file: PathBuf,
+    /// The capture (pcap, pcapng, optionally gzipped); several files, directories of them or
+    /// the base name FILE of a recording ring (FILE0, FILE1, …) are merged by time into one.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
     /// Replay the capture into the timeline at its own pace, or SPEED times faster.
     #[arg(long, num_args = 0..=1, default_missing_value = "1", value_name = "SPEED")]
     play: Option<f64>,
@@ -39,18 +41,24 @@ pub fn open(mut app: App, rx: std::sync::mpsc::Receiver<FeedEvent>) -> anyhow::R
 
 /// Runs `memshark view`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if !args.file.exists() {
-        bail!("{}: no such file", args.file.display());
-    }
+    let source = memshark::source::resolve(&args.files)?;
     need_terminal("memshark view")?;
-    let label = args.file.display().to_string();
-    let mut app = App::new(SourceInfo::new(label, args.play.is_some()).with_file(&args.file));
+    let label = match args.files.as_slice() {
+        [one] => one.display().to_string(),
+        many => format!("{} inputs", many.len()),
+    };
+    let mut info = SourceInfo::new(label, args.play.is_some());
+    if let memshark::source::Source::File(file) = &source {
+        // `w` exports frames by number from the one file (not from a merge of several).
+        info = info.with_file(file);
+    }
+    let mut app = App::new(info);
     app.timeline.follow = args.play.is_some();
     app.source.progress = Some(0.0);
     if let Some(f) = args.filter {
         app.view.set_filter(f, &app.store);
     }
-    let rx = tui::feed::file(args.file, args.ports, args.play);
+    let rx = tui::feed::capture(source, args.ports, args.play);
     open(app, rx)?;
     Ok(())
 }

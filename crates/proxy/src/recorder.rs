@@ -265,7 +265,11 @@ impl TapConsumer {
                     }
                     None => break,
                 },
-                _ = tick.tick() => self.flush(),
+                _ = tick.tick() => {
+                    self.flush();
+                    // A quiet proxy still gets its moments: a dump due to roll rolls on time.
+                    driver.idle()?;
+                }
             }
         }
         if let Some(r) = &mut self.recorder {

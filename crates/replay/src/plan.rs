@@ -80,9 +80,19 @@ impl Plan {
 
     /// Builds the plan from a capture file.
     pub fn from_file(path: &Path, ports: &[u16], filter: &Filter) -> Result<Plan, SourceError> {
+        Plan::from_source(Source::file(path), ports, filter)
+    }
+
+    /// Builds the plan from any file source (several files merged by time, a ring: see
+    /// [`source::resolve`]).
+    pub fn from_source(
+        source: Source,
+        ports: &[u16],
+        filter: &Filter,
+    ) -> Result<Plan, SourceError> {
         let mut msgs = Vec::new();
         source::run(
-            Source::file(path),
+            source,
             ports,
             source::from_fn(|m| {
                 msgs.push(m);

@@ -209,6 +209,15 @@ pub fn file(path: PathBuf, ports: Vec<u16>, play: Option<f64>) -> Receiver<FeedE
     rx
 }
 
+/// Reads any file source (several files merged by time, a ring: see
+/// [`source::resolve`]) on its own thread, as [`file`] does one file.
+pub fn capture(source: Source, ports: Vec<u16>, play: Option<f64>) -> Receiver<FeedEvent> {
+    let (tx, rx) = channel();
+    let sink = ToUi::new(Batcher::new(tx, false, Arc::default()), play);
+    spawn("memshark-file", source, ports, sink);
+    rx
+}
+
 /// A live capture on its own thread (cargo feature `live`), opened by
 /// [`source::LiveSource::open`] on the calling thread so that its errors come before the UI
 /// starts. The UI never blocks it: batches that find the channel full are

@@ -189,6 +189,13 @@ pub fn run(app: &mut App, rx: &Receiver<FeedEvent>) -> Result<(), TuiError> {
     result
 }
 
+/// Gives the terminal back (mouse, raw mode, alternate screen) from any thread, for a program
+/// that must end while [`run`] still holds the screen (a signal asked it to stop).
+pub fn restore_terminal() {
+    let _ = execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
 /// Draws the app once into an in-memory terminal of `width`×`height` and returns the screen
 /// as text, one line per row: for tests, and for the README's screenshots.
 pub fn render_to_string(app: &mut App, width: u16, height: u16) -> String {

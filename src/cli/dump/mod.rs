@@ -144,21 +144,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// A table `dump` writes, and the sink that makes its rows.
 trait Rows: Table {
-    /// Reads `file` (or the whole source) into `out`.
+    /// Reads `input` (or the whole source) into `out`.
     fn pass<O: RowOut<Self::Row>>(
         args: &Args,
-        file: Option<&Path>,
+        file: Option<memshark::source::Source>,
         out: &mut O,
         progress: &Progress,
     ) -> anyhow::Result<PassStats>;
 }
 
-fn read_into<S>(args: &Args, file: Option<&Path>, sink: S) -> anyhow::Result<PassStats>
+fn read_into<S>(
+    args: &Args,
+    file: Option<memshark::source::Source>,
+    sink: S,
+) -> anyhow::Result<PassStats>
 where
     S: memshark::source::Sink<Error = anyhow::Error>,
 {
     match file {
-        Some(f) => super::source::read_file(&args.source, f, sink),
+        Some(f) => super::source::read_input(&args.source, f, sink),
         None => super::source::read(&args.source, sink),
     }
 }
@@ -166,7 +170,7 @@ where
 impl Rows for MessagesTable {
     fn pass<O: RowOut<Self::Row>>(
         args: &Args,
-        file: Option<&Path>,
+        file: Option<memshark::source::Source>,
         out: &mut O,
         progress: &Progress,
     ) -> anyhow::Result<PassStats> {
@@ -177,7 +181,7 @@ impl Rows for MessagesTable {
 impl Rows for TransactionsTable {
     fn pass<O: RowOut<Self::Row>>(
         args: &Args,
-        file: Option<&Path>,
+        file: Option<memshark::source::Source>,
         out: &mut O,
         progress: &Progress,
     ) -> anyhow::Result<PassStats> {
@@ -236,8 +240,8 @@ fn parquet<T: Rows>(args: &Args, progress: &Progress) -> anyhow::Result<bool> {
     let keys = args.partition_by.clone().map(|p| p.0).unwrap_or_default();
     let mut out = Partitioned::<T>::create(dir, keys, options)?;
     let mut truncated = false;
-    let files = super::source::files(&args.source);
-    if files.is_empty() {
+    let inputs = super::source::inputs(&args.source)?;
+    if inputs.is_empty() {
         let name = args
             .capture_name
             .clone()
@@ -246,15 +250,15 @@ fn parquet<T: Rows>(args: &Args, progress: &Progress) -> anyhow::Result<bool> {
         out.set_capture(&name)?;
         truncated |= T::pass(args, None, &mut out, progress)?.truncated_file;
     }
-    for file in files {
+    for (file, input) in inputs {
         // Two inputs of one name (a/web1.pcap, b/web1.pcap) share the partition, in files of
         // their own (web1.parquet, web1-0001.parquet).
         let name = args
             .capture_name
             .clone()
-            .unwrap_or_else(|| capture_name(file));
+            .unwrap_or_else(|| capture_name(&file));
         out.set_capture(&name)?;
-        truncated |= T::pass(args, Some(file), &mut out, progress)?.truncated_file;
+        truncated |= T::pass(args, Some(input), &mut out, progress)?.truncated_file;
     }
     out.close()?;
     Ok(truncated)

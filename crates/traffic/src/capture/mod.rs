@@ -67,6 +67,6 @@ pub struct LiveStats {
 pub use link::{decode, Segment, Transport};
 pub use origin::Origin;
 pub use private_file::create_private;
-pub use reader::{CaptureReader, Frame, ReadError};
+pub use reader::{CaptureReader, Frame, ReadError, SharedFrame};
 pub use reassembly::{Direction, Reassembler, ReassemblyConfig, StreamEvent, StreamEventKind};
 pub use writer::{CaptureWriter, Format};

@@ -154,6 +154,19 @@ pub struct Reassembler {
     /// Servers named by the caller for flows off the memcached ports (bounded: cleared past
     /// 100 000 entries).
     server_hints: SeededMap<SocketPairKey, SocketAddr>,
+    /// The frame being pushed by [`Self::push_shared`]: payloads are slices of it.
+    shared: Option<Bytes>,
+}
+
+/// `payload` as a slice of `frame` when it lies inside it (no copy), else a copy.
+fn share(frame: Option<&Bytes>, payload: &[u8]) -> Bytes {
+    if let Some(frame) = frame {
+        let start = (payload.as_ptr() as usize).wrapping_sub(frame.as_ptr() as usize);
+        if !payload.is_empty() && start <= frame.len() && payload.len() <= frame.len() - start {
+            return frame.slice(start..start + payload.len());
+        }
+    }
+    Bytes::copy_from_slice(payload)
 }
 
 impl Reassembler {
@@ -176,6 +189,7 @@ impl Reassembler {
             stats: ReassemblyStats::default(),
             last_sweep: Timestamp::default(),
             server_hints: SeededMap::default(),
+            shared: None,
         }
     }
 
@@ -233,6 +247,37 @@ impl Reassembler {
         }
     }
 
+    /// Whether a reassembler that last looked for idle connections at `last` looks again at
+    /// `ts` (every 10 s of capture time).
+    pub fn sweep_due(last: Timestamp, ts: Timestamp) -> bool {
+        ts.as_nanos() > last.as_nanos().saturating_add(10_000_000_000)
+    }
+
+    /// Ends the connections idle at `ts` if a sweep is due ([`Self::sweep_due`]): what
+    /// [`Self::push`] does first. For a caller that shards connections over several
+    /// reassemblers and sweeps them all at the moments one reassembler would.
+    pub fn tick(&mut self, ts: Timestamp, sink: &mut impl FnMut(StreamEvent)) {
+        if Self::sweep_due(self.last_sweep, ts) {
+            self.sweep(ts, sink);
+        }
+    }
+
+    /// Like [`Self::push`], for a segment decoded from `frame`: the payload is handed on as
+    /// a slice of `frame` instead of a copy (out-of-order bytes kept waiting are still copied,
+    /// so that they do not hold the whole buffer `frame` is a slice of).
+    pub fn push_shared(
+        &mut self,
+        number: u64,
+        ts: Timestamp,
+        seg: &Segment<'_>,
+        frame: &Bytes,
+        sink: &mut impl FnMut(StreamEvent),
+    ) {
+        self.shared = Some(frame.clone());
+        self.push(number, ts, seg, sink);
+        self.shared = None;
+    }
+
     /// Feeds one decoded frame.
     pub fn push(
         &mut self,
@@ -241,9 +286,7 @@ impl Reassembler {
         seg: &Segment<'_>,
         sink: &mut impl FnMut(StreamEvent),
     ) {
-        if ts.as_nanos() > self.last_sweep.as_nanos() + 10_000_000_000 {
-            self.sweep(ts, sink);
-        }
+        self.tick(ts, sink);
         let tcp = match seg.transport {
             Transport::Tcp(t) => t,
             Transport::Udp => {
@@ -262,7 +305,7 @@ impl Reassembler {
                 };
                 sink(StreamEvent {
                     origin: Origin::new(0, client, server, dir).at(frame, ts),
-                    kind: StreamEventKind::Datagram(Bytes::copy_from_slice(seg.payload)),
+                    kind: StreamEventKind::Datagram(share(self.shared.as_ref(), seg.payload)),
                 });
                 return;
             }
@@ -368,7 +411,7 @@ impl Reassembler {
                 self.stats.retransmitted_bytes += skip;
                 let present = seg.payload.len() as u64;
                 let data = if skip < present {
-                    Bytes::copy_from_slice(&seg.payload[skip as usize..])
+                    share(self.shared.as_ref(), &seg.payload[skip as usize..])
                 } else {
                     Bytes::new()
                 };
@@ -401,7 +444,12 @@ impl Reassembler {
                     half.drain(total, stats, emit_here);
                 } else if half.buffered + data.len() <= per_dir && *total + data.len() <= all {
                     let chunk = Waiting {
-                        data,
+                        // Waiting bytes are copied: a slice would hold the whole chunk.
+                        data: if self.shared.is_some() {
+                            Bytes::copy_from_slice(&data)
+                        } else {
+                            data
+                        },
                         missing,
                         frame,
                         ts,

@@ -2,7 +2,7 @@
 //! them. [`super::run`] drives it from a [`super::Source`]; a source that pushes (the proxy
 //! tap) drives it itself, event by event.
 
-use crate::capture::{Frame, LiveStats, StreamEvent};
+use crate::capture::{Frame, LiveStats, SharedFrame, StreamEvent};
 use crate::dissect::Message;
 use crate::pipeline::{Pass, PassStats};
 
@@ -130,6 +130,19 @@ impl<S: Sink> Driver<S> {
         }
         let (sink, state) = (&mut self.sink, &mut self.state);
         self.pass.feed(frame, &mut |m| deliver(sink, state, m));
+        self.settle()
+    }
+
+    /// One captured frame whose bytes are shared ([`SharedFrame`]): as [`Self::frame`], with
+    /// the payloads handed on as slices of the frame rather than copies.
+    #[inline]
+    pub fn shared_frame(&mut self, frame: &SharedFrame) -> Result<bool, S::Error> {
+        if !self.is_going() {
+            return self.settle();
+        }
+        let (sink, state) = (&mut self.sink, &mut self.state);
+        self.pass
+            .feed_shared(frame, &mut |m| deliver(sink, state, m));
         self.settle()
     }
 

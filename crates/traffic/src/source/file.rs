@@ -1,68 +1,33 @@
-//! Capture files into a [`Driver`]: one after another, as one pass, with read progress.
+//! Capture files into a [`Driver`]: one file, a ring's files one after another, or several
+//! recordings merged by time, as one pass, with read progress.
 
-use std::path::PathBuf;
-
-use crate::capture::{CaptureReader, Frame};
-
-use super::{Driver, Progress, Sink, SourceError};
+use super::frames::Frames;
+use super::{Driver, Recording, Sink};
 
 /// Frames between two progress reports.
-const PROGRESS_EVERY: u64 = 65_536;
+pub(crate) const PROGRESS_EVERY: u64 = 65_536;
 
-/// Bytes counted per record on top of its data (a pcap record header), for progress.
-const RECORD_OVERHEAD: u64 = 16;
-
-/// Reads `paths` in order into `driver`. Frame numbers go on from one file to the next, and
-/// reassembly state is kept, so a connection split over files (a rotated recording) stays one.
-pub(crate) fn read<S: Sink>(paths: &[PathBuf], driver: &mut Driver<S>) -> Result<(), S::Error> {
-    let total = paths
-        .iter()
-        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .sum();
-    let mut progress = Progress { read: 0, total };
-    let mut frames_before = 0u64;
-    for path in paths {
-        if !driver.is_going() {
+/// Reads `recordings` into `driver` (merged by time when there are several). Frame numbers
+/// go on from one file to the next, and reassembly state is kept, so a connection split over
+/// files (a rotated recording) stays one.
+pub(crate) fn read<S: Sink>(
+    recordings: Vec<Recording>,
+    driver: &mut Driver<S>,
+) -> Result<(), S::Error> {
+    let mut frames = Frames::new(recordings);
+    while driver.is_going() {
+        let Some(frame) = frames.next()? else {
+            break;
+        };
+        if frame.number.is_multiple_of(PROGRESS_EVERY) && !driver.progress(frames.progress())? {
             break;
         }
-        let mut reader = CaptureReader::open(path).map_err(|error| SourceError::Read {
-            path: path.clone(),
-            error,
-        })?;
-        let mut failed = None;
-        let read = reader.for_each_frame(|frame| {
-            progress.read += frame.data.len() as u64 + RECORD_OVERHEAD;
-            let frame = Frame {
-                number: frames_before + frame.number,
-                ..frame
-            };
-            let answer = if frame.number.is_multiple_of(PROGRESS_EVERY) {
-                driver.progress(progress).and_then(|going| {
-                    if going {
-                        driver.frame(&frame)
-                    } else {
-                        Ok(false)
-                    }
-                })
-            } else {
-                driver.frame(&frame)
-            };
-            answer.unwrap_or_else(|e| {
-                failed = Some(e);
-                false
-            })
-        });
-        if let Some(e) = failed {
-            return Err(e);
+        if !driver.shared_frame(&frame)? {
+            break;
         }
-        let read = read.map_err(|error| SourceError::Read {
-            path: path.clone(),
-            error,
-        })?;
-        if read.truncated {
-            driver.note_truncated();
-        }
-        frames_before += read.frames;
+    }
+    if frames.truncated() {
+        driver.note_truncated();
     }
     Ok(())
 }

@@ -38,8 +38,13 @@
 
 mod driver;
 mod file;
+mod frames;
+mod input;
 #[cfg(feature = "live")]
 mod live;
+mod parallel;
+#[cfg(test)]
+mod parallel_tests;
 mod sink;
 #[cfg(test)]
 mod tests;
@@ -50,8 +55,10 @@ use crate::capture::ReadError;
 use crate::pipeline::PassStats;
 
 pub use driver::Driver;
+pub use input::{resolve, InputError, Recording};
 #[cfg(feature = "live")]
 pub use live::LiveSource;
+pub use parallel::run_parallel;
 pub use sink::{from_fn, Filtered, FnSink, Progress, Sink};
 
 /// Why a source could not be read.
@@ -67,6 +74,9 @@ pub enum SourceError {
         #[source]
         error: ReadError,
     },
+    /// A reading or decoding thread could not be started.
+    #[error("starting a thread: {0}")]
+    Thread(String),
     /// A live capture failed.
     #[cfg(feature = "live")]
     #[error(transparent)]
@@ -81,6 +91,11 @@ pub enum Source {
     /// Capture files read one after another as one pass (a rotated recording): frame numbers
     /// go on and connections carry over from one file to the next. Not merged by time.
     Files(Vec<PathBuf>),
+    /// Several recordings merged by time into one pass, as `mergecap` does: the earliest
+    /// frame first (on equal times, the recording named first), frames numbered in that
+    /// order, connections carried over between files. Each recording is read as a stream:
+    /// memory grows with their number, not their size. [`resolve`] builds it from paths.
+    Merged(Vec<Recording>),
     /// A live capture on an interface (cargo feature `live`).
     #[cfg(feature = "live")]
     Live(LiveSource),
@@ -96,6 +111,22 @@ impl Source {
     pub fn files(paths: impl IntoIterator<Item = impl Into<PathBuf>>) -> Source {
         Source::Files(paths.into_iter().map(Into::into).collect())
     }
+
+    /// Capture files merged by time (each file its own recording).
+    pub fn merged(paths: impl IntoIterator<Item = impl Into<PathBuf>>) -> Source {
+        Source::Merged(paths.into_iter().map(Recording::file).collect())
+    }
+
+    /// The recordings of a file source (`None` for a live one).
+    pub(crate) fn into_recordings(self) -> Result<Vec<Recording>, Source> {
+        match self {
+            Source::File(path) => Ok(vec![Recording::file(path)]),
+            Source::Files(files) => Ok(vec![Recording { files }]),
+            Source::Merged(recordings) => Ok(recordings),
+            #[cfg(feature = "live")]
+            other @ Source::Live(_) => Err(other),
+        }
+    }
 }
 
 /// Reads `source` into `sink`, treating `ports` as memcached's: frames → link decode →
@@ -104,11 +135,12 @@ impl Source {
 /// [`Sink::finish`] has also seen.
 pub fn run<S: Sink>(source: Source, ports: &[u16], sink: S) -> Result<PassStats, S::Error> {
     let mut driver = Driver::start(ports, sink)?;
-    match source {
-        Source::File(path) => file::read(std::slice::from_ref(&path), &mut driver)?,
-        Source::Files(paths) => file::read(&paths, &mut driver)?,
+    match source.into_recordings() {
+        Ok(recordings) => file::read(recordings, &mut driver)?,
         #[cfg(feature = "live")]
-        Source::Live(live) => live.read(&mut driver)?,
+        Err(Source::Live(live)) => live.read(&mut driver)?,
+        #[allow(unreachable_patterns)]
+        Err(_) => {}
     }
     driver.finish()
 }

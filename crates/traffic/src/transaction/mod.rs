@@ -98,9 +98,11 @@ impl Transaction {
             server: m.origin.server,
             proto: m.proto,
             op: m.op_name(),
-            key: m.key.clone(),
+            // Copies: a request may wait long for its answer, and a slice would keep the
+            // whole buffer it was read into (up to a 4 MiB chunk of the file) alive.
+            key: m.key.as_deref().map(Bytes::copy_from_slice),
             keys: if m.keys.len() > 1 {
-                m.keys.clone()
+                m.keys.iter().map(|k| Bytes::copy_from_slice(k)).collect()
             } else {
                 Vec::new()
             },
