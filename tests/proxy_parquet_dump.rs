@@ -6,17 +6,13 @@
 
 mod support;
 
+use support::free_addr;
+
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-}
 
 /// Starts a headless proxy dumping to `dir/x.parquet`, rolling at 16 KiB.
 fn proxy(backend: SocketAddr, dir: &Path) -> (Child, SocketAddr) {
@@ -37,14 +33,7 @@ fn proxy_rolling(backend: SocketAddr, dir: &Path, roll: &[&str]) -> (Child, Sock
         .stderr(Stdio::null())
         .spawn()
         .expect("memshark proxy starts");
-    let start = Instant::now();
-    while TcpStream::connect(listen).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the proxy listens"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::wait_listening(listen);
     (child, listen)
 }
 

@@ -5,17 +5,11 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{exchange, Memcached};
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-}
+use support::{exchange, free_addr, Memcached};
 
 /// A headless `memshark proxy` with `args`, killed on drop.
 struct Proxy {
@@ -34,14 +28,7 @@ impl Proxy {
             .stderr(Stdio::piped())
             .spawn()
             .expect("memshark proxy starts");
-        let start = Instant::now();
-        while TcpStream::connect(addr).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "the proxy listens"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        support::wait_listening(addr);
         Proxy { child, addr }
     }
 }

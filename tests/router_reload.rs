@@ -9,19 +9,13 @@ mod support;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use support::{exchange, Memcached};
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-}
+use support::{exchange, free_addr, Memcached};
 
 /// A headless `memshark proxy --config`, its stderr lines on a channel; killed on drop.
 struct Proxy {
@@ -48,14 +42,7 @@ impl Proxy {
                 }
             }
         });
-        let start = Instant::now();
-        while TcpStream::connect(listen).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "the proxy listens"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        support::wait_listening(listen);
         Proxy { child, lines }
     }
 

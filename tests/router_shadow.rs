@@ -12,13 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{exchange, Memcached};
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-}
+use support::{exchange, free_addr, Memcached};
 
 struct TempDir(PathBuf);
 
@@ -105,14 +99,7 @@ candidate:\n  listen: {cand}\n  servers:\n   - {}:1\n",
         .expect("memshark proxy starts");
     let stderr = child.stderr.take().expect("stderr");
     let _proxy = Proxy(child);
-    let start = Instant::now();
-    while TcpStream::connect(main).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the proxy listens"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::wait_listening(main);
 
     // The client sees the primary's answers only.
     let mut s = TcpStream::connect(main).expect("connect");
@@ -303,14 +290,7 @@ fn shadow_on_the_command_line_copies_exactly_the_keys_of_its_fraction() {
         .spawn()
         .expect("memshark proxy starts");
     let _proxy = Proxy(child);
-    let start = Instant::now();
-    while TcpStream::connect(listen).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the proxy listens"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::wait_listening(listen);
     let keys: Vec<String> = (0..100).map(|i| format!("user:{i}")).collect();
     let mut req = String::new();
     for k in &keys {

@@ -14,6 +14,27 @@ pub struct Memcached {
     addr: SocketAddr,
 }
 
+/// A loopback address free now.
+#[allow(dead_code)]
+pub fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+}
+
+/// Waits (at most 10 s, then fails the test) until something listens on `addr`.
+#[allow(dead_code)]
+pub fn wait_listening(addr: SocketAddr) {
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{addr} listens"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// A loopback port free now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
