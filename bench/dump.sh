@@ -4,6 +4,7 @@
 # Makes a synthetic capture (default 600 MB: 64 connections, binary and text, pipelined gets
 # and sets with 100–2000-byte values) with examples/synth_capture.rs, then times
 #   memshark dump --format jsonl --threads 1 > /dev/null     (and on every core: --threads N)
+#   memshark dump --format jsonl --threads 1 -o FILE.jsonl   (writing against writing, for Parquet)
 #   memshark dump --format parquet -o FILE.parquet     (and --table transactions)
 #   memshark stats --threads 1 > /dev/null                   (and --threads N)
 #   tshark -r FILE -d tcp.port==11211,memcache -T fields -e memcache.opcode -e memcache.key > /dev/null
@@ -42,10 +43,12 @@ out=${TMPDIR:-/tmp}/memshark-bench-out
 mkdir -p "$out"
 measure dump_parquet target/release/memshark dump "$file" --format parquet -o "$out/messages.parquet"
 measure dump_txn_pq target/release/memshark dump "$file" --format parquet --table transactions -o "$out/transactions.parquet"
+# jsonl written to a file on the same disk as the Parquet file: writing against writing.
+measure dump_jsonl_file target/release/memshark dump "$file" --format jsonl --threads 1 -o "$out/messages.jsonl"
 python3 -c "
-j=float(open('/tmp/memshark-bench-dump_jsonl_1t.secs').read()); p=float(open('/tmp/memshark-bench-dump_parquet.secs').read())
-print(f'parquet vs jsonl (both on one decoding thread, the default): {j/p:.2f}x the speed')"
-target/release/memshark dump "$file" --format jsonl -o "$out/messages.jsonl"
+r = lambda n: float(open(f'/tmp/memshark-bench-{n}.secs').read())
+p = r('dump_parquet')
+print(f'parquet vs jsonl written to a file: {r(\"dump_jsonl_file\")/p:.2f}x the speed; vs jsonl thrown away (> /dev/null): {r(\"dump_jsonl_1t\")/p:.2f}x (one decoding thread each, the default)')"
 target/release/memshark dump "$file" --format csv -o "$out/messages.csv"
 python3 -c "
 import os, sys
