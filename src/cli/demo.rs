@@ -139,6 +139,7 @@ async fn background(
     stop: Arc<AtomicBool>,
     mut on_message: Box<dyn FnMut(Message) + Send>,
     ready: std::sync::mpsc::Sender<(SocketAddr, String)>,
+    server_rows: super::proxy::ServerRows,
 ) -> anyhow::Result<Finished> {
     let mut servers = Vec::new();
     for _ in 0..3 {
@@ -190,6 +191,16 @@ async fn background(
             let _ = stop_rx.changed().await;
         }));
     }
+    // The stats screen's servers panel, every second.
+    let monitor = proxy.monitor();
+    let panel = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let now = super::proxy::server_rows_of(std::iter::once(&monitor));
+            *server_rows.lock().unwrap_or_else(|p| p.into_inner()) = now;
+        }
+    });
     let proxy_task = tokio::spawn(proxy.run(stopped(Arc::clone(&stop)), Duration::from_secs(1)));
     let _ = ready.send((proxy_addr, server_addrs.join(",")));
     let progress = Arc::new(load::Progress::default());
@@ -215,6 +226,7 @@ async fn background(
         eprintln!("memshark demo: the meta client failed: {e}");
     }
     let _ = proxy_task.await;
+    panel.abort();
     let recording = match tokio::time::timeout(Duration::from_secs(5), consumer).await {
         Ok(Ok(Ok(Some(r)))) => Some(r.size()),
         _ => None,
@@ -250,8 +262,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Box::new(move |m: Message| collector.push(m))
     };
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let server_rows: super::proxy::ServerRows = Arc::default();
     let worker = {
         let stop = Arc::clone(&stop);
+        let server_rows = Arc::clone(&server_rows);
         let record = record.clone();
         let rate = args.rate.max(1.0);
         std::thread::Builder::new()
@@ -261,7 +275,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .worker_threads(2)
                     .enable_all()
                     .build()?;
-                rt.block_on(background(record, rate, stop, on_message, ready_tx))
+                rt.block_on(background(
+                    record,
+                    rate,
+                    stop,
+                    on_message,
+                    ready_tx,
+                    server_rows,
+                ))
             })?
     };
     let Ok((proxy_addr, server_addr)) = ready_rx.recv() else {
@@ -300,6 +321,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             true,
         ));
         app.source.dropped = dropped;
+        app.source.servers = server_rows;
         app.max_rows = Some(2_000_000);
         let result = super::view::open(app, rx);
         stop.store(true, Ordering::Relaxed);

@@ -123,6 +123,29 @@ pub struct Args {
     shadow_diffs: Option<PathBuf>,
 }
 
+/// The servers the terminal UI's stats screen shows, shared with the proxy.
+pub(super) type ServerRows = Arc<Mutex<Vec<memshark::tui::ServerRow>>>;
+
+/// The rows of the stats screen's servers panel: every server of these routers, with its
+/// latency over the time since the last call.
+pub(super) fn server_rows_of<'a>(
+    monitors: impl Iterator<Item = &'a Monitor>,
+) -> Vec<memshark::tui::ServerRow> {
+    monitors
+        .flat_map(|m| m.servers(true))
+        .map(|s| memshark::tui::ServerRow {
+            addr: s.addr,
+            ejected: s.ejected,
+            requests: s.requests,
+            errors: s.errors,
+            timeouts: s.timeouts,
+            ejections: s.ejections,
+            p50_us: s.p50_us,
+            p99_us: s.p99_us,
+        })
+        .collect()
+}
+
 /// What the stats line shows, reset every second.
 struct Window {
     ops: u64,
@@ -164,7 +187,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     if headless {
-        return runtime.block_on(serve(args, recorder, None, super::shutdown_signal()));
+        return runtime.block_on(serve(args, recorder, None, None, super::shutdown_signal()));
     }
     let stop = Arc::new(AtomicBool::new(false));
     let dropped = Arc::default();
@@ -174,15 +197,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => format!("proxy {} → {}", args.listen, servers(&args)?.join(",")),
     };
     let record = args.record.clone();
+    // The stats screen's servers panel, refreshed by the proxy every second.
+    let server_rows: ServerRows = Arc::default();
     let worker = {
         let stop = Arc::clone(&stop);
+        let server_rows = Arc::clone(&server_rows);
         std::thread::Builder::new()
             .name("memshark-proxy".into())
             .spawn(move || {
                 let signalled = Arc::new(AtomicBool::new(false));
                 let outcome = runtime.block_on({
                     let signalled = Arc::clone(&signalled);
-                    serve(args, recorder, Some(collector), async move {
+                    serve(args, recorder, Some(collector), Some(server_rows), async move {
                         let quit = async {
                             while !stop.load(Ordering::Relaxed) {
                                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -216,6 +242,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut app = memshark::tui::App::new(memshark::tui::SourceInfo::new(label, true));
     app.source.dropped = dropped;
+    app.source.servers = server_rows;
     app.max_rows = Some(2_000_000);
     let result = super::view::open(app, rx);
     stop.store(true, Ordering::Relaxed);
@@ -235,6 +262,7 @@ async fn serve(
     args: Args,
     recorder: Option<Recorder>,
     ui: Option<memshark::tui::feed::Collector>,
+    server_rows: Option<ServerRows>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let dump = match &args.dump {
@@ -387,10 +415,26 @@ async fn serve(
             }
         })
     });
+    // With the terminal UI: the servers panel of the stats screen, every second.
+    let panel = server_rows.map(|rows| {
+        let board = Arc::clone(&board);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let board = board.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let now = server_rows_of(board.iter().filter_map(|(_, _, m)| m.as_ref()));
+                *rows.lock().unwrap_or_else(|p| p.into_inner()) = now;
+            }
+        })
+    });
     proxy
         .run(shutdown, Duration::from_secs_f64(args.grace.max(0.0)))
         .await;
     if let Some(t) = ticker {
+        t.abort();
+    }
+    if let Some(t) = panel {
         t.abort();
     }
     drop(board);

@@ -35,7 +35,7 @@ use crossterm::execute;
 use ratatui::backend::{Backend, TestBackend};
 use ratatui::Terminal;
 
-pub use app::{App, SourceInfo};
+pub use app::{App, ServerRow, SourceInfo};
 pub use feed::FeedEvent;
 pub use theme::Theme;
 

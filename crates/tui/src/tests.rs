@@ -365,6 +365,47 @@ fn stats_screen_shows_rates_hit_ratio_latency_and_top_keys() {
 }
 
 #[test]
+fn stats_screen_shows_a_proxys_servers_only_behind_a_proxy() {
+    let mut app = app_with("../../fixtures/binary.pcap");
+    key(&mut app, KeyCode::Char('s'));
+    let s = render_to_string(&mut app, 160, 60);
+    assert!(
+        !s.contains(" servers "),
+        "no servers panel for a capture:\n{s}"
+    );
+    *app.source.servers.lock().expect("lock") = vec![
+        crate::ServerRow {
+            addr: "127.0.0.1:21211".into(),
+            requests: 1234,
+            p50_us: 41,
+            p99_us: 310,
+            ..Default::default()
+        },
+        crate::ServerRow {
+            addr: "127.0.0.1:21212".into(),
+            ejected: true,
+            errors: 3,
+            ejections: 1,
+            ..Default::default()
+        },
+    ];
+    let s = render_to_string(&mut app, 160, 60);
+    for want in [
+        " servers ",
+        "127.0.0.1:21211",
+        "1234",
+        "41 µs",
+        "310 µs",
+        "127.0.0.1:21212",
+        "ejected",
+    ] {
+        assert!(s.contains(want), "missing {want:?} in\n{s}");
+    }
+    // The other panels are still there.
+    assert!(s.contains("top keys by calls"), "{s}");
+}
+
+#[test]
 fn help_overlay_lists_every_key() {
     let mut app = app_with("../../fixtures/meta.pcap");
     key(&mut app, KeyCode::Char('?'));

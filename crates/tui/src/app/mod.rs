@@ -22,7 +22,7 @@ use ratatui::layout::Rect;
 pub use crate::pane::{InputKind, TimeFormat};
 pub use export::osc52;
 pub use follow::Conversation;
-pub use source::SourceInfo;
+pub use source::{ServerRow, SourceInfo};
 
 use crate::details::DetailLine;
 use crate::layout::{self, DetailAreas, FrameLayout};

@@ -20,6 +20,30 @@ pub struct SourceInfo {
     pub ended: bool,
     /// The capture file read, when there is one: what `w` exports frames from.
     pub file: Option<std::path::PathBuf>,
+    /// A proxy's servers, kept up to date by the proxy (empty for other sources): the stats
+    /// screen's per-server panel.
+    pub servers: Arc<std::sync::Mutex<Vec<ServerRow>>>,
+}
+
+/// One server behind a proxy, as the stats screen shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerRow {
+    /// `host:port`.
+    pub addr: String,
+    /// Out of the placement now (ejected after failures).
+    pub ejected: bool,
+    /// Requests sent to it since the start.
+    pub requests: u64,
+    /// Requests that failed on it since the start.
+    pub errors: u64,
+    /// Requests that timed out since the start.
+    pub timeouts: u64,
+    /// Times it was ejected since the start.
+    pub ejections: u64,
+    /// Median latency over the last second, µs (0: no answer).
+    pub p50_us: u64,
+    /// 99th percentile latency over the last second, µs.
+    pub p99_us: u64,
 }
 
 impl SourceInfo {
@@ -41,6 +65,7 @@ impl SourceInfo {
             kernel: None,
             ended: false,
             file: None,
+            servers: Arc::default(),
         }
     }
 }

@@ -1,12 +1,13 @@
 //! The stats screen, like mctop and memkeys: request rates per op with sparklines over the last
 //! minute, the get hit ratio and totals, latency percentiles and a histogram, top keys by calls
-//! and by bytes, top clients and errors. Each panel draws in its own module from the
+//! and by bytes, top clients and errors; behind a proxy, its servers. Each panel draws in its own module from the
 //! [`Snapshot`] that [`StatsPane`](crate::pane::StatsPane) keeps, at most a second old.
 
 mod errors;
 mod hit_ratio;
 mod latency;
 mod rates;
+mod servers;
 mod snapshot;
 mod top;
 mod totals;
@@ -31,12 +32,28 @@ fn block(title: &str, theme: &Theme) -> Block<'static> {
 /// Draws the stats screen into `area`.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let snap = app.stats_pane.snapshot();
-    let [top, middle, bottom] = Layout::vertical([
+    let servers = app
+        .source
+        .servers
+        .lock()
+        .map(|s| s.clone())
+        .unwrap_or_default();
+    // A proxy's servers get a panel of their own (a row each, at most ten shown).
+    let server_rows = if servers.is_empty() {
+        0
+    } else {
+        servers.len().min(10) as u16 + 3
+    };
+    let [top, middle, pool, bottom] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Fill(1),
+        Constraint::Length(server_rows),
         Constraint::Length(14),
     ])
     .areas(area);
+    if !servers.is_empty() {
+        servers::draw(frame, pool, &servers, &app.theme);
+    }
     let [gauge, totals] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(top);
     hit_ratio::draw(frame, gauge, snap, &app.theme);
