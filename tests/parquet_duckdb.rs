@@ -7,25 +7,15 @@
 //! Without python3 or duckdb the tests say so and pass, except under CI (`CI` set), which
 //! installs duckdb (.ci/run): there they fail.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
+use support::memshark;
 
 const FIXTURES: [&str; 5] = ["ascii", "binary", "meta", "large", "any-sll2"];
-
-fn memshark(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_memshark"))
-        .args(args)
-        .output()
-        .expect("memshark runs");
-    assert!(
-        out.status.success(),
-        "memshark {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 fn fixture(name: &str) -> String {
     format!("{}/fixtures/{name}.pcap", env!("CARGO_MANIFEST_DIR"))

@@ -3,21 +3,12 @@
 //! the messages jsonl is also the golden dump), and several inputs — files, a directory, a
 //! proxy ring — are read as one capture merged by time.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn memshark(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_memshark"))
-        .args(args)
-        .output()
-        .expect("memshark runs");
-    assert!(
-        out.status.success(),
-        "memshark {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use support::memshark;
 
 /// Every capture checked in: the golden fixtures and the README's samples.
 fn captures() -> Vec<PathBuf> {

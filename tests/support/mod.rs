@@ -15,7 +15,6 @@ pub struct Memcached {
 }
 
 /// A loopback address free now.
-#[allow(dead_code)]
 pub fn free_addr() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -23,7 +22,6 @@ pub fn free_addr() -> SocketAddr {
 }
 
 /// Waits (at most 10 s, then fails the test) until something listens on `addr`.
-#[allow(dead_code)]
 pub fn wait_listening(addr: SocketAddr) {
     let start = std::time::Instant::now();
     while std::net::TcpStream::connect(addr).is_err() {
@@ -33,6 +31,21 @@ pub fn wait_listening(addr: SocketAddr) {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+/// Runs the memshark binary with `args` and gives its standard output; fails the test (with
+/// its standard error) when it does not succeed.
+pub fn memshark(args: &[&str]) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_memshark"))
+        .args(args)
+        .output()
+        .expect("memshark runs");
+    assert!(
+        out.status.success(),
+        "memshark {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
 
 /// A loopback port free now.
