@@ -193,14 +193,7 @@ async fn background(
     }
     // The stats screen's servers panel, every second.
     let monitor = proxy.monitor();
-    let panel = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            let now = super::proxy::server_rows_of(std::iter::once(&monitor));
-            *server_rows.lock().unwrap_or_else(|p| p.into_inner()) = now;
-        }
-    });
+    let panel = super::proxy::spawn_server_panel(server_rows, move || vec![monitor.clone()]);
     let proxy_task = tokio::spawn(proxy.run(stopped(Arc::clone(&stop)), Duration::from_secs(1)));
     let _ = ready.send((proxy_addr, server_addrs.join(",")));
     let progress = Arc::new(load::Progress::default());

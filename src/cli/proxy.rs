@@ -126,12 +126,28 @@ pub struct Args {
 /// The servers the terminal UI's stats screen shows, shared with the proxy.
 pub(super) type ServerRows = Arc<Mutex<Vec<memshark::tui::ServerRow>>>;
 
+/// Keeps the stats screen's servers panel up to date: every second, every server of the
+/// routers `monitors` gives (asked each time: a reload changes them), with its latency over
+/// the last second.
+pub(super) fn spawn_server_panel(
+    rows: ServerRows,
+    monitors: impl Fn() -> Vec<Monitor> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let now = server_rows_of(&monitors());
+            *rows.lock().unwrap_or_else(|p| p.into_inner()) = now;
+        }
+    })
+}
+
 /// The rows of the stats screen's servers panel: every server of these routers, with its
 /// latency over the time since the last call.
-pub(super) fn server_rows_of<'a>(
-    monitors: impl Iterator<Item = &'a Monitor>,
-) -> Vec<memshark::tui::ServerRow> {
+fn server_rows_of(monitors: &[Monitor]) -> Vec<memshark::tui::ServerRow> {
     monitors
+        .iter()
         .flat_map(|m| m.servers(true))
         .map(|s| memshark::tui::ServerRow {
             addr: s.addr,
@@ -418,14 +434,9 @@ async fn serve(
     // With the terminal UI: the servers panel of the stats screen, every second.
     let panel = server_rows.map(|rows| {
         let board = Arc::clone(&board);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tick.tick().await;
-                let board = board.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                let now = server_rows_of(board.iter().filter_map(|(_, _, m)| m.as_ref()));
-                *rows.lock().unwrap_or_else(|p| p.into_inner()) = now;
-            }
+        spawn_server_panel(rows, move || {
+            let board = board.lock().unwrap_or_else(|p| p.into_inner());
+            board.iter().filter_map(|(_, _, m)| m.clone()).collect()
         })
     });
     proxy
