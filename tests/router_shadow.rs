@@ -125,10 +125,19 @@ candidate:\n  listen: {cand}\n  servers:\n   - {}:1\n",
         got.extend_from_slice(&buf[..n]);
     }
     assert_eq!(String::from_utf8_lossy(&got), want);
-    // The set was copied: the shadow has it too.
+    // The set was copied: the shadow has it too. The copy travels on its own time (the client
+    // has its answer from the primary already), so ask until it is there.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let fresh = loop {
+        let got = exchange(c.addr(), b"get fresh\r\n", b"END\r\n");
+        if got != b"END\r\n" || Instant::now() > deadline {
+            break got;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert_eq!(
-        exchange(c.addr(), b"get fresh\r\n", b"END\r\n"),
-        b"VALUE fresh 0 1\r\nx\r\nEND\r\n"
+        String::from_utf8_lossy(&fresh),
+        "VALUE fresh 0 1\r\nx\r\nEND\r\n"
     );
 
     // 12 requests compared; k5..k9 and the mg of k5 differ. The comparisons finish on their
