@@ -10,6 +10,7 @@
 //!   the three protocols, as small `Copy` types.
 //! * [`text`]: what the two line protocols share (lines, tokens, numbers, parse outcomes).
 //! * [`limits`]: memcached's limits (key and line length, item size), stated once.
+//! * [`sasl`]: authentication, SASL PLAIN (binary) and memcached's ASCII authentication (text).
 //! * [`client`] (feature `client`): an async pipelining binary-protocol client on tokio.
 //!
 //! The crate is sans-IO: parsing and encoding work on byte slices and [`bytes`] buffers, with
@@ -25,4 +26,5 @@ pub mod client;
 pub mod limits;
 pub mod meta;
 pub mod op;
+pub mod sasl;
 pub mod text;

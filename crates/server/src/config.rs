@@ -6,23 +6,8 @@ use std::time::Duration;
 use crate::storage::StoreConfig;
 
 /// Credentials for SASL PLAIN; with them, nothing but SASL and VERSION is served before a
-/// client authenticates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SaslCredentials {
-    /// The user name.
-    pub user: String,
-    /// The password.
-    pub password: String,
-}
-
-impl SaslCredentials {
-    /// Checks a PLAIN message: `[authzid] \0 authcid \0 password`.
-    pub fn check_plain(&self, data: &[u8]) -> bool {
-        let mut parts = data.splitn(3, |&b| b == 0);
-        let (_authz, user, pass) = (parts.next(), parts.next(), parts.next());
-        user == Some(self.user.as_bytes()) && pass == Some(self.password.as_bytes())
-    }
-}
+/// client authenticates (the protocol crate's, shared with the proxy).
+pub use memshark_protocol::sasl::SaslCredentials;
 
 /// How the server runs.
 #[derive(Debug, Clone)]

@@ -2,7 +2,10 @@
 //! twemproxy's settings (`listen`, `hash`, `hash_tag`, `distribution`, `timeout`, `backlog`,
 //! `preconnect`, `server_connections`, `auto_eject_hosts`, `server_retry_timeout`,
 //! `server_failure_limit`, `servers`, and the redis-only `redis`, `redis_auth`, `redis_db`),
-//! plus memshark's `shadow`. Unknown keys and bad values are errors naming their line.
+//! plus memshark's extensions `shadow`, `sasl_username`/`sasl_password` (what the proxy
+//! authenticates to the servers with) and `client_sasl_username`/`client_sasl_password` (what
+//! clients must authenticate to the proxy with). Unknown keys and bad values are errors naming
+//! their line.
 //!
 //! The YAML is read by the small parser in `yaml` rather than a YAML crate: twemproxy's subset is
 //! tiny, and the parser keeps the line of every value, which the errors name.
@@ -11,7 +14,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use super::yaml::{self, Entry, Node, Value};
-use super::{Distribution, HashKind, PoolConfig, ServerSpec, ShadowConfig};
+use super::{Distribution, HashKind, PoolConfig, SaslCredentials, ServerSpec, ShadowConfig};
 
 /// A configuration error and the line (1-based) it is on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -156,6 +159,8 @@ fn pool(entry: &Entry) -> Result<(PoolConfig, Option<usize>), ConfigError> {
     let mut shadow_line = None;
     let mut redis = None;
     let mut redis_auth = None;
+    let mut server_sasl = SaslPair::default();
+    let mut client_sasl = SaslPair::default();
     for setting in settings {
         let key = setting.key.as_str();
         let node = &setting.value;
@@ -229,6 +234,10 @@ fn pool(entry: &Entry) -> Result<(PoolConfig, Option<usize>), ConfigError> {
                 pool.shadow = Some(shadow(node)?);
                 shadow_line = Some(setting.line);
             }
+            "sasl_username" => server_sasl.user = Some(credential(node, key)?),
+            "sasl_password" => server_sasl.password = Some(credential(node, key)?),
+            "client_sasl_username" => client_sasl.user = Some(credential(node, key)?),
+            "client_sasl_password" => client_sasl.password = Some(credential(node, key)?),
             _ => {
                 return Err(error(
                     setting.line,
@@ -252,6 +261,8 @@ fn pool(entry: &Entry) -> Result<(PoolConfig, Option<usize>), ConfigError> {
             },
         ));
     }
+    pool.server_sasl = server_sasl.finish("sasl_username", "sasl_password")?;
+    pool.client_sasl = client_sasl.finish("client_sasl_username", "client_sasl_password")?;
     if !listen {
         return Err(error(
             entry.line,
@@ -271,6 +282,53 @@ fn pool(entry: &Entry) -> Result<(PoolConfig, Option<usize>), ConfigError> {
         ));
     }
     Ok((pool, shadow_line))
+}
+
+/// A user name or password being read: each half with the line it is on.
+#[derive(Default)]
+struct SaslPair {
+    user: Option<(String, usize)>,
+    password: Option<(String, usize)>,
+}
+
+impl SaslPair {
+    /// The credentials when both halves are given, none when neither is; one without the other
+    /// is an error on the line of the one given.
+    fn finish(
+        self,
+        user_key: &str,
+        password_key: &str,
+    ) -> Result<Option<SaslCredentials>, ConfigError> {
+        let missing = |line: usize, given: &str, other: &str| {
+            error(
+                line,
+                ConfigErrorKind::BadValue {
+                    key: given.to_string(),
+                    message: format!("is given without {other}"),
+                },
+            )
+        };
+        match (self.user, self.password) {
+            (None, None) => Ok(None),
+            (Some((user, _)), Some((password, _))) => Ok(Some(SaslCredentials { user, password })),
+            (Some((_, line)), None) => Err(missing(line, user_key, password_key)),
+            (None, Some((_, line))) => Err(missing(line, password_key, user_key)),
+        }
+    }
+}
+
+/// A user name or password: one word that memcached's ASCII authentication can carry (no
+/// space, no line break; memcached splits `user password` on spaces).
+fn credential(node: &Node, key: &str) -> Result<(String, usize), ConfigError> {
+    let t = text(node, key)?;
+    if t.is_empty() || t.bytes().any(|b| matches!(b, b' ' | b'\r' | b'\n')) {
+        return Err(bad(
+            node,
+            key,
+            "must be one word, without spaces (memcached's ASCII authentication splits on them)",
+        ));
+    }
+    Ok((t.to_string(), node.line))
 }
 
 /// A scalar's text.
@@ -571,5 +629,47 @@ candidate:
         assert_eq!(e.line, 7);
         let e = fails(&text.replace("[0.0, 0.1]", "[0.0, 2]"));
         assert_eq!(e.line, 7);
+    }
+
+    #[test]
+    fn sasl_keys() {
+        let base = "p:\n  listen: 127.0.0.1:22121\n  servers:\n    - 127.0.0.1:11211:1\n";
+        let pool = &load_config(base).unwrap()[0];
+        assert_eq!((&pool.server_sasl, &pool.client_sasl), (&None, &None));
+        let both = format!(
+            "{base}  sasl_username: proxy\n  sasl_password: \"s3cret\"\n  client_sasl_username: app\n  client_sasl_password: pw\n"
+        );
+        let pool = &load_config(&both).unwrap()[0];
+        assert_eq!(
+            pool.server_sasl,
+            Some(SaslCredentials::new("proxy", "s3cret"))
+        );
+        assert_eq!(pool.client_sasl, Some(SaslCredentials::new("app", "pw")));
+        // One half without the other names the line of the half given.
+        let e = fails(&format!("{base}  sasl_username: proxy\n"));
+        assert_eq!(e.line, 5);
+        assert!(e.to_string().contains("without sasl_password"), "{e}");
+        let e = fails(&format!("{base}  redis_db: 0\n  client_sasl_password: pw\n"));
+        assert_eq!(e.line, 6);
+        assert!(
+            e.to_string().contains("without client_sasl_username"),
+            "{e}"
+        );
+        // Values memcached's ASCII authentication cannot carry, or none at all.
+        let e = fails(&format!(
+            "{base}  sasl_username: proxy\n  sasl_password: \"two words\"\n"
+        ));
+        assert_eq!(e.line, 6);
+        assert!(e.to_string().contains("without spaces"), "{e}");
+        let e = fails(&format!("{base}  client_sasl_username:\n  client_sasl_password: pw\n"));
+        assert_eq!(e.line, 5);
+        let e = fails(&format!("{base}  sasl_username: [a, b]\n"));
+        assert_eq!(e.line, 5);
+        // Still an unknown key: a misspelling.
+        let e = fails(&format!("{base}  sasl_user: proxy\n"));
+        assert!(matches!(e.kind, ConfigErrorKind::UnknownKey { .. }), "{e}");
+        // The error never shows the password it was given.
+        let e = fails(&format!("{base}  sasl_password: hunter2\n"));
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 }

@@ -29,6 +29,8 @@ pub use hash::UnknownHash;
 pub use server::{ServerSpecError, KETAMA_DEFAULT_PORT, MAX_WEIGHT};
 pub use shadow::ShadowConfig;
 
+pub use memshark_protocol::sasl::SaslCredentials;
+
 use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
@@ -121,6 +123,14 @@ pub struct PoolConfig {
     /// A pool that also receives a fraction of this pool's keys (memshark's extension to
     /// twemproxy's format; `None` by default).
     pub shadow: Option<ShadowConfig>,
+    /// Credentials the proxy authenticates to every server with (memshark's `sasl_username` /
+    /// `sasl_password`): SASL PLAIN on binary connections, memcached's ASCII authentication on
+    /// text/meta ones. `None`: no authentication.
+    pub server_sasl: Option<SaslCredentials>,
+    /// Credentials clients must authenticate to the proxy with (memshark's
+    /// `client_sasl_username` / `client_sasl_password`), as to memcached `-S` (binary) and
+    /// `-Y` (text/meta). `None`: clients are served at once.
+    pub client_sasl: Option<SaslCredentials>,
 }
 
 impl Default for PoolConfig {
@@ -143,6 +153,8 @@ impl Default for PoolConfig {
             server_failure_limit: 2,
             servers: Vec::new(),
             shadow: None,
+            server_sasl: None,
+            client_sasl: None,
         }
     }
 }

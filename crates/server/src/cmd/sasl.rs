@@ -9,7 +9,7 @@ use crate::reply::BinaryReply;
 use crate::stats::Counters;
 
 /// The mechanisms offered.
-pub const MECHANISMS: &str = "PLAIN";
+pub const MECHANISMS: &str = memshark_protocol::sasl::PLAIN;
 
 /// A SASL request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
