@@ -96,6 +96,11 @@ pub struct ProxyCounters {
     /// Clients disconnected because their first line was an HTTP request (memcached's defence
     /// against cross-protocol attacks; nothing of theirs reached the backend).
     pub http_refused: AtomicU64,
+    /// Authentication attempts by clients (router with client credentials; memcached's
+    /// `auth_cmds`).
+    pub auth_cmds: AtomicU64,
+    /// Authentication attempts that failed (memcached's `auth_errors`).
+    pub auth_errors: AtomicU64,
 }
 
 /// How the proxy runs.

@@ -13,6 +13,9 @@
 //! * A connection that fails (refused, reset, closed, a request past the pool's `timeout`)
 //!   fails exactly the requests that were on it, is counted against the server (ejection), and
 //!   is reopened on the next request after a short pause.
+//! * With server credentials (the pool's `sasl_username`), a new connection authenticates
+//!   ([`super::server_auth`]) before its first request is written; a refusal is a failed
+//!   connect.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -27,6 +30,7 @@ use tokio::sync::{mpsc, Notify};
 
 use super::answer::{Answer, Failure};
 use super::client::ToWriter;
+use super::server_auth::{self, Authenticated};
 use super::{Family, ServerState, Shared};
 use crate::{TapEvent, SERVER_LEG};
 use memshark_protocol::ascii::{ParseLimits, Parsed, Response};
@@ -168,11 +172,8 @@ pub(crate) async fn run(
                 None => return,
             }
         }
-        let connected =
-            tokio::time::timeout(shared.config.connect_timeout, TcpStream::connect(&addr)).await;
-        match connected {
-            Ok(Ok(stream)) => {
-                let _ = stream.set_nodelay(true);
+        match open(&shared, &addr, family).await {
+            Ok(stream) => {
                 let leg = open_leg(&shared, &stream);
                 let (r, mut w) = stream.into_split();
                 let pending = Queue {
@@ -234,15 +235,8 @@ pub(crate) async fn run(
                 }
                 shared.server_failed(i);
             }
-            Ok(Err(e)) => {
-                eprintln!("memshark proxy: server {addr}: cannot connect: {e}");
-                shared.server_failed(i);
-            }
-            Err(_) => {
-                eprintln!(
-                    "memshark proxy: server {addr}: no connection within {:?}",
-                    shared.config.connect_timeout
-                );
+            Err(message) => {
+                eprintln!("memshark proxy: server {addr}: {message}");
                 shared.server_failed(i);
             }
         }
@@ -259,6 +253,34 @@ pub(crate) async fn run(
                 _ = tokio::time::sleep_until(until) => break,
             }
         }
+    }
+}
+
+/// Connects to `addr` within the connect timeout and, when the pool has server credentials,
+/// authenticates before anything else is written; the reason when it fails (a failed connect,
+/// counted towards ejection by the caller).
+async fn open(shared: &Shared, addr: &str, family: Family) -> Result<TcpStream, String> {
+    let limit = shared.config.connect_timeout;
+    let mut stream = match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => return Err(format!("cannot connect: {e}")),
+        Err(_) => return Err(format!("no connection within {limit:?}")),
+    };
+    let _ = stream.set_nodelay(true);
+    let Some(credentials) = shared.placement().1.pool.server_sasl.clone() else {
+        return Ok(stream);
+    };
+    let auth = server_auth::authenticate(&mut stream, family, &credentials);
+    match tokio::time::timeout(limit, auth).await {
+        Ok(Ok(Authenticated::Yes)) => Ok(stream),
+        Ok(Ok(Authenticated::NotRequired)) => {
+            eprintln!(
+                "memshark proxy: server {addr}: asks for no authentication; the connection is used without it"
+            );
+            Ok(stream)
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer to authentication within {limit:?}")),
     }
 }
 

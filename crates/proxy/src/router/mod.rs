@@ -23,6 +23,7 @@ pub(crate) mod backend;
 pub(crate) mod client;
 mod reload;
 pub(crate) mod request;
+mod server_auth;
 mod shadow;
 mod shadow_compare;
 pub(crate) mod stats;
