@@ -6,6 +6,9 @@
 //! writer writes a slot only when every slot before it is written. The reader stops reading
 //! while `max_pending` requests are unanswered or `max_buffered` answer bytes wait for a client
 //! that does not read, so such a client never makes the proxy's memory grow.
+//!
+//! When the pool asks clients for credentials, each request goes through [`client_auth`]'s
+//! gate until the client has authenticated (one `bool` checked per request otherwise).
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -21,6 +24,7 @@ use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
 use super::answer::{self, Answer, Failure, Speaks};
 use super::backend::{Expect, Job, Reply};
+use super::client_auth::{self, Step};
 use super::request::{self, TextReq};
 use super::shadow::Copy;
 use super::{stats, Family, Placement, Shared};
@@ -367,6 +371,19 @@ struct Reader<'f> {
     done: bool,
     /// Where the next job's answer is also sent (a shadowed request's comparison).
     tee: Option<mpsc::UnboundedSender<Answer>>,
+    /// The client may send requests to servers: it authenticated, or the pool asks for no
+    /// client credentials. Until then every request goes through [`client_auth`].
+    authenticated: bool,
+}
+
+/// What the authentication gate did with the request at the front of the buffer.
+enum Gated {
+    /// Answered (or refused) by the gate; look at the next one.
+    Handled,
+    /// Wait for more bytes (or stop: the connection closes).
+    Wait,
+    /// Let it through to the router (binary VERSION).
+    Pass,
 }
 
 impl<'f> Reader<'f> {
@@ -377,6 +394,7 @@ impl<'f> Reader<'f> {
         flow: &'f Flow,
     ) -> Reader<'f> {
         let (generation, placement) = shared.placement();
+        let authenticated = placement.pool.client_sasl.is_none();
         let limits = ParseLimits {
             max_line: MAX_LINE,
             max_value: shared.config.max_item,
@@ -394,6 +412,48 @@ impl<'f> Reader<'f> {
             discard: 0,
             done: false,
             tee: None,
+            authenticated,
+        }
+    }
+
+    /// Before the client has authenticated: lets [`client_auth`] decide about the request at
+    /// the front of `buf` and does what it says. Nothing it takes reaches a server.
+    async fn gate(&mut self, buf: &mut BytesMut, binary: bool) -> Gated {
+        let placement = Arc::clone(&self.placement);
+        let Some(credentials) = &placement.pool.client_sasl else {
+            self.authenticated = true;
+            return Gated::Pass;
+        };
+        let counters = &self.shared.counters;
+        let step = if binary {
+            client_auth::binary(buf, credentials, counters)
+        } else {
+            client_auth::text(buf, credentials, counters)
+        };
+        match step {
+            Step::More => Gated::Wait,
+            Step::Pass => Gated::Pass,
+            Step::Close => {
+                self.done = true;
+                Gated::Wait
+            }
+            Step::Answer {
+                consumed,
+                skip,
+                answer,
+                authenticated,
+                close,
+            } => {
+                buf.advance(consumed);
+                self.discard = skip;
+                self.authenticated = authenticated;
+                self.local(answer, close).await;
+                if close {
+                    buf.clear();
+                    self.done = true;
+                }
+                Gated::Handled
+            }
         }
     }
 
@@ -680,6 +740,13 @@ impl<'f> Reader<'f> {
     async fn text_requests(&mut self, buf: &mut BytesMut) {
         while !buf.is_empty() && !self.done && self.discard == 0 {
             self.refresh();
+            if !self.authenticated {
+                match self.gate(buf, false).await {
+                    Gated::Handled => continue,
+                    Gated::Wait => return,
+                    Gated::Pass => {}
+                }
+            }
             let several = self.placement.servers.len() > 1;
             let Some((req, len)) = request::parse_text(buf, &self.limits) else {
                 return;
@@ -897,6 +964,13 @@ impl<'f> Reader<'f> {
         let max_body = u32::try_from(self.shared.config.max_item + 4096).unwrap_or(u32::MAX);
         while !buf.is_empty() && !self.done && self.discard == 0 {
             self.refresh();
+            if !self.authenticated {
+                match self.gate(buf, true).await {
+                    Gated::Handled => continue,
+                    Gated::Wait => return,
+                    Gated::Pass => {}
+                }
+            }
             let several = self.placement.servers.len() > 1;
             let len = match framing::check(buf, max_body) {
                 Ok(FrameCheck::Complete(len)) => len,

@@ -21,6 +21,7 @@
 pub(crate) mod answer;
 pub(crate) mod backend;
 pub(crate) mod client;
+mod client_auth;
 mod reload;
 pub(crate) mod request;
 mod server_auth;

@@ -96,6 +96,14 @@ fn pairs(shared: &Shared) -> Vec<(String, String)> {
             c.rejected.load(Ordering::Relaxed).to_string(),
         ),
         (
+            "auth_cmds".into(),
+            c.auth_cmds.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "auth_errors".into(),
+            c.auth_errors.load(Ordering::Relaxed).to_string(),
+        ),
+        (
             "bytes_read".into(),
             c.bytes_up.load(Ordering::Relaxed).to_string(),
         ),
