@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use memshark::dissect::{Kind, Message};
 use memshark::latency::LatencyHistogram;
+use memshark::proxy::pool::SaslCredentials;
 use memshark::proxy::{
     pool_from_servers, Monitor, Proxy, ProxyConfig, ProxyCounters, RecordConfig, Recorder, Router,
     RouterConfig, TapConsumer,
@@ -18,6 +19,8 @@ use memshark::source::{Sink, SourceError};
 /// Sit between clients and a pool of memcached servers: route each key to its server over a few
 /// shared connections (text, meta and binary), show what passes, and optionally record it as a
 /// pcap/pcapng file. `--transparent` forwards every byte unchanged to one server instead.
+/// With --server-sasl-user the proxy authenticates to its servers; with --sasl-user clients
+/// must authenticate to it.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where clients connect.
@@ -121,6 +124,44 @@ pub struct Args {
     /// JSON object a line (created 0600).
     #[arg(long, conflicts_with = "transparent")]
     shadow_diffs: Option<PathBuf>,
+    /// Authenticate to every server as this user: SASL PLAIN on binary connections (memcached
+    /// -S), memcached's ASCII authentication on text/meta ones (-Y), right after connecting
+    /// (with --config: the pool's `sasl_username`/`sasl_password`).
+    #[arg(long, requires = "server_sasl_password", conflicts_with_all = ["config", "transparent"])]
+    server_sasl_user: Option<String>,
+    /// The password for --server-sasl-user.
+    #[arg(long, requires = "server_sasl_user", conflicts_with_all = ["config", "transparent"])]
+    server_sasl_password: Option<String>,
+    /// Require clients to authenticate as this user, as `memshark serve --sasl-user` and
+    /// memcached do: binary clients with SASL PLAIN, text/meta clients with memcached's ASCII
+    /// authentication (`set <any key> 0 0 <n>` whose data is `user password`); nothing of an
+    /// unauthenticated client reaches a server (with --config: the pool's
+    /// `client_sasl_username`/`client_sasl_password`).
+    #[arg(long, requires = "sasl_password", conflicts_with_all = ["config", "transparent"])]
+    sasl_user: Option<String>,
+    /// The password for --sasl-user.
+    #[arg(long, requires = "sasl_user", conflicts_with_all = ["config", "transparent"])]
+    sasl_password: Option<String>,
+}
+
+/// Credentials from a user flag and a password flag (clap makes them come together); one
+/// word each, as memcached's ASCII authentication needs.
+fn credentials(
+    user: &Option<String>,
+    password: &Option<String>,
+    flag: &str,
+) -> anyhow::Result<Option<SaslCredentials>> {
+    let (Some(user), Some(password)) = (user, password) else {
+        return Ok(None);
+    };
+    let c = SaslCredentials::new(user.clone(), password.clone());
+    if !c.ascii_safe() {
+        anyhow::bail!(
+            "{flag}: the user and the password must be one word each, without spaces \
+             (memcached's ASCII authentication splits on them)"
+        );
+    }
+    Ok(Some(c))
 }
 
 /// The servers the terminal UI's stats screen shows, shared with the proxy.
@@ -353,12 +394,20 @@ async fn serve(
             pool.auto_eject_hosts = args.auto_eject_hosts;
             pool.server_failure_limit = args.server_failure_limit;
             pool.server_retry_timeout = Duration::from_millis(args.server_retry_timeout_ms);
+            pool.server_sasl = credentials(
+                &args.server_sasl_user,
+                &args.server_sasl_password,
+                "--server-sasl-user",
+            )?;
+            pool.client_sasl = credentials(&args.sasl_user, &args.sasl_password, "--sasl-user")?;
             let mut config = limits(pool.clone());
             if !args.shadow.is_empty() {
                 let mut shadow = pool_from_servers(args.listen, &args.shadow);
                 shadow.name = "shadow".into();
                 shadow.server_connections = pool.server_connections;
                 shadow.timeout = pool.timeout;
+                // The shadow's servers take the same credentials as the primary's.
+                shadow.server_sasl = pool.server_sasl.clone();
                 config.pool.shadow = Some(memshark::proxy::pool::ShadowConfig {
                     pool: shadow.name.clone(),
                     key_fraction: (0.0, args.shadow_fraction),
