@@ -67,8 +67,15 @@ fn running_as_root() -> bool {
 impl Memcached {
     /// Starts memcached with extra arguments; panics with a clear message if it is missing.
     pub fn start(extra: &[&str]) -> Memcached {
+        Memcached::start_env(extra, &[])
+    }
+
+    /// Starts memcached with extra arguments and environment variables (`SASL_CONF_PATH` for
+    /// `-S`).
+    pub fn start_env(extra: &[&str], env: &[(&str, &str)]) -> Memcached {
         let port = free_port();
         let mut cmd = Command::new("memcached");
+        cmd.envs(env.iter().copied());
         cmd.args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0"]);
         if running_as_root() {
             cmd.args(["-u", "nobody"]);
