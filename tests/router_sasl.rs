@@ -252,6 +252,17 @@ async fn binary_clients_reach_a_sasl_server_through_the_proxy() {
         );
         assert_eq!(got[1].3, b"value");
     }
+    // A client's own SASL request never reaches (and re-authenticates) the shared connection:
+    // the proxy asks no credentials of clients here, so it is an unknown command, as from a
+    // memcached without -S.
+    let mut s = TcpStream::connect(r.addr).await.expect("connect");
+    let (got, _) = binary_call(
+        &mut s,
+        &[Request::sasl_plain(USER.as_bytes(), b"wrong").with_opaque(8)],
+        1,
+    )
+    .await;
+    assert_eq!((got[0].1, got[0].2), (Status::UnknownCommand, 8));
 }
 
 #[tokio::test]
@@ -372,6 +383,9 @@ async fn a_proxy_that_requires_authentication_answers_as_memcached_and_forwards_
     );
     assert_eq!((got[1].1, got[1].2), (Status::NoError, 5));
     assert_eq!(got[2].3, b"v");
+    // Authenticated, SASL is still answered by the proxy (and never forwarded).
+    let (got, _) = binary_call(&mut s, &[Request::sasl_list_mechs().with_opaque(7)], 1).await;
+    assert_eq!(got[0], (Opcode::SaslListMechs, Status::NoError, 7, b"PLAIN".to_vec()));
 
     // Text and meta, unauthenticated: every line refused alone, connection kept.
     let mut s = TcpStream::connect(r.addr).await.expect("connect");

@@ -416,6 +416,33 @@ impl<'f> Reader<'f> {
         }
     }
 
+    /// A SASL request once the client may send requests, in a pool with credentials: with
+    /// client credentials the proxy answers it as before authentication (a failed attempt does
+    /// not take the authentication back); with server credentials alone it is an unknown
+    /// command, as for a memcached without `-S`.
+    async fn sasl_after_auth(&mut self, pkt: &binary::Packet<Bytes>, opcode: Opcode, opaque: u32) {
+        let placement = Arc::clone(&self.placement);
+        let step = placement
+            .pool
+            .client_sasl
+            .as_ref()
+            .map(|c| client_auth::binary(pkt.as_inner(), c, &self.shared.counters));
+        let (answer, close) = match step {
+            Some(Step::Answer { answer, close, .. }) => (answer, close),
+            _ => {
+                let mut o = BytesMut::new();
+                binary::Response::error(opcode, Status::UnknownCommand)
+                    .with_opaque(opaque)
+                    .write_to(&mut o);
+                (o.freeze(), false)
+            }
+        };
+        self.local(answer, close).await;
+        if close {
+            self.done = true;
+        }
+    }
+
     /// Before the client has authenticated: lets [`client_auth`] decide about the request at
     /// the front of `buf` and does what it says. Nothing it takes reaches a server.
     async fn gate(&mut self, buf: &mut BytesMut, binary: bool) -> Gated {
@@ -1033,6 +1060,14 @@ impl<'f> Reader<'f> {
                 Opcode::QuitQ => {
                     self.local(Bytes::new(), true).await;
                     self.done = true;
+                }
+                Opcode::SaslListMechs | Opcode::SaslAuth | Opcode::SaslStep
+                    if self.placement.pool.client_sasl.is_some()
+                        || self.placement.pool.server_sasl.is_some() =>
+                {
+                    // With credentials on either side, SASL is the proxy's business: it never
+                    // reaches (and re-authenticates) a shared server connection.
+                    self.sasl_after_auth(&pkt, opcode, opaque).await;
                 }
                 _ if !keyless => {
                     let i = self.server_for(pkt.key());
