@@ -360,11 +360,19 @@ async fn a_proxy_that_requires_authentication_answers_as_memcached_and_forwards_
     )
     .await;
     assert!(!closed, "a failed SASL_AUTH keeps the connection");
-    assert_eq!(got[0], (Opcode::SaslListMechs, Status::NoError, 1, b"PLAIN".to_vec()));
+    assert_eq!(
+        got[0],
+        (Opcode::SaslListMechs, Status::NoError, 1, b"PLAIN".to_vec())
+    );
     assert_eq!((got[1].1, got[1].2), (Status::NoError, 2));
     assert_eq!(
         got[2],
-        (Opcode::SaslAuth, Status::AuthError, 3, b"Auth failure.".to_vec())
+        (
+            Opcode::SaslAuth,
+            Status::AuthError,
+            3,
+            b"Auth failure.".to_vec()
+        )
     );
     let (got, closed) = binary_call(
         &mut s,
@@ -379,13 +387,21 @@ async fn a_proxy_that_requires_authentication_answers_as_memcached_and_forwards_
     assert!(!closed);
     assert_eq!(
         got[0],
-        (Opcode::SaslAuth, Status::NoError, 4, b"Authenticated".to_vec())
+        (
+            Opcode::SaslAuth,
+            Status::NoError,
+            4,
+            b"Authenticated".to_vec()
+        )
     );
     assert_eq!((got[1].1, got[1].2), (Status::NoError, 5));
     assert_eq!(got[2].3, b"v");
     // Authenticated, SASL is still answered by the proxy (and never forwarded).
     let (got, _) = binary_call(&mut s, &[Request::sasl_list_mechs().with_opaque(7)], 1).await;
-    assert_eq!(got[0], (Opcode::SaslListMechs, Status::NoError, 7, b"PLAIN".to_vec()));
+    assert_eq!(
+        got[0],
+        (Opcode::SaslListMechs, Status::NoError, 7, b"PLAIN".to_vec())
+    );
 
     // Text and meta, unauthenticated: every line refused alone, connection kept.
     let mut s = TcpStream::connect(r.addr).await.expect("connect");
@@ -396,7 +412,10 @@ async fn a_proxy_that_requires_authentication_answers_as_memcached_and_forwards_
         refusals.as_bytes(),
     )
     .await;
-    assert_eq!(got, refusals, "the add's data line is refused as a line of its own");
+    assert_eq!(
+        got, refusals,
+        "the add's data line is refused as a line of its own"
+    );
     assert_eq!(
         text_call(&mut s, b"set a 0 0 14\r\nmemshark wrong\r\n", b"\r\n").await,
         "CLIENT_ERROR authentication failure\r\n"

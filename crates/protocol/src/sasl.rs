@@ -263,8 +263,14 @@ mod tests {
     fn ascii_tokens_as_memcached_reads_them() {
         let c = alice();
         assert_eq!(c.check_ascii(b"alice secret"), AsciiVerdict::Authenticated);
-        assert_eq!(c.check_ascii(b"alice  secret "), AsciiVerdict::Authenticated);
-        assert_eq!(c.check_ascii(b"alice secret x"), AsciiVerdict::Authenticated);
+        assert_eq!(
+            c.check_ascii(b"alice  secret "),
+            AsciiVerdict::Authenticated
+        );
+        assert_eq!(
+            c.check_ascii(b"alice secret x"),
+            AsciiVerdict::Authenticated
+        );
         assert_eq!(c.check_ascii(b"alice wrong"), AsciiVerdict::Refused);
         assert_eq!(c.check_ascii(b"alice"), AsciiVerdict::BadFormat);
         assert_eq!(c.check_ascii(b""), AsciiVerdict::BadFormat);

@@ -649,7 +649,9 @@ candidate:
         let e = fails(&format!("{base}  sasl_username: proxy\n"));
         assert_eq!(e.line, 5);
         assert!(e.to_string().contains("without sasl_password"), "{e}");
-        let e = fails(&format!("{base}  redis_db: 0\n  client_sasl_password: pw\n"));
+        let e = fails(&format!(
+            "{base}  redis_db: 0\n  client_sasl_password: pw\n"
+        ));
         assert_eq!(e.line, 6);
         assert!(
             e.to_string().contains("without client_sasl_username"),
@@ -661,7 +663,9 @@ candidate:
         ));
         assert_eq!(e.line, 6);
         assert!(e.to_string().contains("without spaces"), "{e}");
-        let e = fails(&format!("{base}  client_sasl_username:\n  client_sasl_password: pw\n"));
+        let e = fails(&format!(
+            "{base}  client_sasl_username:\n  client_sasl_password: pw\n"
+        ));
         assert_eq!(e.line, 5);
         let e = fails(&format!("{base}  sasl_username: [a, b]\n"));
         assert_eq!(e.line, 5);

@@ -233,7 +233,13 @@ mod tests {
         let (n, status, body, auth, close) = parts(&step);
         assert_eq!(
             (n, status, body, auth, close),
-            (get.len(), Status::AuthError, &b"Auth failure."[..], false, true)
+            (
+                get.len(),
+                Status::AuthError,
+                &b"Auth failure."[..],
+                false,
+                true
+            )
         );
         // Only the header is needed to refuse.
         assert!(matches!(
@@ -259,7 +265,13 @@ mod tests {
         let (n, status, body, auth, close) = parts(&authenticated);
         assert_eq!(
             (n, status, body, auth, close),
-            (good.len(), Status::NoError, &b"Authenticated"[..], true, false)
+            (
+                good.len(),
+                Status::NoError,
+                &b"Authenticated"[..],
+                true,
+                false
+            )
         );
         assert_eq!(c.auth_cmds.load(Ordering::Relaxed), 3);
         assert_eq!(c.auth_errors.load(Ordering::Relaxed), 2);

@@ -219,7 +219,9 @@ mod tests {
         let ok: &'static [u8] = Box::leak(ok.to_vec().into_boxed_slice());
         let (addr, task) = fake(vec![ok]).await;
         let mut s = TcpStream::connect(addr).await.unwrap();
-        let r = authenticate(&mut s, Family::Binary, &alice()).await.unwrap();
+        let r = authenticate(&mut s, Family::Binary, &alice())
+            .await
+            .unwrap();
         assert_eq!(r, Authenticated::Yes);
         let got = task.await.unwrap();
         let p = Packet::new_unchecked(&got[..]);
