@@ -539,7 +539,7 @@ fn a_configuration_file_sets_both_sides() {
         ),
     )
     .expect("config");
-    let p = Cli::start(
+    let mut p = Cli::start(
         Some(listen),
         &["--config", config.to_str().expect("utf-8 path")],
     );
@@ -555,4 +555,17 @@ fn a_configuration_file_sets_both_sides() {
         ),
         b"STORED\r\nSTORED\r\nVALUE k 0 2\r\nok\r\nEND\r\n"
     );
+    // The headless stats line counts client authentication once there is some.
+    let stderr = p.child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if line.ends_with("| auth 1 failed 0") {
+            return;
+        }
+        seen.push(line);
+    }
+    panic!("no stats line with the authentication: {seen:?}");
 }

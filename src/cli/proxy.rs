@@ -462,8 +462,13 @@ async fn serve(
                 let sum = |f: fn(&ProxyCounters) -> &std::sync::atomic::AtomicU64| {
                     board.iter().map(|(_, c, _)| f(c).load(Ordering::Relaxed)).sum::<u64>()
                 };
+                // Client authentication, once there is any (a pool with client credentials).
+                let auth = match sum(|c| &c.auth_cmds) {
+                    0 => String::new(),
+                    n => format!(" | auth {n} failed {}", sum(|c| &c.auth_errors)),
+                };
                 eprintln!(
-                    "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}",
+                    "conns {} | {} ops/s | p50 {} us p99 {} us | errors {} | up {} B down {} B | tap dropped {} | backend failures {}{auth}",
                     sum(|c| &c.open), w.ops, p50, p99, w.errors,
                     sum(|c| &c.bytes_up), sum(|c| &c.bytes_down),
                     sum(|c| &c.tap_dropped), sum(|c| &c.backend_failures),
