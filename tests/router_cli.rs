@@ -181,7 +181,10 @@ fn listen_backlog(addr: SocketAddr) -> u64 {
         .expect("ss (apt-get install iproute2)");
     let text = String::from_utf8_lossy(&out.stdout);
     // State Recv-Q Send-Q Local Peer
-    let line = text.lines().next().unwrap_or_else(|| panic!("no listener: {text}"));
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_else(|| panic!("no listener: {text}"));
     line.split_whitespace()
         .nth(2)
         .and_then(|q| q.parse().ok())

@@ -54,16 +54,16 @@ impl PlacementArgs {
     pub(super) fn apply(&self, pool: &mut PoolConfig) -> anyhow::Result<()> {
         pool.hash = self.hash;
         pool.distribution = self.distribution;
-        pool.hash_tag = match &self.hash_tag {
-            None => None,
-            Some(tag) => Some(
-                <[u8; 2]>::try_from(tag.as_bytes()).ok().with_context(|| {
-                    format!("--hash-tag {tag:?}: two characters, such as {{}}")
-                })?,
-            ),
-        };
+        pool.hash_tag = self.hash_tag.as_deref().map(parse_hash_tag).transpose()?;
         Ok(())
     }
+}
+
+/// A `--hash-tag`: exactly two characters (bytes), such as `{}`.
+fn parse_hash_tag(tag: &str) -> anyhow::Result<[u8; 2]> {
+    <[u8; 2]>::try_from(tag.as_bytes())
+        .ok()
+        .with_context(|| format!("--hash-tag {tag:?}: two characters, such as {{}}"))
 }
 
 /// Runs `memshark route`.
@@ -144,8 +144,7 @@ fn pool(args: &Args) -> anyhow::Result<PoolConfig> {
     if servers.is_empty() {
         bail!("give the pool: --config FILE, --pool A,B,C or --backend A --backend B …");
     }
-    let mut pool =
-        PoolConfig::from_servers(SocketAddr::from(([127, 0, 0, 1], 22121)), servers);
+    let mut pool = PoolConfig::from_servers(SocketAddr::from(([127, 0, 0, 1], 22121)), servers);
     args.placement.apply(&mut pool)?;
     Ok(pool)
 }

@@ -30,8 +30,8 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 pub use recorder::{RecordConfig, Recorder, TapConsumer};
 pub use router::{
-    pool_from_servers, Monitor, ReloadError, Reloaded, Router, RouterConfig, RouterHandle,
-    RouteView, ServerSnapshot, ShadowDiff, ShadowOutcome, ShadowSnapshot,
+    pool_from_servers, Monitor, ReloadError, Reloaded, RouteView, Router, RouterConfig,
+    RouterHandle, ServerSnapshot, ShadowDiff, ShadowOutcome, ShadowSnapshot,
 };
 
 use memshark_traffic::capture::{Direction, Timestamp};

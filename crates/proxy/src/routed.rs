@@ -13,8 +13,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
-use memshark_traffic::dissect::{Kind, Message};
 use memshark_traffic::capture::LiveStats;
+use memshark_traffic::dissect::{Kind, Message};
 use memshark_traffic::pipeline::PassStats;
 use memshark_traffic::source::{Progress, Sink};
 

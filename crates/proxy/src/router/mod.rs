@@ -43,9 +43,9 @@ use memshark_latency::LatencyHistogram;
 use shadow::{Shadow, ShadowCounters};
 
 pub use reload::{ReloadError, Reloaded, RouterHandle};
-pub use route_view::RouteView;
 #[cfg(test)]
 pub(crate) use route_view::test_view;
+pub use route_view::RouteView;
 pub use shadow::{ShadowDiff, ShadowSnapshot};
 pub use shadow_compare::ShadowOutcome;
 pub use stats::ServerSnapshot;

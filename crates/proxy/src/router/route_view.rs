@@ -36,9 +36,7 @@ impl RouteView {
     /// The placement now, read again only when it changed (ejection, re-admission, reload).
     fn placement(&mut self) -> Option<&Placement> {
         let shared = self.shared.upgrade()?;
-        let generation = shared
-            .generation
-            .load(std::sync::atomic::Ordering::Acquire);
+        let generation = shared.generation.load(std::sync::atomic::Ordering::Acquire);
         if self.cached.as_ref().map(|(g, _)| *g) != Some(generation) {
             self.cached = Some(shared.placement());
         }
@@ -102,6 +100,9 @@ mod tests {
             &["127.0.0.1:7001".to_string()],
         );
         let (_shared, mut view) = test_view(pool);
-        assert_eq!(view.only_server(), Some("127.0.0.1:7001".parse().expect("addr")));
+        assert_eq!(
+            view.only_server(),
+            Some("127.0.0.1:7001".parse().expect("addr"))
+        );
     }
 }
