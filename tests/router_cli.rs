@@ -129,7 +129,7 @@ fn a_twemproxy_config_starts_one_router_per_pool() {
         &path,
         format!(
             "alpha:\n  listen: {l1}\n  hash: fnv1a_64\n  distribution: ketama\n  timeout: 400\n  servers:\n   - {}:1\n   - {}:1\n\
-beta:\n  listen: {l2}\n  servers:\n   - {}:1\n",
+beta:\n  listen: {l2}\n  backlog: 7\n  servers:\n   - {}:1\n",
             a.addr(),
             b.addr(),
             c.addr()
@@ -163,9 +163,32 @@ beta:\n  listen: {l2}\n  servers:\n   - {}:1\n",
         exchange(c.addr(), b"get k\r\n", b"END\r\n"),
         b"VALUE k 0 1\r\n1\r\nEND\r\n"
     );
+    // beta listens with its backlog: `ss` shows a listener's queue limit as its Send-Q (alpha
+    // has twemproxy's default, 512).
+    assert_eq!(listen_backlog(l2), 7);
+    assert_eq!(listen_backlog(l1), 512);
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The accept-queue limit of the socket listening on `addr`, as `ss -ltn` reports it (Debian's
+/// iproute2, which `.ci/run` installs).
+fn listen_backlog(addr: SocketAddr) -> u64 {
+    let out = Command::new("ss")
+        .args(["-ltnH", "sport", "=", &format!(":{}", addr.port())])
+        .output()
+        .expect("ss (apt-get install iproute2)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // State Recv-Q Send-Q Local Peer
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_else(|| panic!("no listener: {text}"));
+    line.split_whitespace()
+        .nth(2)
+        .and_then(|q| q.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"))
 }
 
 #[test]
@@ -190,4 +213,88 @@ fn a_bad_config_file_is_refused_with_its_line() {
         err.contains("bad.yml") && err.contains("nosuchhash"),
         "{err}"
     );
+}
+
+#[test]
+fn the_dump_names_the_server_each_request_went_to() {
+    let servers = [
+        Memcached::start(&[]),
+        Memcached::start(&[]),
+        Memcached::start(&[]),
+    ];
+    let pool = servers
+        .iter()
+        .map(|m| m.addr().to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let dir = std::env::temp_dir().join(format!("memshark-routed-dump-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dump = dir.join("dump.jsonl");
+    let dump_arg = dump.to_string_lossy().into_owned();
+    let p = Proxy::start(&["--pool", &pool, "--dump", &dump_arg]);
+    let keys: Vec<String> = (0..200).map(|i| format!("key{i}")).collect();
+    let mut req = String::new();
+    for k in &keys {
+        req.push_str(&format!("set {k} 0 0 1\r\n1\r\n"));
+    }
+    req.push_str("version\r\n");
+    let got = exchange(p.addr, req.as_bytes(), b"VERSION ");
+    assert!(got.starts_with(&b"STORED\r\n".repeat(keys.len())[..]));
+    // The dump is written live: wait for the version request's line.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let rows: Vec<serde_json::Value> = loop {
+        let text = std::fs::read_to_string(&dump).unwrap_or_default();
+        let rows: Vec<serde_json::Value> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if rows.iter().any(|r| r["op"] == "version") || Instant::now() > deadline {
+            break rows;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let p_addr = p.addr;
+    drop(p);
+    let _ = std::fs::remove_dir_all(&dir);
+    // Every set and its STORED name the server that holds the key (asked directly), and the
+    // three servers all appear; the proxy answers `version` itself, so it keeps the proxy's
+    // address.
+    let holder = |key: &str| {
+        servers
+            .iter()
+            .find(|m| {
+                exchange(m.addr(), format!("get {key}\r\n").as_bytes(), b"END\r\n")
+                    .starts_with(b"VALUE")
+            })
+            .map(|m| m.addr().to_string())
+    };
+    let requests: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["kind"] == "request" && r["op"] == "set")
+        .collect();
+    assert_eq!(requests.len(), keys.len(), "one line per set: {rows:?}");
+    let mut seen = std::collections::HashSet::new();
+    for r in &requests {
+        let key = r["key"].as_str().expect("a key");
+        let server = r["dst"].as_str().expect("a server").to_string();
+        assert_eq!(Some(server.clone()), holder(key), "{r}");
+        seen.insert(server);
+    }
+    // (twemproxy's default hash, fnv1a_64 computed in 32 bits, spreads such keys unevenly: how
+    // many servers get some depends on the ports.)
+    assert!(seen.len() >= 2, "{seen:?}");
+    // The answers come back in request order, each from its request's server.
+    let answers: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["kind"] == "response" && r["op"] == "STORED")
+        .collect();
+    assert_eq!(answers.len(), keys.len());
+    for (a, r) in answers.iter().zip(&requests) {
+        assert_eq!(a["src"], r["dst"], "{a} answers {r}");
+    }
+    let version = rows
+        .iter()
+        .find(|r| r["kind"] == "request" && r["op"] == "version")
+        .expect("version");
+    assert_eq!(version["dst"], p_addr.to_string().as_str());
 }

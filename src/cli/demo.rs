@@ -156,14 +156,11 @@ async fn background(
         .map(|s| s.local_addr().map(|a| a.to_string()))
         .collect::<std::io::Result<Vec<_>>>()?;
     let (tap_tx, tap_rx) = tokio::sync::mpsc::channel(65_536);
-    let proxy = Router::bind(
-        RouterConfig::new(pool_from_servers(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            &server_addrs,
-        )),
-        Some(tap_tx),
-    )
-    .await?;
+    // md5 (libmemcached's ketama hash) rather than twemproxy's default fnv1a_64, which would
+    // put most of the demo's `demo:N` keys on one server.
+    let mut pool = pool_from_servers(SocketAddr::from(([127, 0, 0, 1], 0)), &server_addrs);
+    pool.hash = memshark::proxy::pool::HashKind::Md5;
+    let proxy = Router::bind(RouterConfig::new(pool), Some(tap_tx)).await?;
     let proxy_addr = proxy.local_addr()?;
     let recorder = Recorder::create(&RecordConfig {
         path: record,

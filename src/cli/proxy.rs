@@ -100,6 +100,8 @@ pub struct Args {
     /// Parquet dump: start a new file at about this size (suffixes k, m, g).
     #[arg(long, requires = "dump", value_parser = super::serve::parse_size)]
     dump_roll_size: Option<usize>,
+    #[command(flatten)]
+    placement: super::route::PlacementArgs,
     /// Most client connections at once.
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
@@ -389,6 +391,7 @@ async fn serve(
             Running::Pipe(Proxy::bind(config, Some(tx)).await?)
         } else {
             let mut pool = pool_from_servers(args.listen, &servers);
+            args.placement.apply(&mut pool)?;
             pool.server_connections = args.server_connections.max(1);
             pool.timeout = args.timeout_ms.map(Duration::from_millis);
             pool.auto_eject_hosts = args.auto_eject_hosts;
@@ -403,6 +406,7 @@ async fn serve(
             let mut config = limits(pool.clone());
             if !args.shadow.is_empty() {
                 let mut shadow = pool_from_servers(args.listen, &args.shadow);
+                args.placement.apply(&mut shadow)?;
                 shadow.name = "shadow".into();
                 shadow.server_connections = pool.server_connections;
                 shadow.timeout = pool.timeout;

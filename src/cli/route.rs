@@ -24,8 +24,20 @@ pub struct Args {
     /// A server of the pool, `host:port[:weight] [name]` (repeat for each).
     #[arg(long)]
     backend: Vec<String>,
+    #[command(flatten)]
+    placement: PlacementArgs,
+    /// The keys; read from stdin, one per line, when none is given.
+    keys: Vec<String>,
+}
+
+/// How the keys of a pool given on the command line are placed (the `--config` file has its
+/// own); `memshark route` and `memshark proxy` share these flags.
+#[derive(Debug, clap::Args)]
+pub(super) struct PlacementArgs {
     /// Hash function (without --config): one_at_a_time, md5, crc16, crc32, crc32a, fnv1_64,
-    /// fnv1a_64, fnv1_32, fnv1a_32, hsieh, murmur, jenkins.
+    /// fnv1a_64, fnv1_32, fnv1a_32, hsieh, murmur, jenkins. twemproxy's default, fnv1a_64
+    /// (computed in 32 bits as twemproxy does), spreads keys that differ only at their end
+    /// unevenly; md5 and murmur spread them evenly.
     #[arg(long, conflicts_with = "config", default_value = "fnv1a_64")]
     hash: HashKind,
     /// Distribution (without --config): ketama, modula or random.
@@ -35,8 +47,23 @@ pub struct Args {
     /// them is hashed.
     #[arg(long, conflicts_with = "config")]
     hash_tag: Option<String>,
-    /// The keys; read from stdin, one per line, when none is given.
-    keys: Vec<String>,
+}
+
+impl PlacementArgs {
+    /// Sets `pool`'s hash, distribution and hash tag from the flags.
+    pub(super) fn apply(&self, pool: &mut PoolConfig) -> anyhow::Result<()> {
+        pool.hash = self.hash;
+        pool.distribution = self.distribution;
+        pool.hash_tag = self.hash_tag.as_deref().map(parse_hash_tag).transpose()?;
+        Ok(())
+    }
+}
+
+/// A `--hash-tag`: exactly two characters (bytes), such as `{}`.
+fn parse_hash_tag(tag: &str) -> anyhow::Result<[u8; 2]> {
+    <[u8; 2]>::try_from(tag.as_bytes())
+        .ok()
+        .with_context(|| format!("--hash-tag {tag:?}: two characters, such as {{}}"))
 }
 
 /// Runs `memshark route`.
@@ -117,20 +144,9 @@ fn pool(args: &Args) -> anyhow::Result<PoolConfig> {
     if servers.is_empty() {
         bail!("give the pool: --config FILE, --pool A,B,C or --backend A --backend B …");
     }
-    let hash_tag = match &args.hash_tag {
-        None => None,
-        Some(tag) => Some(
-            <[u8; 2]>::try_from(tag.as_bytes())
-                .ok()
-                .with_context(|| format!("--hash-tag {tag:?}: two characters, such as {{}}"))?,
-        ),
-    };
-    Ok(PoolConfig {
-        hash: args.hash,
-        distribution: args.distribution,
-        hash_tag,
-        ..PoolConfig::from_servers(SocketAddr::from(([127, 0, 0, 1], 22121)), servers)
-    })
+    let mut pool = PoolConfig::from_servers(SocketAddr::from(([127, 0, 0, 1], 22121)), servers);
+    args.placement.apply(&mut pool)?;
+    Ok(pool)
 }
 
 fn names(pools: &[PoolConfig]) -> String {

@@ -142,6 +142,7 @@ pub(super) async fn serve(client: TcpStream, mut ctx: Context) {
             client: ctx.peer,
             server,
             ts: Timestamp::now(),
+            route: None,
         },
     );
     let (cr, cw) = client.into_split();

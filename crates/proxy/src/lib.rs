@@ -16,6 +16,7 @@ mod http_guard;
 pub mod pool;
 mod recorder;
 pub mod redact;
+mod routed;
 pub mod router;
 
 use std::net::SocketAddr;
@@ -29,8 +30,8 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 pub use recorder::{RecordConfig, Recorder, TapConsumer};
 pub use router::{
-    pool_from_servers, Monitor, ReloadError, Reloaded, Router, RouterConfig, RouterHandle,
-    ServerSnapshot, ShadowDiff, ShadowOutcome, ShadowSnapshot,
+    pool_from_servers, Monitor, ReloadError, Reloaded, RouteView, Router, RouterConfig,
+    RouterHandle, ServerSnapshot, ShadowDiff, ShadowOutcome, ShadowSnapshot,
 };
 
 use memshark_traffic::capture::{Direction, Timestamp};
@@ -44,10 +45,13 @@ pub enum TapEvent {
         conn: u64,
         /// The client's address.
         client: SocketAddr,
-        /// The backend's address.
+        /// The backend's address (the router's listen address when its pool has several).
         server: SocketAddr,
         /// When.
         ts: Timestamp,
+        /// The router's placement, which names the server each request of the connection went
+        /// to; `None` for the 1:1 pipe and the router's own server connections.
+        route: Option<RouteView>,
     },
     /// Bytes forwarded one way.
     Data {

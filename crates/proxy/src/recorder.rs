@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::TapEvent;
+use crate::routed::RoutedSink;
 use memshark_traffic::capture::writer::ConnHandle;
 use memshark_traffic::capture::{CaptureWriter, Direction, Origin, StreamEvent, StreamEventKind};
 use memshark_traffic::source::{Driver, Sink};
@@ -101,6 +102,7 @@ impl Recorder {
                 client,
                 server,
                 ts,
+                ..
             } => {
                 let handle = self.writer.open_connection(*client, *server, *ts)?;
                 self.conns.insert(*conn, (handle, *client, *server));
@@ -156,7 +158,9 @@ impl Recorder {
 /// Consumes the tap: records it when a [`Recorder`] is given (flushing at least every
 /// 200 ms), and dissects every proxied connection into a [`Sink`] through a
 /// [`Driver`] — the tap is a source that pushes, per-connection byte streams with no
-/// reassembly to do.
+/// reassembly to do. The messages of a router's client connections carry, as their server,
+/// the pool server each request went to (the recording keeps the proxy's address: it is what
+/// was on the wire).
 ///
 /// The sink's answers mean what [`Sink`] says, with one addition: once the sink has stopped
 /// (`Ok(false)`), recording goes on until the tap closes.
@@ -182,7 +186,11 @@ impl TapConsumer {
     }
 
     /// Records one tap event and hands it to the dissector as stream events.
-    fn handle<S: Sink>(&mut self, ev: TapEvent, driver: &mut Driver<S>) -> Result<(), S::Error> {
+    fn handle<S: Sink>(
+        &mut self,
+        ev: TapEvent,
+        driver: &mut Driver<RoutedSink<S>>,
+    ) -> Result<(), S::Error> {
         if let Some(r) = &mut self.recorder {
             if let Err(e) = r.record(&ev) {
                 eprintln!("memshark proxy: recording failed, recording stops: {e}");
@@ -203,9 +211,13 @@ impl TapConsumer {
                 conn,
                 client,
                 server,
+                route,
                 ..
             } => {
                 self.endpoints.insert(conn, (client, server));
+                if let Some(route) = route {
+                    driver.sink_mut().open(conn, route);
+                }
                 return Ok(());
             }
             TapEvent::Data {
@@ -223,6 +235,7 @@ impl TapConsumer {
                         })?;
                     }
                 }
+                driver.sink_mut().close(conn);
                 return Ok(());
             }
         };
@@ -252,7 +265,7 @@ impl TapConsumer {
         mut rx: mpsc::Receiver<TapEvent>,
         sink: S,
     ) -> Result<Option<Recorder>, S::Error> {
-        let mut driver = Driver::start(&[], sink)?;
+        let mut driver = Driver::start(&[], RoutedSink::new(sink))?;
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         loop {
             tokio::select! {

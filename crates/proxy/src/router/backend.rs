@@ -174,6 +174,9 @@ pub(crate) async fn run(
         }
         match open(&shared, &addr, family).await {
             Ok(stream) => {
+                if let Ok(peer) = stream.peer_addr() {
+                    let _ = i.resolved.set(peer);
+                }
                 let leg = open_leg(&shared, &stream);
                 let (r, mut w) = stream.into_split();
                 let pending = Queue {
@@ -309,6 +312,7 @@ fn open_leg(shared: &Shared, stream: &TcpStream) -> Option<u64> {
             client: local,
             server: peer,
             ts: Timestamp::now(),
+            route: None,
         },
     );
     Some(conn)

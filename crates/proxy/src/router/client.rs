@@ -210,6 +210,7 @@ pub(crate) async fn serve(
             client: peer,
             server: shared.tap_server,
             ts: Timestamp::now(),
+            route: Some(super::RouteView::new(&shared)),
         },
     );
     let (r, w) = stream.into_split();

@@ -24,6 +24,7 @@ pub(crate) mod client;
 mod client_auth;
 mod reload;
 pub(crate) mod request;
+mod route_view;
 mod server_auth;
 mod shadow;
 mod shadow_compare;
@@ -44,6 +45,9 @@ use memshark_latency::LatencyHistogram;
 use shadow::{Shadow, ShadowCounters};
 
 pub use reload::{ReloadError, Reloaded, RouterHandle};
+#[cfg(test)]
+pub(crate) use route_view::test_view;
+pub use route_view::RouteView;
 pub use shadow::{ShadowDiff, ShadowSnapshot};
 pub use shadow_compare::ShadowOutcome;
 pub use stats::ServerSnapshot;
@@ -147,6 +151,9 @@ pub(crate) struct ServerState {
     pub retry_at: Mutex<Option<Instant>>,
     /// Time from writing a request to its answer.
     pub latency: Mutex<LatencyHistogram>,
+    /// The address its first connection reached (`spec.addr` may be a host name), for the
+    /// tap's server column.
+    pub resolved: std::sync::OnceLock<SocketAddr>,
 }
 
 impl ServerState {
@@ -162,7 +169,17 @@ impl ServerState {
             ejected: AtomicBool::new(false),
             retry_at: Mutex::new(None),
             latency: Mutex::new(LatencyHistogram::new()),
+            resolved: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Where the server is: the address its connection reached, or `spec.addr` when that is
+    /// an address already; `None` for a host name never connected to.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        self.resolved
+            .get()
+            .copied()
+            .or_else(|| self.spec.addr.parse().ok())
     }
 }
 
@@ -440,6 +457,20 @@ impl Shared {
     }
 }
 
+/// A listening socket on `addr` with twemproxy's `backlog` (the kernel caps it at
+/// `net.core.somaxconn`); `SO_REUSEADDR` as memcached and twemproxy set it.
+fn listen_on(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog.max(1))
+}
+
 /// A bound router.
 #[derive(Debug)]
 pub struct Router {
@@ -461,7 +492,7 @@ impl Router {
                 "the pool has no servers",
             ));
         }
-        let listener = TcpListener::bind(config.pool.listen).await?;
+        let listener = listen_on(config.pool.listen, config.pool.backlog)?;
         let listen = listener.local_addr()?;
         let tap_server = if config.pool.servers.len() == 1 {
             tokio::net::lookup_host(config.pool.servers[0].addr.as_str())
