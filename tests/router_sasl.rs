@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use memshark::protocol::binary::{self, FrameCheck, Opcode, Packet, Request, Status};
-use memshark::proxy::pool::{PoolConfig, SaslCredentials};
+use memshark::proxy::pool::{Continuum, PoolConfig, SaslCredentials};
 use memshark::proxy::{pool_from_servers, ProxyCounters, Router, RouterConfig};
 use support::{exchange, free_addr, Memcached};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -322,6 +322,69 @@ async fn wrong_server_credentials_fail_the_requests_without_a_hang() {
     assert!(got.starts_with("SERVER_ERROR"), "{got:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(r.counters.backend_failures.load(Ordering::Relaxed) >= 1);
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_the_credentials_is_ejected_and_its_keys_move() {
+    // Two -Y servers; the second knows another password for the same user.
+    let auth = Auth::new();
+    let good = auth.authfile_server();
+    let other = tempfile::tempdir().expect("temp dir");
+    make_readable(other.path(), 0o755);
+    let authfile = other.path().join("authfile");
+    std::fs::write(&authfile, format!("{USER}:another-password\n")).expect("authfile");
+    make_readable(&authfile, 0o644);
+    let refusing = Memcached::start(&["-Y", authfile.to_str().expect("utf-8 path")]);
+    let mut p = pool(&[&good, &refusing]);
+    p.server_sasl = credentials(PASSWORD);
+    p.auto_eject_hosts = true;
+    p.server_failure_limit = 1;
+    p.server_retry_timeout = Duration::from_secs(60);
+    let placement = p.clone();
+    let router = Router::bind(RouterConfig::new(p), None)
+        .await
+        .expect("bind");
+    let addr = router.local_addr().expect("addr");
+    let monitor = router.monitor();
+    let (_stop, rx) = oneshot::channel::<()>();
+    tokio::spawn(router.run(
+        async {
+            let _ = rx.await;
+        },
+        Duration::from_millis(200),
+    ));
+    // A key of the refusing server fails (its connection is refused), the server is out of
+    // the placement at once (limit 1), and the same key then goes to the other server; keys of
+    // the good server are served throughout.
+    let continuum = Continuum::build(&placement, &[true, true]);
+    let key_on = |server: usize| {
+        (0..10_000)
+            .map(|i| format!("key{i}"))
+            .find(|k| continuum.server_for(k.as_bytes()) == Some(server))
+            .expect("a key for each server")
+    };
+    let (moved, stays) = (key_on(1), key_on(0));
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    let set = |key: &str| format!("set {key} 0 0 1\r\nv\r\n");
+    assert_eq!(
+        text_call(&mut s, set(&stays).as_bytes(), b"\r\n").await,
+        "STORED\r\n"
+    );
+    assert_eq!(
+        text_call(&mut s, set(&moved).as_bytes(), b"\r\n").await,
+        "SERVER_ERROR Connection refused\r\n"
+    );
+    let servers = monitor.servers(false);
+    assert_eq!(servers[1].addr, refusing.addr().to_string());
+    assert!(
+        servers[1].ejected && servers[1].ejections == 1,
+        "{servers:?}"
+    );
+    let both = format!("{}{}get {moved} {stays}\r\n", set(&moved), set(&stays));
+    assert_eq!(
+        text_call(&mut s, both.as_bytes(), b"END\r\n").await,
+        format!("STORED\r\nSTORED\r\nVALUE {moved} 0 1\r\nv\r\nVALUE {stays} 0 1\r\nv\r\nEND\r\n")
+    );
 }
 
 #[tokio::test]
