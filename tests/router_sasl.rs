@@ -80,7 +80,7 @@ impl Auth {
     fn sasl_server(&self) -> Memcached {
         let conf = self.path().to_str().expect("utf-8 path");
         let m = Memcached::start_env(&["-S"], &[("SASL_CONF_PATH", conf)]);
-        let mechs = exchange(m.addr(), &encode(&[Request::sasl_list_mechs()]), b"");
+        let mechs = binary_once(m.addr(), Request::sasl_list_mechs());
         assert!(
             String::from_utf8_lossy(&mechs).contains("PLAIN"),
             "memcached -S offers no PLAIN mechanism ({mechs:?}): install the cyrus SASL modules \
@@ -203,6 +203,24 @@ async fn text_call(s: &mut TcpStream, req: &[u8], until: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Sends one binary request on a new connection and gives the first whole response (or what
+/// came before the peer closed or 5 s passed).
+fn binary_once(addr: SocketAddr, req: Request) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    s.write_all(&encode(&[req])).expect("write");
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !matches!(binary::check(&out, 1 << 20), Ok(FrameCheck::Complete(_))) {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+        }
+    }
+    out
+}
+
 /// One statistic of a memcached reached directly.
 fn stat(addr: SocketAddr, name: &str) -> u64 {
     let text = String::from_utf8_lossy(&exchange(addr, b"stats\r\n", b"END\r\n")).into_owned();
@@ -217,7 +235,7 @@ async fn binary_clients_reach_a_sasl_server_through_the_proxy() {
     let auth = Auth::new();
     let m = auth.sasl_server();
     // The server itself refuses an unauthenticated get.
-    let direct = exchange(m.addr(), &encode(&[Request::get(b"k")]), b"");
+    let direct = binary_once(m.addr(), Request::get(b"k"));
     assert_eq!(
         Packet::new_unchecked(&direct[..]).status(),
         Status::AuthError
@@ -428,6 +446,7 @@ async fn a_proxy_that_requires_authentication_answers_as_memcached_and_forwards_
         (Opcode::SaslListMechs, Status::NoError, 1, b"PLAIN".to_vec())
     );
     assert_eq!((got[1].1, got[1].2), (Status::NoError, 2));
+    assert!(got[1].3.starts_with(b"memshark-proxy-"), "{:?}", got[1]);
     assert_eq!(
         got[2],
         (
@@ -511,6 +530,23 @@ async fn a_proxy_that_requires_authentication_answers_as_memcached_and_forwards_
     for m in [&a, &b] {
         assert_eq!(exchange(m.addr(), b"get k2 a\r\n", b"END\r\n"), b"END\r\n");
     }
+
+    // Even in a one-server pool (which forwards VERSION once authenticated), VERSION before
+    // authentication is the proxy's: nothing of an unauthenticated client reaches a server.
+    let mut one = pool(&[&a]);
+    one.client_sasl = credentials(PASSWORD);
+    let r = start(one).await;
+    let mut s = TcpStream::connect(r.addr).await.expect("connect");
+    let (got, _) = binary_call(&mut s, &[Request::version().with_opaque(1)], 1).await;
+    assert!(got[0].3.starts_with(b"memshark-proxy-"), "{:?}", got[0]);
+    let login = Request::sasl_plain(USER.as_bytes(), PASSWORD.as_bytes());
+    let (got, _) = binary_call(&mut s, &[login, Request::version().with_opaque(2)], 2).await;
+    let direct = binary_once(a.addr(), Request::version());
+    assert_eq!(
+        got[1].3,
+        Packet::new_unchecked(&direct[..]).value(),
+        "the server's"
+    );
 }
 
 /// A headless `memshark proxy` with `args`, killed on drop.

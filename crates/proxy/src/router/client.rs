@@ -383,7 +383,7 @@ enum Gated {
     Handled,
     /// Wait for more bytes (or stop: the connection closes).
     Wait,
-    /// Let it through to the router (binary VERSION).
+    /// Let it through to the router (the pool asks no credentials any more).
     Pass,
 }
 
@@ -423,11 +423,10 @@ impl<'f> Reader<'f> {
     /// command, as for a memcached without `-S`.
     async fn sasl_after_auth(&mut self, pkt: &binary::Packet<Bytes>, opcode: Opcode, opaque: u32) {
         let placement = Arc::clone(&self.placement);
-        let step = placement
-            .pool
-            .client_sasl
-            .as_ref()
-            .map(|c| client_auth::binary(pkt.as_inner(), c, &self.shared.counters));
+        let step = placement.pool.client_sasl.as_ref().map(|c| {
+            let version = self.version();
+            client_auth::binary(pkt.as_inner(), c, &self.shared.counters, &version)
+        });
         let (answer, close) = match step {
             Some(Step::Answer { answer, close, .. }) => (answer, close),
             _ => {
@@ -444,6 +443,12 @@ impl<'f> Reader<'f> {
         }
     }
 
+    /// What the proxy answers VERSION with before authentication: its own version (the server's
+    /// is not asked: nothing of an unauthenticated client reaches a server).
+    fn version(&self) -> String {
+        stats::version()
+    }
+
     /// Before the client has authenticated: lets [`client_auth`] decide about the request at
     /// the front of `buf` and does what it says. Nothing it takes reaches a server.
     async fn gate(&mut self, buf: &mut BytesMut, binary: bool) -> Gated {
@@ -454,13 +459,12 @@ impl<'f> Reader<'f> {
         };
         let counters = &self.shared.counters;
         let step = if binary {
-            client_auth::binary(buf, credentials, counters)
+            client_auth::binary(buf, credentials, counters, &self.version())
         } else {
             client_auth::text(buf, credentials, counters)
         };
         match step {
             Step::More => Gated::Wait,
-            Step::Pass => Gated::Pass,
             Step::Close => {
                 self.done = true;
                 Gated::Wait

@@ -4,8 +4,9 @@
 //! * **binary** (memcached `-S`): SASL_LIST_MECHS is answered `PLAIN`; SASL_AUTH with `PLAIN`
 //!   and the right `[authzid]\0user\0password` is answered `Authenticated`, a wrong one (or
 //!   SASL_STEP, which has no exchange to continue) status 0x20 `Auth failure.` with the
-//!   connection kept; VERSION passes; any other request is answered 0x20 and the connection is
-//!   closed, without reading its body.
+//!   connection kept; VERSION is answered (by the proxy, with its own version: nothing of an
+//!   unauthenticated client reaches a server); any other request is answered 0x20 and the
+//!   connection is closed, without reading its body.
 //! * **text/meta** (memcached `-Y`): `set <key> <flags> <exptime> <n>\r\nuser password\r\n` is
 //!   the authentication (`STORED`, or `CLIENT_ERROR authentication failure`); every other line
 //!   is answered `CLIENT_ERROR unauthenticated` and only that line is consumed; a connection
@@ -25,8 +26,8 @@ use memshark_protocol::sasl::{
     ASCII_UNAUTHENTICATED, PLAIN,
 };
 
-/// Largest SASL request body taken before authentication; a larger one is refused and the
-/// connection closed.
+/// Largest SASL (or VERSION) request body taken before authentication; a larger one is
+/// refused and the connection closed.
 const MAX_SASL_BODY: usize = 4096;
 
 /// What to do with the front of an unauthenticated client's buffer.
@@ -34,8 +35,6 @@ const MAX_SASL_BODY: usize = 4096;
 pub(crate) enum Step {
     /// Wait for more bytes.
     More,
-    /// Let the request through to the router as usual (binary VERSION).
-    Pass,
     /// Answer it here.
     Answer {
         /// Bytes of the buffer taken.
@@ -75,8 +74,13 @@ fn count(counters: &ProxyCounters, ok: bool) {
     }
 }
 
-/// The gate for a binary client.
-pub(crate) fn binary(buf: &[u8], credentials: &SaslCredentials, counters: &ProxyCounters) -> Step {
+/// The gate for a binary client; `version` is what VERSION is answered with.
+pub(crate) fn binary(
+    buf: &[u8],
+    credentials: &SaslCredentials,
+    counters: &ProxyCounters,
+    version: &str,
+) -> Step {
     if buf.len() < HEADER_LEN {
         return Step::More;
     }
@@ -94,8 +98,7 @@ pub(crate) fn binary(buf: &[u8], credentials: &SaslCredentials, counters: &Proxy
     };
     let error = |status: Status| reply(status, status.message().as_bytes());
     match opcode {
-        Opcode::Version => return Step::Pass,
-        Opcode::SaslListMechs | Opcode::SaslAuth | Opcode::SaslStep => {}
+        Opcode::Version | Opcode::SaslListMechs | Opcode::SaslAuth | Opcode::SaslStep => {}
         _ => {
             return Step::Answer {
                 consumed: buf.len(),
@@ -131,6 +134,7 @@ pub(crate) fn binary(buf: &[u8], credentials: &SaslCredentials, counters: &Proxy
         };
     }
     match opcode {
+        Opcode::Version => answer(len, reply(Status::NoError, version.as_bytes())),
         Opcode::SaslListMechs => answer(len, reply(Status::NoError, PLAIN.as_bytes())),
         Opcode::SaslAuth if p.key() == PLAIN.as_bytes() && credentials.check_plain(p.value()) => {
             count(counters, true);
@@ -229,7 +233,7 @@ mod tests {
     fn binary_as_memcached_dash_s() {
         let c = ProxyCounters::default();
         let get = bytes(Request::get(b"k").with_opaque(7));
-        let step = binary(&get, &alice(), &c);
+        let step = binary(&get, &alice(), &c, "9.9");
         let (n, status, body, auth, close) = parts(&step);
         assert_eq!(
             (n, status, body, auth, close),
@@ -243,25 +247,33 @@ mod tests {
         );
         // Only the header is needed to refuse.
         assert!(matches!(
-            binary(&get[..HEADER_LEN], &alice(), &c),
+            binary(&get[..HEADER_LEN], &alice(), &c, "9.9"),
             Step::Answer { close: true, .. }
         ));
         let version = bytes(Request::version());
-        assert_eq!(binary(&version, &alice(), &c), Step::Pass);
+        let v = binary(&version, &alice(), &c, "9.9");
+        let (n, status, body, auth, close) = parts(&v);
+        assert_eq!(
+            (n, status, body, auth, close),
+            (version.len(), Status::NoError, &b"9.9"[..], false, false)
+        );
         let list = bytes(Request::sasl_list_mechs());
-        let mechs = binary(&list, &alice(), &c);
+        let mechs = binary(&list, &alice(), &c, "9.9");
         assert_eq!(parts(&mechs).2, b"PLAIN");
         let wrong = bytes(Request::sasl_plain(b"alice", b"nope"));
-        let (n, status, _, auth, close) = parts(&binary(&wrong, &alice(), &c));
+        let (n, status, _, auth, close) = parts(&binary(&wrong, &alice(), &c, "9.9"));
         assert_eq!(
             (n, status, auth, close),
             (wrong.len(), Status::AuthError, false, false)
         );
         let step_req = bytes(Request::sasl_step(b"PLAIN", b"\0alice\0secret"));
-        assert_eq!(parts(&binary(&step_req, &alice(), &c)).1, Status::AuthError);
+        assert_eq!(
+            parts(&binary(&step_req, &alice(), &c, "9.9")).1,
+            Status::AuthError
+        );
         let good = bytes(Request::sasl_plain(b"alice", b"secret"));
-        assert_eq!(binary(&good[..30], &alice(), &c), Step::More);
-        let authenticated = binary(&good, &alice(), &c);
+        assert_eq!(binary(&good[..30], &alice(), &c, "9.9"), Step::More);
+        let authenticated = binary(&good, &alice(), &c, "9.9");
         let (n, status, body, auth, close) = parts(&authenticated);
         assert_eq!(
             (n, status, body, auth, close),
@@ -275,11 +287,11 @@ mod tests {
         );
         assert_eq!(c.auth_cmds.load(Ordering::Relaxed), 3);
         assert_eq!(c.auth_errors.load(Ordering::Relaxed), 2);
-        assert_eq!(binary(&[0x81; 24], &alice(), &c), Step::Close);
+        assert_eq!(binary(&[0x81; 24], &alice(), &c, "9.9"), Step::Close);
         let mut huge = bytes(Request::sasl_plain(b"alice", b"secret"));
         huge[8..12].copy_from_slice(&1_000_000u32.to_be_bytes());
         assert!(matches!(
-            binary(&huge, &alice(), &c),
+            binary(&huge, &alice(), &c, "9.9"),
             Step::Answer { close: true, .. }
         ));
     }
