@@ -216,4 +216,19 @@ mod tests {
         );
         assert_eq!(down, b"STORED\r\nVALUE k 0 1\r\n6\r\nEND\r\n");
     }
+
+    #[test]
+    fn authentication_data_is_a_value_too() {
+        let mut r = Redactor::default();
+        let sasl = Request::sasl_plain(b"app", b"hunter2").to_bytes();
+        let out = r.redact(1, Direction::ToServer, &sasl);
+        let p = Packet::new_checked(&out[..]).unwrap();
+        assert_eq!((p.key(), p.value()), (&b"PLAIN"[..], &b"12"[..]));
+        let text = r.redact(
+            2,
+            Direction::ToServer,
+            &Bytes::from_static(b"set auth 0 0 11\r\napp hunter2\r\n"),
+        );
+        assert_eq!(text, b"set auth 0 0 2\r\n11\r\n");
+    }
 }
