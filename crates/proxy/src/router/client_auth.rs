@@ -338,4 +338,28 @@ mod tests {
         };
         assert_eq!((consumed, skip), (20, 100_002 - 2));
     }
+
+    proptest::proptest! {
+        /// No input panics the gate, and what it takes is within what it was given.
+        #[test]
+        fn any_bytes_are_taken_safely(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000),
+            binary_magic in proptest::prelude::any::<bool>(),
+        ) {
+            let c = ProxyCounters::default();
+            let mut buf = bytes;
+            if binary_magic && !buf.is_empty() {
+                buf[0] = 0x80;
+            }
+            for step in [
+                binary(&buf, &alice(), &c, "v"),
+                text(&buf, &alice(), &c),
+            ] {
+                if let Step::Answer { consumed, .. } = step {
+                    proptest::prop_assert!(consumed <= buf.len());
+                    proptest::prop_assert!(consumed > 0);
+                }
+            }
+        }
+    }
 }
