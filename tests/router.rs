@@ -224,12 +224,14 @@ async fn text_through_a_pool_of_three_matches_a_direct_memcached() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meta_through_a_pool_matches_a_direct_memcached() {
+    // (`ma … q N`: memcached answers a counter's creation even in quiet mode, an update not.)
     let pool: Vec<Memcached> = (0..3).map(|_| Memcached::start(&[])).collect();
     let direct = Memcached::start(&[]);
     let r = start_pool(&addrs(&pool)).await;
     let script = "ms m1 2 T0 F5\r\nhi\r\nms m2 3 q\r\nabc\r\nms m3 1 q I\r\nx\r\n\
 mg m1 v f k O123\r\nmg m2 v q k\r\nmg absent v q k O9\r\nmg absent v k\r\nmg m2 q\r\n\
 md m2 q\r\nmd m2 q\r\nmd m2\r\nma cnt N0 J5\r\nma cnt q v\r\nma cnt v\r\nma nocnt q\r\n\
+ma viv q N0 J5\r\nma viv q N0\r\nma viv2 q N0 J7 v\r\nma viv2 q N0 v\r\nma m1 q N0\r\n\
 ms bWtleQ== 2 b\r\nzz\r\nmg bWtleQ== b v k\r\nmg m1 s v\r\nmn\r\nmg m1 v q\r\nmn\r\n";
     let want = talk(
         direct.addr(),

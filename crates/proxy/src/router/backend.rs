@@ -5,7 +5,8 @@
 //!   answer, which runs until a final line (`END`, `STORED`, `HD`, …; `VALUE` and `STAT` lines
 //!   are not final). `noreply` requests never reach the pending queue. A meta request with `q`
 //!   is sent without it and the answer quiet mode would suppress is dropped here, so every meta
-//!   request has exactly one answer on the wire.
+//!   request has exactly one answer on the wire; except an `ma` with `q` and `N`, sent as is and
+//!   followed by an `mn` of the proxy's own ([`QuietMeta::SettledByMn`]).
 //! * **Binary** requests get an opaque of this connection (the client's is restored in the
 //!   answer). An answer with opaque X settles every quiet request before X that got no answer;
 //!   a batch that ends with a quiet request gets a `noop` of the proxy's own after it, so quiet
@@ -79,8 +80,8 @@ pub(crate) enum Expect {
     Text {
         /// A fragment of a split multi-get: deliver without the closing `END`.
         strip_end: bool,
-        /// A meta command whose `q` flag was removed: drop the answers quiet mode suppresses.
-        meta_quiet: Option<meta::Command>,
+        /// A meta command sent with `q`: how its answer is told apart from the next one's.
+        meta_quiet: Option<QuietMeta>,
     },
     /// Binary: one response matched by opaque.
     Binary {
@@ -91,6 +92,19 @@ pub(crate) enum Expect {
     },
     /// No answer comes (`noreply`): written, never waited for.
     Nothing,
+}
+
+/// How a meta request with the `q` flag is sent, so that its answer (or its silence) is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QuietMeta {
+    /// Sent without its `q`, so it always has one answer on the wire; the answers quiet mode
+    /// would suppress for this command are dropped here.
+    Stripped(meta::Command),
+    /// Sent as is and followed by the proxy's own `mn`: its answer is everything before the
+    /// `MN` (nothing, or what memcached sends in quiet mode), and the `MN` is dropped. For an
+    /// `ma` that may create its counter (`N`): memcached sends the creation's `HD`/`VA` even in
+    /// quiet mode, which an answer without `q` cannot tell from an update's.
+    SettledByMn,
 }
 
 /// One request (or one piece of a split request) for one server connection.
@@ -567,26 +581,33 @@ impl Framer {
             else {
                 return Err(End::Desync);
             };
-            let (len, is_final, is_end, suppressed) =
-                match Response::parse(&rbuf[self.scan..], &limits) {
-                    Ok(Parsed::Complete { message, len }) => {
-                        let suppressed = match (&message, meta_quiet) {
-                            (Response::Meta(m), Some(c)) => quiet_suppresses(c, m.code),
-                            _ => false,
-                        };
-                        (
-                            len,
-                            message.is_final(),
-                            matches!(message, Response::End),
-                            suppressed,
-                        )
-                    }
-                    Ok(Parsed::Incomplete { .. }) => return Ok(()),
-                    // A line no parser knows (`stats detail dump`'s `PREFIX`, `lru_crawler`'s
-                    // `key=` lines): part of the answer, passed on as it is.
-                    Err(e) if self.scan + e.skip <= rbuf.len() => (e.skip, false, false, false),
-                    Err(_) => return Ok(()),
-                };
+            let until_mn = meta_quiet == Some(QuietMeta::SettledByMn);
+            let (len, is_final, is_end, suppressed) = match Response::parse(
+                &rbuf[self.scan..],
+                &limits,
+            ) {
+                Ok(Parsed::Complete { message, len }) => {
+                    let suppressed = match (&message, meta_quiet) {
+                        (Response::Meta(m), Some(QuietMeta::Stripped(c))) => {
+                            quiet_suppresses(c, m.code)
+                        }
+                        _ => false,
+                    };
+                    let is_mn =
+                        matches!(&message, Response::Meta(m) if m.code == meta::ResponseCode::Mn);
+                    (
+                        len,
+                        if until_mn { is_mn } else { message.is_final() },
+                        matches!(message, Response::End) || (until_mn && is_mn),
+                        suppressed,
+                    )
+                }
+                Ok(Parsed::Incomplete { .. }) => return Ok(()),
+                // A line no parser knows (`stats detail dump`'s `PREFIX`, `lru_crawler`'s
+                // `key=` lines): part of the answer, passed on as it is.
+                Err(e) if self.scan + e.skip <= rbuf.len() => (e.skip, false, false, false),
+                Err(_) => return Ok(()),
+            };
             self.scan += len;
             if !is_final {
                 continue;
@@ -596,7 +617,7 @@ impl Framer {
             let Some(p) = q.pop_front() else {
                 return Err(End::Desync);
             };
-            if strip_end && is_end {
+            if (strip_end || until_mn) && is_end {
                 answer.truncate(answer.len() - len);
             }
             if suppressed {
@@ -803,6 +824,33 @@ mod tests {
     }
 
     #[test]
+    fn a_request_settled_by_the_proxys_mn_owns_everything_before_the_mn() {
+        let settled = Expect::Text {
+            strip_end: false,
+            meta_quiet: Some(QuietMeta::SettledByMn),
+        };
+        let plain = Expect::Text {
+            strip_end: false,
+            meta_quiet: None,
+        };
+        // A created counter (its VA sent in quiet mode), an updated one (nothing), then a
+        // plain request.
+        let (p1, mut r1) = pending(settled, 0, 0, 0);
+        let (p2, mut r2) = pending(settled, 0, 0, 0);
+        let (p3, mut r3) = pending(plain, 0, 0, 0);
+        let mut q: VecDeque<Pending> = [p1, p2, p3].into();
+        let mut rbuf = BytesMut::from(&b"VA 1\r\n7\r\nMN\r\nMN\r\nHD\r\n"[..]);
+        let mut lat = Vec::new();
+        Framer { scan: 0 }
+            .text(&mut rbuf, &mut q, Instant::now(), &mut lat)
+            .expect("in step");
+        assert_eq!(&answer(&mut r1).expect("created")[..], b"VA 1\r\n7\r\n");
+        assert_eq!(answer(&mut r2).expect("settled"), Bytes::new());
+        assert_eq!(&answer(&mut r3).expect("hd")[..], b"HD\r\n");
+        assert!(rbuf.is_empty() && q.is_empty());
+    }
+
+    #[test]
     fn text_answers_are_framed_in_order_and_quiet_meta_answers_dropped() {
         let text = |strip_end, meta_quiet| Expect::Text {
             strip_end,
@@ -810,7 +858,12 @@ mod tests {
         };
         let (p1, mut r1) = pending(text(false, None), 0, 0, 0);
         let (p2, mut r2) = pending(text(true, None), 0, 0, 1);
-        let (p3, mut r3) = pending(text(false, Some(meta::Command::Get)), 0, 0, 0);
+        let (p3, mut r3) = pending(
+            text(false, Some(QuietMeta::Stripped(meta::Command::Get))),
+            0,
+            0,
+            0,
+        );
         let (p4, mut r4) = pending(text(false, None), 0, 0, 0);
         let mut q: VecDeque<Pending> = [p1, p2, p3, p4].into();
         let mut rbuf = BytesMut::from(

@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
 use super::answer::{self, Answer, Failure, Speaks};
-use super::backend::{Expect, Job, Reply};
+use super::backend::{Expect, Job, QuietMeta, Reply};
 use super::client_auth::{self, Step};
 use super::request::{self, TextReq};
 use super::shadow::Copy;
@@ -827,7 +827,9 @@ impl<'f> Reader<'f> {
                         continue;
                     }
                     let (head, tail) = match meta_quiet {
-                        Some(_) => request::without_q(&taken),
+                        Some(QuietMeta::Stripped(_)) => request::without_q(&taken),
+                        // (`ma` has no data block: the `mn` follows its line.)
+                        Some(QuietMeta::SettledByMn) => (taken, Bytes::from_static(b"mn\r\n")),
                         None => (taken, Bytes::new()),
                     };
                     let expect = Expect::Text {

@@ -8,6 +8,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 use memshark_protocol::ascii::{GetCommand, ParseError, ParseLimits, Parsed, Request};
 use memshark_protocol::meta;
 
+use super::backend::QuietMeta;
+
 /// A key: a slice of the request, or decoded (a meta key sent in base64).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum KeyRef {
@@ -36,8 +38,8 @@ pub(crate) enum TextReq {
         key: KeyRef,
         /// No answer comes (`noreply`).
         noreply: bool,
-        /// A meta command with the `q` flag: sent without it (see [`without_q`]).
-        meta_quiet: Option<meta::Command>,
+        /// A meta command with the `q` flag, and how it is sent.
+        meta_quiet: Option<QuietMeta>,
     },
     /// `get|gets|gat|gats` with several keys.
     Get {
@@ -157,7 +159,13 @@ pub(crate) fn parse_text(buf: &[u8], limits: &ParseLimits) -> Option<(TextReq, u
             TextReq::Keyed {
                 key,
                 noreply: false,
-                meta_quiet: m.flags.is_quiet().then_some(m.command),
+                meta_quiet: m.flags.is_quiet().then(|| {
+                    if m.command == meta::Command::Arithmetic && m.flags.has(b'N') {
+                        QuietMeta::SettledByMn
+                    } else {
+                        QuietMeta::Stripped(m.command)
+                    }
+                }),
             }
         }
         Request::Stats { args } => TextReq::Stats {
@@ -248,7 +256,7 @@ mod tests {
         assert!(matches!(
             parse("mg k v q\r\n").0,
             TextReq::Keyed {
-                meta_quiet: Some(meta::Command::Get),
+                meta_quiet: Some(QuietMeta::Stripped(meta::Command::Get)),
                 ..
             }
         ));
