@@ -911,3 +911,82 @@ async fn garbage_from_clients_never_harms_the_router() {
     let a = talk(r.addr, b"set ok 0 0 1\r\n1\r\nget ok\r\n", ends(b"END\r\n")).await;
     assert_eq!(a, b"STORED\r\nVALUE ok 0 1\r\n1\r\nEND\r\n");
 }
+
+/// A server that answers each `mn` it reads with `MN`, `delay` after reading it, and records
+/// every byte it was sent.
+async fn slow_noop_server(delay: Duration) -> (SocketAddr, Arc<std::sync::Mutex<Vec<u8>>>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let mut answered = 0;
+                while let Ok(n) = s.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    let mns = {
+                        let mut l = log.lock().unwrap();
+                        l.extend_from_slice(&buf[..n]);
+                        l.windows(4).filter(|w| w == b"mn\r\n").count()
+                    };
+                    for _ in answered..mns {
+                        tokio::time::sleep(delay).await;
+                        let _ = s.write_all(b"MN\r\n").await;
+                    }
+                    answered = mns;
+                }
+            });
+        }
+    });
+    (addr, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mn_after_noreply_requests_on_several_servers_comes_once_they_have_run() {
+    let m = Memcached::start(&[]);
+    let (slow, seen) = slow_noop_server(Duration::from_millis(1000)).await;
+    let servers = vec![m.addr().to_string(), slow.to_string()];
+    let pool = pool_of(&servers);
+    let (on_m, on_slow) = (key_on(&pool, 0, "m"), key_on(&pool, 1, "s"));
+    let r = start_pool(&servers).await;
+    let mut s = TcpStream::connect(r.addr).await.expect("connect");
+    // Without noreply requests before it, `mn` is answered at once.
+    let start = Instant::now();
+    s.write_all(b"mn\r\n").await.expect("write");
+    assert_eq!(read_until(&mut s, ends(b"MN\r\n")).await, b"MN\r\n");
+    assert!(start.elapsed() < Duration::from_millis(700));
+    // After noreply sets on both servers, `MN` comes once both have run them: memcached
+    // holds its key, and the slow server answered the `mn` sent behind its set.
+    let req =
+        format!("set {on_m} 0 0 1 noreply\r\n1\r\nset {on_slow} 0 0 1 noreply\r\n2\r\nmn\r\n");
+    let start = Instant::now();
+    s.write_all(req.as_bytes()).await.expect("write");
+    assert_eq!(read_until(&mut s, ends(b"MN\r\n")).await, b"MN\r\n");
+    assert!(
+        start.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        start.elapsed()
+    );
+    let got = talk(
+        m.addr(),
+        format!("get {on_m}\r\n").as_bytes(),
+        ends(b"END\r\n"),
+    )
+    .await;
+    assert_eq!(
+        got,
+        format!("VALUE {on_m} 0 1\r\n1\r\nEND\r\n").into_bytes()
+    );
+    let log = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert_eq!(log, format!("set {on_slow} 0 0 1 noreply\r\n2\r\nmn\r\n"));
+    // Settled: the next `mn` is answered at once again.
+    let start = Instant::now();
+    s.write_all(b"mn\r\n").await.expect("write");
+    assert_eq!(read_until(&mut s, ends(b"MN\r\n")).await, b"MN\r\n");
+    assert!(start.elapsed() < Duration::from_millis(700));
+}

@@ -105,11 +105,11 @@ pub(crate) fn merge_get(out: &mut BytesMut, keys: &[Bytes], frag_of_key: &[u16],
     out.put_slice(b"END\r\n");
 }
 
-/// Merges the answers of a request broadcast to every server (`flush_all`, `verbosity`): the
-/// first answer that is not a success, else the first answer.
+/// Merges the answers of a request sent to several servers (`flush_all`, `verbosity`, the `mn`s
+/// that settle `noreply` requests): the first answer that is not a success, else the first answer.
 pub(crate) fn merge_broadcast(out: &mut BytesMut, speaks: Speaks, answers: &[Bytes]) {
     let ok = |a: &Bytes| match speaks {
-        Speaks::Text => a.starts_with(b"OK") || a.is_empty(),
+        Speaks::Text => a.starts_with(b"OK") || a.starts_with(b"MN") || a.is_empty(),
         Speaks::Binary { .. } => a.len() < 8 || (a[6] == 0 && a[7] == 0),
     };
     let pick = answers.iter().find(|a| !ok(a)).or_else(|| answers.first());

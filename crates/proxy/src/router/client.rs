@@ -375,6 +375,10 @@ struct Reader<'f> {
     /// The client may send requests to servers: it authenticated, or the pool asks for no
     /// client credentials. Until then every request goes through [`client_auth`].
     authenticated: bool,
+    /// The text connections that were sent a `noreply` request of this client since it last
+    /// sent `mn` (each once; at most one per server): an `mn` goes to each of them, so its `MN`
+    /// says they have run.
+    unsettled: Vec<mpsc::UnboundedSender<Job>>,
 }
 
 /// What the authentication gate did with the request at the front of the buffer.
@@ -413,6 +417,7 @@ impl<'f> Reader<'f> {
             discard: 0,
             done: false,
             tee: None,
+            unsettled: Vec::new(),
             authenticated,
         }
     }
@@ -748,9 +753,51 @@ impl<'f> Reader<'f> {
         }
     }
 
-    /// A request with no answer (`noreply`): written to its server, nothing awaited.
-    fn send_noreply(&self, i: usize, family: Family, req: Bytes) {
+    /// `mn` with several servers: `MN` at once when every earlier request has an answer to
+    /// wait for (the writer puts it after them); after `noreply` requests, an `mn` to each
+    /// connection they went to, and one `MN` once all have answered.
+    async fn meta_noop(&mut self, expect: Expect) {
+        if self.unsettled.is_empty() {
+            self.local(Bytes::from_static(b"MN\r\n"), false).await;
+            return;
+        }
+        let conns = std::mem::take(&mut self.unsettled);
+        let seq = self
+            .slot(Slot {
+                frags: conns.len() as u16,
+                merge: Merge::Broadcast,
+                speaks: Speaks::Text,
+                close_after: false,
+            })
+            .await;
+        for (f, conn) in conns.iter().enumerate() {
+            let job = Job {
+                head: Bytes::from_static(b"mn\r\n"),
+                tail: Bytes::new(),
+                expect,
+                reply: Reply {
+                    tx: self.tx.clone(),
+                    seq,
+                    frag: f as u16,
+                    tee: None,
+                },
+                deadline: self.deadline(),
+                permit: None,
+            };
+            if let Err(mpsc::error::SendError(job)) = conn.send(job) {
+                job.reply.send(Answer::Failed(Failure::Connection));
+            }
+        }
+    }
+
+    /// A request with no answer (`noreply`): written to its server, nothing awaited (a text
+    /// one leaves its connection to be settled by the client's next `mn`).
+    fn send_noreply(&mut self, i: usize, family: Family, req: Bytes) {
         if let Some(server) = self.placement.servers.get(i) {
+            let conn = server.conn(family, self.id);
+            if family == Family::Text && !self.unsettled.iter().any(|c| c.same_channel(conn)) {
+                self.unsettled.push(conn.clone());
+            }
             let (tx, _) = mpsc::unbounded_channel();
             let job = Job {
                 head: req,
@@ -845,9 +892,7 @@ impl<'f> Reader<'f> {
                     exptime,
                     keys,
                 } => self.multi_get(taken, command, exptime, keys).await,
-                TextReq::MetaNoop if several => {
-                    self.local(Bytes::from_static(b"MN\r\n"), false).await
-                }
+                TextReq::MetaNoop if several => self.meta_noop(text).await,
                 TextReq::Stats { has_args } if several => {
                     let mut o = BytesMut::new();
                     if has_args {
