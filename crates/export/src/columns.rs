@@ -5,9 +5,9 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
-use arrow_array::builder::{BinaryBuilder, ListBuilder, StringBuilder};
+use arrow_array::builder::{BinaryBuilder, Int32Builder, ListBuilder, StringBuilder};
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, Int32Array, StringArray};
+use arrow_array::{ArrayRef, DictionaryArray, StringArray};
 use arrow_schema::{ArrowError, DataType, Field};
 use rustc_hash::FxHashMap;
 
@@ -16,12 +16,22 @@ pub(crate) fn dict_type() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
+/// Bytes a key column reserves per row: room for a typical key, so that a batch seldom grows
+/// its buffer.
+const KEY_BYTES: usize = 24;
+
 /// The Arrow type of a list of keys.
 pub(crate) fn key_list_type() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
 }
 
-/// A dictionary-encoded string column whose values are made from `K`s.
+/// A dictionary-encoded string column whose values are made from `K`s: `K` is what the row
+/// already has (an address, a typed op or status), so a row costs a lookup of a small key, and
+/// its string is made once per batch.
+///
+/// The Arrow dictionary is the batch's own; the Parquet writer interns the values again into
+/// its per-row-group dictionary, so two `K`s with one string (every unknown opcode is
+/// `unknown`) only cost a second dictionary entry here, never a different file.
 #[derive(Debug)]
 pub(crate) struct DictColumn<K> {
     index: FxHashMap<K, i32>,
@@ -29,16 +39,17 @@ pub(crate) struct DictColumn<K> {
     /// a connection's address), and then the hash lookup is skipped.
     last: Option<(K, i32)>,
     values: Vec<String>,
-    keys: Vec<Option<i32>>,
+    keys: Int32Builder,
 }
 
-impl<K> Default for DictColumn<K> {
-    fn default() -> Self {
+impl<K> DictColumn<K> {
+    /// An empty column with room for `rows` rows.
+    pub(crate) fn with_capacity(rows: usize) -> Self {
         DictColumn {
             index: FxHashMap::default(),
             last: None,
             values: Vec::new(),
-            keys: Vec::new(),
+            keys: Int32Builder::with_capacity(rows),
         }
     }
 }
@@ -49,7 +60,7 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
     pub(crate) fn append(&mut self, k: K, show: impl FnOnce(K) -> String) {
         if let Some((last, i)) = self.last {
             if last == k {
-                self.keys.push(Some(i));
+                self.keys.append_value(i);
                 return;
             }
         }
@@ -59,21 +70,19 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
             i32::try_from(next).unwrap_or(i32::MAX)
         });
         self.last = Some((k, i));
-        self.keys.push(Some(i));
+        self.keys.append_value(i);
     }
 
     /// Appends a null.
     #[inline]
     pub(crate) fn append_null(&mut self) {
-        self.keys.push(None);
+        self.keys.append_null();
     }
 
-    /// The column so far; the builder starts again empty.
-    pub(crate) fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
-        let keys = Int32Array::from(std::mem::take(&mut self.keys));
-        let values = StringArray::from(std::mem::take(&mut self.values));
-        self.index.clear();
-        self.last = None;
+    /// The column.
+    pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+        let keys = self.keys.finish();
+        let values = StringArray::from(self.values);
         Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
             keys,
             Arc::new(values),
@@ -83,7 +92,7 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
 
 /// `key` (UTF-8), `key_bin` (keys that are not UTF-8) and `keys` (every key of a multi-key
 /// get; keys that are not UTF-8 in hex, as in jsonl).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct KeyColumns {
     key: StringBuilder,
     key_bin: BinaryBuilder,
@@ -91,6 +100,16 @@ pub(crate) struct KeyColumns {
 }
 
 impl KeyColumns {
+    /// Empty columns with room for `rows` rows (and keys of about [`KEY_BYTES`] bytes).
+    pub(crate) fn with_capacity(rows: usize) -> Self {
+        KeyColumns {
+            key: StringBuilder::with_capacity(rows, rows * KEY_BYTES),
+            // Keys that are not UTF-8 and multi-key gets are rare: room for the offsets only.
+            key_bin: BinaryBuilder::with_capacity(rows, 0),
+            keys: ListBuilder::with_capacity(StringBuilder::new(), rows),
+        }
+    }
+
     /// The three fields.
     pub(crate) fn fields() -> [Field; 3] {
         [
@@ -129,8 +148,8 @@ impl KeyColumns {
         }
     }
 
-    /// The three columns so far; the builders start again empty.
-    pub(crate) fn finish(&mut self) -> [ArrayRef; 3] {
+    /// The three columns.
+    pub(crate) fn finish(mut self) -> [ArrayRef; 3] {
         [
             Arc::new(self.key.finish()),
             Arc::new(self.key_bin.finish()),

@@ -201,13 +201,14 @@ impl<T: Table> ParquetFile<T> {
             Some(options.properties()?),
         )?;
         let encoder = Encoder::start(writer, partial.clone())?;
+        let batch_rows = options.batch_rows.clamp(1, options.row_group_rows.max(1));
         Ok(ParquetFile {
             path,
             partial,
             encoder,
             closed: false,
-            table: T::default(),
-            batch_rows: options.batch_rows.clamp(1, options.row_group_rows.max(1)),
+            table: T::with_capacity(batch_rows),
+            batch_rows,
             rows: 0,
         })
     }

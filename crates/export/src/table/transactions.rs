@@ -10,22 +10,32 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use memshark_traffic::capture::Timestamp;
+use memshark_traffic::dissect::Proto;
 use memshark_traffic::transaction::Transaction;
 
-use super::{micros, ts_type, Table};
+use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
 use crate::columns::{dict_type, DictColumn, KeyColumns};
 
 /// Builders for the transactions table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
 pub struct TransactionsTable {
     schema: SchemaRef,
+    /// Rows a batch is sized for: each batch's builders start with room for this many.
+    capacity: usize,
+    columns: Columns,
+    rows: usize,
+}
+
+/// One batch's builders.
+#[derive(Debug)]
+struct Columns {
     txn: Int64Builder,
     conn: Int64Builder,
     frame: Int64Builder,
     ts: TimestampMicrosecondBuilder,
     client: DictColumn<SocketAddr>,
     server: DictColumn<SocketAddr>,
-    proto: DictColumn<&'static str>,
+    proto: DictColumn<Proto>,
     op: DictColumn<&'static str>,
     keys: KeyColumns,
     key_count: Int32Builder,
@@ -39,35 +49,68 @@ pub struct TransactionsTable {
     latency_us: Int64Builder,
     failed: BooleanBuilder,
     error: StringBuilder,
-    rows: usize,
+}
+
+impl Columns {
+    fn with_capacity(rows: usize) -> Columns {
+        Columns {
+            txn: Int64Builder::with_capacity(rows),
+            conn: Int64Builder::with_capacity(rows),
+            frame: Int64Builder::with_capacity(rows),
+            ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            client: DictColumn::with_capacity(rows),
+            server: DictColumn::with_capacity(rows),
+            proto: DictColumn::with_capacity(rows),
+            op: DictColumn::with_capacity(rows),
+            keys: KeyColumns::with_capacity(rows),
+            key_count: Int32Builder::with_capacity(rows),
+            quiet: BooleanBuilder::with_capacity(rows),
+            outcome: DictColumn::with_capacity(rows),
+            status: UInt16Builder::with_capacity(rows),
+            hit: BooleanBuilder::with_capacity(rows),
+            hits: Int32Builder::with_capacity(rows),
+            answers: Int32Builder::with_capacity(rows),
+            value_len: Int64Builder::with_capacity(rows),
+            latency_us: Int64Builder::with_capacity(rows),
+            failed: BooleanBuilder::with_capacity(rows),
+            // Failed transactions are few: room for the offsets only.
+            error: StringBuilder::with_capacity(rows, 0),
+        }
+    }
+
+    /// The columns in the schema's order.
+    fn finish(mut self) -> Result<Vec<ArrayRef>, ArrowError> {
+        let [key, key_bin, keys] = self.keys.finish();
+        Ok(vec![
+            Arc::new(self.txn.finish()),
+            Arc::new(self.conn.finish()),
+            Arc::new(self.frame.finish()),
+            Arc::new(self.ts.finish()),
+            self.client.finish()?,
+            self.server.finish()?,
+            self.proto.finish()?,
+            self.op.finish()?,
+            key,
+            key_bin,
+            keys,
+            Arc::new(self.key_count.finish()),
+            Arc::new(self.quiet.finish()),
+            self.outcome.finish()?,
+            Arc::new(self.status.finish()),
+            Arc::new(self.hit.finish()),
+            Arc::new(self.hits.finish()),
+            Arc::new(self.answers.finish()),
+            Arc::new(self.value_len.finish()),
+            Arc::new(self.latency_us.finish()),
+            Arc::new(self.failed.finish()),
+            Arc::new(self.error.finish()),
+        ])
+    }
 }
 
 impl Default for TransactionsTable {
     fn default() -> Self {
-        TransactionsTable {
-            schema: Self::schema(),
-            txn: Int64Builder::new(),
-            conn: Int64Builder::new(),
-            frame: Int64Builder::new(),
-            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            client: DictColumn::default(),
-            server: DictColumn::default(),
-            proto: DictColumn::default(),
-            op: DictColumn::default(),
-            keys: KeyColumns::default(),
-            key_count: Int32Builder::new(),
-            quiet: BooleanBuilder::new(),
-            outcome: DictColumn::default(),
-            status: UInt16Builder::new(),
-            hit: BooleanBuilder::new(),
-            hits: Int32Builder::new(),
-            answers: Int32Builder::new(),
-            value_len: Int64Builder::new(),
-            latency_us: Int64Builder::new(),
-            failed: BooleanBuilder::new(),
-            error: StringBuilder::new(),
-            rows: 0,
-        }
+        Self::with_capacity(DEFAULT_CAPACITY)
     }
 }
 
@@ -111,33 +154,43 @@ impl Table for TransactionsTable {
         ]))
     }
 
+    fn with_capacity(rows: usize) -> Self {
+        TransactionsTable {
+            schema: Self::schema(),
+            capacity: rows,
+            columns: Columns::with_capacity(rows),
+            rows: 0,
+        }
+    }
+
     fn push(&mut self, t: &Transaction) {
+        let c = &mut self.columns;
         let show = |a: SocketAddr| a.to_string();
         let name = |s: &'static str| s.to_owned();
-        self.txn.append_value(i64_of(t.txn));
-        self.conn.append_value(i64_of(t.conn));
-        self.frame.append_value(i64_of(t.frame));
-        self.ts.append_value(micros(t.ts));
-        self.client.append(t.client, show);
-        self.server.append(t.server, show);
-        self.proto.append(t.proto.name(), name);
-        self.op.append(t.op, name);
-        self.keys.append(t.key.as_deref(), &t.keys);
-        self.key_count.append_value(i32_of(t.key_count()));
-        self.quiet.append_value(t.quiet);
+        c.txn.append_value(i64_of(t.txn));
+        c.conn.append_value(i64_of(t.conn));
+        c.frame.append_value(i64_of(t.frame));
+        c.ts.append_value(micros(t.ts));
+        c.client.append(t.client, show);
+        c.server.append(t.server, show);
+        c.proto.append(t.proto, |p| p.name().to_owned());
+        c.op.append(t.op, name);
+        c.keys.append(t.key.as_deref(), &t.keys);
+        c.key_count.append_value(i32_of(t.key_count()));
+        c.quiet.append_value(t.quiet);
         match t.outcome {
-            Some(o) => self.outcome.append(o, name),
-            None => self.outcome.append_null(),
+            Some(o) => c.outcome.append(o, name),
+            None => c.outcome.append_null(),
         }
-        self.status.append_option(t.status);
-        self.hit.append_option(t.hit());
-        self.hits.append_option(t.lookup.then(|| i32_of(t.hits)));
-        self.answers.append_value(i32_of(t.answers));
-        self.value_len.append_value(i64_of(t.value_len));
-        self.latency_us
+        c.status.append_option(t.status);
+        c.hit.append_option(t.hit());
+        c.hits.append_option(t.lookup.then(|| i32_of(t.hits)));
+        c.answers.append_value(i32_of(t.answers));
+        c.value_len.append_value(i64_of(t.value_len));
+        c.latency_us
             .append_option(t.latency_ns.map(|l| i64_of(l / 1_000)));
-        self.failed.append_value(t.failed);
-        self.error.append_option(t.error.as_deref());
+        c.failed.append_value(t.failed);
+        c.error.append_option(t.error.as_deref());
         self.rows += 1;
     }
 
@@ -146,33 +199,9 @@ impl Table for TransactionsTable {
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        let [key, key_bin, keys] = self.keys.finish();
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.txn.finish()),
-            Arc::new(self.conn.finish()),
-            Arc::new(self.frame.finish()),
-            Arc::new(self.ts.finish()),
-            self.client.finish()?,
-            self.server.finish()?,
-            self.proto.finish()?,
-            self.op.finish()?,
-            key,
-            key_bin,
-            keys,
-            Arc::new(self.key_count.finish()),
-            Arc::new(self.quiet.finish()),
-            self.outcome.finish()?,
-            Arc::new(self.status.finish()),
-            Arc::new(self.hit.finish()),
-            Arc::new(self.hits.finish()),
-            Arc::new(self.answers.finish()),
-            Arc::new(self.value_len.finish()),
-            Arc::new(self.latency_us.finish()),
-            Arc::new(self.failed.finish()),
-            Arc::new(self.error.finish()),
-        ];
+        let full = std::mem::replace(&mut self.columns, Columns::with_capacity(self.capacity));
         self.rows = 0;
-        RecordBatch::try_new(Arc::clone(&self.schema), columns)
+        RecordBatch::try_new(Arc::clone(&self.schema), full.finish()?)
     }
 
     fn time(t: &Transaction) -> Timestamp {
