@@ -234,7 +234,7 @@ impl<T: Table> ParquetFile<T> {
     pub fn push(&mut self, row: &T::Row) -> Result<(), ExportError> {
         self.table.push(row);
         self.rows += 1;
-        if self.table.len() >= self.batch_rows {
+        if self.table.len() >= self.batch_rows || self.table.is_full() {
             self.write_batch()?;
         }
         Ok(())

@@ -3,9 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    Int64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder,
-    UInt64Builder, UInt8Builder,
+use arrow_array::types::{
+    Int64Type, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type, Utf8Type,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
@@ -15,7 +14,7 @@ use memshark_traffic::capture::Timestamp;
 use memshark_traffic::dissect::{Kind, Message, Proto};
 
 use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
-use crate::columns::{dict_type, DictColumn, KeyColumns};
+use crate::columns::{dict_type, ByteColumn, DictColumn, KeyColumns, Prim};
 
 /// Builders for the messages table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
@@ -55,59 +54,59 @@ impl OpKey {
 /// One batch's builders.
 #[derive(Debug)]
 struct Columns {
-    frame: Int64Builder,
-    ts: TimestampMicrosecondBuilder,
+    frame: Prim<Int64Type>,
+    ts: Prim<TimestampMicrosecondType>,
     src: DictColumn<SocketAddr>,
     dst: DictColumn<SocketAddr>,
     proto: DictColumn<Proto>,
     kind: DictColumn<Kind>,
     op: DictColumn<OpKey>,
-    opcode: UInt8Builder,
+    opcode: Prim<UInt8Type>,
     keys: KeyColumns,
-    status: UInt16Builder,
+    status: Prim<UInt16Type>,
     status_name: DictColumn<Status>,
-    opaque: UInt32Builder,
-    cas: UInt64Builder,
-    flags: UInt32Builder,
-    exptime: Int64Builder,
-    extras_len: UInt8Builder,
-    value_len: Int64Builder,
-    latency_us: Int64Builder,
-    error: StringBuilder,
+    opaque: Prim<UInt32Type>,
+    cas: Prim<UInt64Type>,
+    flags: Prim<UInt32Type>,
+    exptime: Prim<Int64Type>,
+    extras_len: Prim<UInt8Type>,
+    value_len: Prim<Int64Type>,
+    latency_us: Prim<Int64Type>,
+    error: ByteColumn<Utf8Type>,
 }
 
 impl Columns {
     fn with_capacity(rows: usize) -> Columns {
         Columns {
-            frame: Int64Builder::with_capacity(rows),
-            ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            frame: Prim::with_capacity(rows),
+            ts: Prim::with_capacity(rows),
             src: DictColumn::with_capacity(rows),
             dst: DictColumn::with_capacity(rows),
             proto: DictColumn::with_capacity(rows),
             kind: DictColumn::with_capacity(rows),
             op: DictColumn::with_capacity(rows),
-            opcode: UInt8Builder::with_capacity(rows),
+            opcode: Prim::with_capacity(rows),
             keys: KeyColumns::with_capacity(rows),
-            status: UInt16Builder::with_capacity(rows),
+            status: Prim::with_capacity(rows),
             status_name: DictColumn::with_capacity(rows),
-            opaque: UInt32Builder::with_capacity(rows),
-            cas: UInt64Builder::with_capacity(rows),
-            flags: UInt32Builder::with_capacity(rows),
-            exptime: Int64Builder::with_capacity(rows),
-            extras_len: UInt8Builder::with_capacity(rows),
-            value_len: Int64Builder::with_capacity(rows),
-            latency_us: Int64Builder::with_capacity(rows),
+            opaque: Prim::with_capacity(rows),
+            cas: Prim::with_capacity(rows),
+            flags: Prim::with_capacity(rows),
+            exptime: Prim::with_capacity(rows),
+            extras_len: Prim::with_capacity(rows),
+            value_len: Prim::with_capacity(rows),
+            latency_us: Prim::with_capacity(rows),
             // Flagged messages are few: room for the offsets only.
-            error: StringBuilder::with_capacity(rows, 0),
+            error: ByteColumn::with_capacity(rows, 0),
         }
     }
 
     /// The columns in the schema's order.
-    fn finish(mut self) -> Result<Vec<ArrayRef>, ArrowError> {
-        let [key, key_bin, keys] = self.keys.finish();
+    fn finish(self) -> Result<Vec<ArrayRef>, ArrowError> {
+        let [key, key_bin, keys] = self.keys.finish()?;
         Ok(vec![
             Arc::new(self.frame.finish()),
-            Arc::new(self.ts.finish()),
+            Arc::new(self.ts.finish().with_timezone("UTC")),
             self.src.finish()?,
             self.dst.finish()?,
             self.proto.finish()?,
@@ -126,7 +125,7 @@ impl Columns {
             Arc::new(self.extras_len.finish()),
             Arc::new(self.value_len.finish()),
             Arc::new(self.latency_us.finish()),
-            Arc::new(self.error.finish()),
+            Arc::new(self.error.finish()?),
         ])
     }
 }
@@ -185,8 +184,8 @@ impl Table for MessagesTable {
         let c = &mut self.columns;
         let show = |a: SocketAddr| a.to_string();
         c.frame
-            .append_value(i64::try_from(m.origin.frame).unwrap_or(i64::MAX));
-        c.ts.append_value(micros(m.origin.ts));
+            .append(i64::try_from(m.origin.frame).unwrap_or(i64::MAX));
+        c.ts.append(micros(m.origin.ts));
         c.src.append(m.src(), show);
         c.dst.append(m.dst(), show);
         c.proto.append(m.proto, |p| p.name().to_owned());
@@ -208,12 +207,18 @@ impl Table for MessagesTable {
         c.latency_us
             .append_option(i64_of(m.latency_ns.map(|l| l / 1_000)));
         // Flagged messages are few: rendering the problem's text is off the hot path.
-        c.error.append_option(m.problem.map(|p| p.to_string()));
+        c.error
+            .append_option(m.problem.map(|p| p.to_string()).as_deref());
         self.rows += 1;
     }
 
     fn len(&self) -> usize {
         self.rows
+    }
+
+    #[inline]
+    fn is_full(&self) -> bool {
+        self.columns.keys.is_full()
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {

@@ -35,6 +35,12 @@ pub trait Table: Default {
     /// Rows appended since the last batch.
     fn len(&self) -> usize;
 
+    /// Whether the batch must be written before its row count is reached: a column holds so
+    /// many bytes that another batch of rows like these could overflow its 32-bit offsets.
+    fn is_full(&self) -> bool {
+        false
+    }
+
     /// Whether no row was appended since the last batch.
     fn is_empty(&self) -> bool {
         self.len() == 0

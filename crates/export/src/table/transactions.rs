@@ -3,10 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
-    UInt16Builder,
-};
+use arrow_array::builder::BooleanBuilder;
+use arrow_array::types::{Int32Type, Int64Type, TimestampMicrosecondType, UInt16Type, Utf8Type};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use memshark_traffic::capture::Timestamp;
@@ -14,7 +12,7 @@ use memshark_traffic::dissect::Proto;
 use memshark_traffic::transaction::Transaction;
 
 use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
-use crate::columns::{dict_type, DictColumn, KeyColumns};
+use crate::columns::{dict_type, ByteColumn, DictColumn, KeyColumns, Prim};
 
 /// Builders for the transactions table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
@@ -29,63 +27,63 @@ pub struct TransactionsTable {
 /// One batch's builders.
 #[derive(Debug)]
 struct Columns {
-    txn: Int64Builder,
-    conn: Int64Builder,
-    frame: Int64Builder,
-    ts: TimestampMicrosecondBuilder,
+    txn: Prim<Int64Type>,
+    conn: Prim<Int64Type>,
+    frame: Prim<Int64Type>,
+    ts: Prim<TimestampMicrosecondType>,
     client: DictColumn<SocketAddr>,
     server: DictColumn<SocketAddr>,
     proto: DictColumn<Proto>,
     op: DictColumn<&'static str>,
     keys: KeyColumns,
-    key_count: Int32Builder,
+    key_count: Prim<Int32Type>,
     quiet: BooleanBuilder,
     outcome: DictColumn<&'static str>,
-    status: UInt16Builder,
+    status: Prim<UInt16Type>,
     hit: BooleanBuilder,
-    hits: Int32Builder,
-    answers: Int32Builder,
-    value_len: Int64Builder,
-    latency_us: Int64Builder,
+    hits: Prim<Int32Type>,
+    answers: Prim<Int32Type>,
+    value_len: Prim<Int64Type>,
+    latency_us: Prim<Int64Type>,
     failed: BooleanBuilder,
-    error: StringBuilder,
+    error: ByteColumn<Utf8Type>,
 }
 
 impl Columns {
     fn with_capacity(rows: usize) -> Columns {
         Columns {
-            txn: Int64Builder::with_capacity(rows),
-            conn: Int64Builder::with_capacity(rows),
-            frame: Int64Builder::with_capacity(rows),
-            ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            txn: Prim::with_capacity(rows),
+            conn: Prim::with_capacity(rows),
+            frame: Prim::with_capacity(rows),
+            ts: Prim::with_capacity(rows),
             client: DictColumn::with_capacity(rows),
             server: DictColumn::with_capacity(rows),
             proto: DictColumn::with_capacity(rows),
             op: DictColumn::with_capacity(rows),
             keys: KeyColumns::with_capacity(rows),
-            key_count: Int32Builder::with_capacity(rows),
+            key_count: Prim::with_capacity(rows),
             quiet: BooleanBuilder::with_capacity(rows),
             outcome: DictColumn::with_capacity(rows),
-            status: UInt16Builder::with_capacity(rows),
+            status: Prim::with_capacity(rows),
             hit: BooleanBuilder::with_capacity(rows),
-            hits: Int32Builder::with_capacity(rows),
-            answers: Int32Builder::with_capacity(rows),
-            value_len: Int64Builder::with_capacity(rows),
-            latency_us: Int64Builder::with_capacity(rows),
+            hits: Prim::with_capacity(rows),
+            answers: Prim::with_capacity(rows),
+            value_len: Prim::with_capacity(rows),
+            latency_us: Prim::with_capacity(rows),
             failed: BooleanBuilder::with_capacity(rows),
             // Failed transactions are few: room for the offsets only.
-            error: StringBuilder::with_capacity(rows, 0),
+            error: ByteColumn::with_capacity(rows, 0),
         }
     }
 
     /// The columns in the schema's order.
     fn finish(mut self) -> Result<Vec<ArrayRef>, ArrowError> {
-        let [key, key_bin, keys] = self.keys.finish();
+        let [key, key_bin, keys] = self.keys.finish()?;
         Ok(vec![
             Arc::new(self.txn.finish()),
             Arc::new(self.conn.finish()),
             Arc::new(self.frame.finish()),
-            Arc::new(self.ts.finish()),
+            Arc::new(self.ts.finish().with_timezone("UTC")),
             self.client.finish()?,
             self.server.finish()?,
             self.proto.finish()?,
@@ -103,7 +101,7 @@ impl Columns {
             Arc::new(self.value_len.finish()),
             Arc::new(self.latency_us.finish()),
             Arc::new(self.failed.finish()),
-            Arc::new(self.error.finish()),
+            Arc::new(self.error.finish()?),
         ])
     }
 }
@@ -167,16 +165,16 @@ impl Table for TransactionsTable {
         let c = &mut self.columns;
         let show = |a: SocketAddr| a.to_string();
         let name = |s: &'static str| s.to_owned();
-        c.txn.append_value(i64_of(t.txn));
-        c.conn.append_value(i64_of(t.conn));
-        c.frame.append_value(i64_of(t.frame));
-        c.ts.append_value(micros(t.ts));
+        c.txn.append(i64_of(t.txn));
+        c.conn.append(i64_of(t.conn));
+        c.frame.append(i64_of(t.frame));
+        c.ts.append(micros(t.ts));
         c.client.append(t.client, show);
         c.server.append(t.server, show);
         c.proto.append(t.proto, |p| p.name().to_owned());
         c.op.append(t.op, name);
         c.keys.append(t.key.as_deref(), &t.keys);
-        c.key_count.append_value(i32_of(t.key_count()));
+        c.key_count.append(i32_of(t.key_count()));
         c.quiet.append_value(t.quiet);
         match t.outcome {
             Some(o) => c.outcome.append(o, name),
@@ -185,8 +183,8 @@ impl Table for TransactionsTable {
         c.status.append_option(t.status);
         c.hit.append_option(t.hit());
         c.hits.append_option(t.lookup.then(|| i32_of(t.hits)));
-        c.answers.append_value(i32_of(t.answers));
-        c.value_len.append_value(i64_of(t.value_len));
+        c.answers.append(i32_of(t.answers));
+        c.value_len.append(i64_of(t.value_len));
         c.latency_us
             .append_option(t.latency_ns.map(|l| i64_of(l / 1_000)));
         c.failed.append_value(t.failed);
@@ -196,6 +194,11 @@ impl Table for TransactionsTable {
 
     fn len(&self) -> usize {
         self.rows
+    }
+
+    #[inline]
+    fn is_full(&self) -> bool {
+        self.columns.keys.is_full()
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {

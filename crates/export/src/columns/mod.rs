@@ -1,15 +1,20 @@
 //! Column builders the two tables share: dictionary-encoded strings keyed by what they are
-//! made from (an address is formatted once per row group, not once per row), and the key
-//! columns (UTF-8, with a binary column beside it for keys that are not).
+//! made from (an address is formatted once per batch, not once per row), the key columns
+//! (UTF-8, with a binary column beside it for keys that are not), and ([`plain`]) the plain
+//! columns under them.
+
+mod plain;
 
 use std::hash::Hash;
 use std::sync::Arc;
 
-use arrow_array::builder::{BinaryBuilder, Int32Builder, ListBuilder, StringBuilder};
-use arrow_array::types::Int32Type;
+use arrow_array::types::{BinaryType, Int32Type, Utf8Type};
 use arrow_array::{ArrayRef, DictionaryArray, StringArray};
 use arrow_schema::{ArrowError, DataType, Field};
 use rustc_hash::FxHashMap;
+
+use plain::StringLists;
+pub(crate) use plain::{ByteColumn, Prim};
 
 /// The Arrow type of a dictionary-encoded string column.
 pub(crate) fn dict_type() -> DataType {
@@ -22,7 +27,12 @@ const KEY_BYTES: usize = 24;
 
 /// The Arrow type of a list of keys.
 pub(crate) fn key_list_type() -> DataType {
-    DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+    DataType::List(key_item())
+}
+
+/// The items of a list of keys.
+fn key_item() -> Arc<Field> {
+    Arc::new(Field::new("item", DataType::Utf8, true))
 }
 
 /// A dictionary-encoded string column whose values are made from `K`s: `K` is what the row
@@ -39,7 +49,7 @@ pub(crate) struct DictColumn<K> {
     /// a connection's address), and then the hash lookup is skipped.
     last: Option<(K, i32)>,
     values: Vec<String>,
-    keys: Int32Builder,
+    keys: Prim<Int32Type>,
 }
 
 impl<K> DictColumn<K> {
@@ -49,7 +59,7 @@ impl<K> DictColumn<K> {
             index: FxHashMap::default(),
             last: None,
             values: Vec::new(),
-            keys: Int32Builder::with_capacity(rows),
+            keys: Prim::with_capacity(rows),
         }
     }
 }
@@ -60,7 +70,7 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
     pub(crate) fn append(&mut self, k: K, show: impl FnOnce(K) -> String) {
         if let Some((last, i)) = self.last {
             if last == k {
-                self.keys.append_value(i);
+                self.keys.append(i);
                 return;
             }
         }
@@ -70,7 +80,7 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
             i32::try_from(next).unwrap_or(i32::MAX)
         });
         self.last = Some((k, i));
-        self.keys.append_value(i);
+        self.keys.append(i);
     }
 
     /// Appends a null.
@@ -80,7 +90,7 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
     }
 
     /// The column.
-    pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
         let keys = self.keys.finish();
         let values = StringArray::from(self.values);
         Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
@@ -94,19 +104,19 @@ impl<K: Hash + Eq + Copy> DictColumn<K> {
 /// get; keys that are not UTF-8 in hex, as in jsonl).
 #[derive(Debug)]
 pub(crate) struct KeyColumns {
-    key: StringBuilder,
-    key_bin: BinaryBuilder,
-    keys: ListBuilder<StringBuilder>,
+    key: ByteColumn<Utf8Type>,
+    key_bin: ByteColumn<BinaryType>,
+    keys: StringLists,
 }
 
 impl KeyColumns {
     /// Empty columns with room for `rows` rows (and keys of about [`KEY_BYTES`] bytes).
     pub(crate) fn with_capacity(rows: usize) -> Self {
         KeyColumns {
-            key: StringBuilder::with_capacity(rows, rows * KEY_BYTES),
+            key: ByteColumn::with_capacity(rows, rows * KEY_BYTES),
             // Keys that are not UTF-8 and multi-key gets are rare: room for the offsets only.
-            key_bin: BinaryBuilder::with_capacity(rows, 0),
-            keys: ListBuilder::with_capacity(StringBuilder::new(), rows),
+            key_bin: ByteColumn::with_capacity(rows, 0),
+            keys: StringLists::with_capacity(rows),
         }
     }
 
@@ -120,15 +130,16 @@ impl KeyColumns {
     }
 
     /// Appends the first key and, for more than one, every key.
+    #[inline]
     pub(crate) fn append(&mut self, key: Option<&[u8]>, keys: &[bytes::Bytes]) {
         match key.map(|k| (k, std::str::from_utf8(k))) {
             Some((_, Ok(s))) => {
-                self.key.append_value(s);
+                self.key.append(s);
                 self.key_bin.append_null();
             }
             Some((k, Err(_))) => {
                 self.key.append_null();
-                self.key_bin.append_value(k);
+                self.key_bin.append(k);
             }
             None => {
                 self.key.append_null();
@@ -138,23 +149,29 @@ impl KeyColumns {
         if keys.len() > 1 {
             for k in keys {
                 match std::str::from_utf8(k) {
-                    Ok(s) => self.keys.values().append_value(s),
-                    Err(_) => self.keys.values().append_value(hex(k)),
+                    Ok(s) => self.keys.push_item(s),
+                    Err(_) => self.keys.push_item(&hex(k)),
                 }
             }
-            self.keys.append(true);
+            self.keys.end_row(true);
         } else {
-            self.keys.append(false);
+            self.keys.end_row(false);
         }
     }
 
+    /// Whether the columns hold so many bytes that the batch should be written now.
+    #[inline]
+    pub(crate) fn is_full(&self) -> bool {
+        self.key.is_full() || self.key_bin.is_full() || self.keys.is_full()
+    }
+
     /// The three columns.
-    pub(crate) fn finish(mut self) -> [ArrayRef; 3] {
-        [
-            Arc::new(self.key.finish()),
-            Arc::new(self.key_bin.finish()),
-            Arc::new(self.keys.finish()),
-        ]
+    pub(crate) fn finish(self) -> Result<[ArrayRef; 3], ArrowError> {
+        Ok([
+            Arc::new(self.key.finish()?),
+            Arc::new(self.key_bin.finish()?),
+            Arc::new(self.keys.finish(key_item())?),
+        ])
     }
 }
 
