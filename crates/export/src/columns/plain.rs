@@ -241,3 +241,79 @@ impl StringLists {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::builder::{Int64Builder, ListBuilder, StringBuilder};
+    use arrow_array::types::{Int64Type, Utf8Type};
+    use arrow_array::Array;
+
+    /// Rows with a value or a null, in runs that end on and off 64-row word boundaries.
+    fn pattern(rows: usize, seed: u64) -> Vec<Option<i64>> {
+        let mut x = seed;
+        (0..rows)
+            .map(|i| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((x >> 33) % 3 != 0).then_some(i as i64 * 7 - 1000)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn primitive_columns_equal_arrow_builders() {
+        for (rows, seed) in [(0, 1), (1, 2), (63, 3), (64, 4), (65, 5), (1000, 6)] {
+            let mut all_valid = Prim::<Int64Type>::with_capacity(rows);
+            let mut mixed = Prim::<Int64Type>::with_capacity(4);
+            let (mut arrow_valid, mut arrow_mixed) = (Int64Builder::new(), Int64Builder::new());
+            for v in pattern(rows, seed) {
+                all_valid.append(v.unwrap_or(1));
+                arrow_valid.append_value(v.unwrap_or(1));
+                mixed.append_option(v);
+                arrow_mixed.append_option(v);
+            }
+            let (ours, theirs) = (all_valid.finish(), arrow_valid.finish());
+            assert_eq!(ours, theirs);
+            assert!(ours.nulls().is_none());
+            let (ours, theirs) = (mixed.finish(), arrow_mixed.finish());
+            assert_eq!(ours, theirs, "{rows} rows");
+            assert_eq!(ours.null_count(), theirs.null_count());
+        }
+    }
+
+    #[test]
+    fn byte_and_list_columns_equal_arrow_builders() {
+        let rows = pattern(300, 9);
+        let mut ours = ByteColumn::<Utf8Type>::with_capacity(2, 0);
+        let mut theirs = StringBuilder::new();
+        let mut lists = StringLists::with_capacity(2);
+        let mut arrow_lists = ListBuilder::new(StringBuilder::new());
+        for v in &rows {
+            let s = v.map(|v| format!("key:{v}"));
+            ours.append_option(s.as_deref());
+            theirs.append_option(s.as_deref());
+            if let Some(v) = v {
+                for k in 0..(v % 4) {
+                    lists.push_item(&format!("{v}-{k}"));
+                    arrow_lists.values().append_value(format!("{v}-{k}"));
+                }
+            }
+            lists.end_row(v.is_some());
+            arrow_lists.append(v.is_some());
+        }
+        assert_eq!(ours.len(), rows.len());
+        assert!(!ours.is_full() && !lists.is_full());
+        assert_eq!(ours.finish().expect("valid UTF-8"), theirs.finish());
+        let item = Arc::new(Field::new("item", arrow_schema::DataType::Utf8, true));
+        assert_eq!(lists.finish(item).expect("lists"), arrow_lists.finish());
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_fail_as_a_string_column() {
+        let mut column = ByteColumn::<Utf8Type>::with_capacity(1, 1);
+        // Only reachable by a bug (the key column takes `&str`), and an error, not a panic.
+        column.data.push(0xff);
+        column.end_row(true);
+        assert!(column.finish().is_err());
+    }
+}
