@@ -5,13 +5,15 @@
 
 mod plain;
 
-use std::hash::Hash;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use arrow_array::types::{BinaryType, Int32Type, Utf8Type};
 use arrow_array::{ArrayRef, DictionaryArray, StringArray};
 use arrow_schema::{ArrowError, DataType, Field};
-use rustc_hash::FxHashMap;
+use memshark_traffic::hash::{SeededState, SocketKey};
+use rustc_hash::FxBuildHasher;
 
 use plain::StringLists;
 pub(crate) use plain::{ByteColumn, Prim};
@@ -42,9 +44,12 @@ fn key_item() -> Arc<Field> {
 /// The Arrow dictionary is the batch's own; the Parquet writer interns the values again into
 /// its per-row-group dictionary, so two `K`s with one string (every unknown opcode is
 /// `unknown`) only cost a second dictionary entry here, never a different file.
-#[derive(Debug)]
-pub(crate) struct DictColumn<K> {
-    index: FxHashMap<K, i32>,
+///
+/// Keys memshark assigns (the typed names) are hashed with `rustc-hash`; addresses come from
+/// the network and go in an [`AddrColumn`], a seeded table, so that nobody can open
+/// connections whose addresses collide and turn the lookups into scans.
+pub(crate) struct DictColumn<K, S = FxBuildHasher> {
+    index: HashMap<K, i32, S>,
     /// The last key appended and its index: rows in a row often share a value (the protocol,
     /// a connection's address), and then the hash lookup is skipped.
     last: Option<(K, i32)>,
@@ -52,11 +57,28 @@ pub(crate) struct DictColumn<K> {
     keys: Prim<Int32Type>,
 }
 
-impl<K> DictColumn<K> {
+impl<K, S> std::fmt::Debug for DictColumn<K, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DictColumn")
+            .field("values", &self.values)
+            .field("rows", &self.keys.len())
+            .finish()
+    }
+}
+
+/// A dictionary column of socket addresses (`ip:port`), in a seeded table.
+pub(crate) type AddrColumn = DictColumn<SocketKey, SeededState>;
+
+/// An address's string, as jsonl writes it.
+pub(crate) fn show_addr(a: SocketKey) -> String {
+    a.0.to_string()
+}
+
+impl<K, S: Default> DictColumn<K, S> {
     /// An empty column with room for `rows` rows.
     pub(crate) fn with_capacity(rows: usize) -> Self {
         DictColumn {
-            index: FxHashMap::default(),
+            index: HashMap::default(),
             last: None,
             values: Vec::new(),
             keys: Prim::with_capacity(rows),
@@ -64,7 +86,7 @@ impl<K> DictColumn<K> {
     }
 }
 
-impl<K: Hash + Eq + Copy> DictColumn<K> {
+impl<K: Hash + Eq + Copy, S: BuildHasher> DictColumn<K, S> {
     /// Appends `k`'s string (`show` makes it the first time `k` is seen in the batch).
     #[inline]
     pub(crate) fn append(&mut self, k: K, show: impl FnOnce(K) -> String) {
@@ -182,4 +204,64 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::cast::AsArray;
+    use memshark_traffic::hash::collisions::{
+        assert_no_slowdown, fx_colliding_v6, fx_hash, random_v6, N,
+    };
+
+    #[test]
+    fn addresses_colliding_under_fxhash_are_looked_up_as_fast_as_random_ones() {
+        let random = random_v6(N, 40000);
+        let crafted = fx_colliding_v6(N, 40000, |_, _| {});
+        // Under FxHash (the table this column had), every crafted address is one bucket.
+        let first = fx_hash(&SocketKey(crafted[0]));
+        assert!(crafted.iter().all(|a| fx_hash(&SocketKey(*a)) == first));
+        assert_no_slowdown(
+            "address dictionary column",
+            &random[..],
+            &crafted[..],
+            |addrs, deadline| {
+                let mut column = AddrColumn::with_capacity(2 * addrs.len());
+                // Each address twice: a new entry, then a lookup.
+                for _ in 0..2 {
+                    for (i, a) in addrs.iter().enumerate() {
+                        column.append(SocketKey(*a), show_addr);
+                        if i % 1024 == 0 && deadline.passed() {
+                            return false;
+                        }
+                    }
+                }
+                let array = column.finish().expect("dictionary");
+                let dict = array.as_dictionary::<Int32Type>();
+                assert_eq!(dict.values().len(), addrs.len());
+                assert_eq!(dict.keys().value(addrs.len()), 0);
+                true
+            },
+        );
+    }
+
+    #[test]
+    fn a_dictionary_column_keeps_each_rows_string_and_nulls() {
+        let mut column: DictColumn<&'static str> = DictColumn::with_capacity(4);
+        for k in [Some("get"), Some("get"), None, Some("set"), Some("get")] {
+            match k {
+                Some(k) => column.append(k, str::to_owned),
+                None => column.append_null(),
+            }
+        }
+        let array = column.finish().expect("dictionary");
+        let dict = array.as_dictionary::<Int32Type>();
+        let strings = dict.downcast_dict::<StringArray>().expect("utf8 values");
+        let rows: Vec<Option<&str>> = strings.into_iter().collect();
+        assert_eq!(
+            rows,
+            [Some("get"), Some("get"), None, Some("set"), Some("get")]
+        );
+        assert_eq!(dict.values().len(), 2);
+    }
 }

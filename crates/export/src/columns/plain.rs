@@ -39,7 +39,7 @@ impl Validity {
         self.word |= u64::from(valid) << (self.len % 64);
         self.nulls += usize::from(!valid);
         self.len += 1;
-        if self.len % 64 == 0 {
+        if self.len.is_multiple_of(64) {
             self.words.push(self.word);
             self.word = 0;
         }
@@ -55,7 +55,7 @@ impl Validity {
         if self.nulls == 0 {
             return None;
         }
-        if self.len % 64 != 0 {
+        if !self.len.is_multiple_of(64) {
             self.words.push(self.word);
         }
         let bits = BooleanBuffer::new(Buffer::from_vec(self.words), 0, self.len);
@@ -97,6 +97,11 @@ impl<T: ArrowPrimitiveType> Prim<T> {
     #[inline(always)]
     pub(crate) fn append_null(&mut self) {
         self.append_option(None);
+    }
+
+    /// Rows appended.
+    pub(crate) fn len(&self) -> usize {
+        self.valid.len()
     }
 
     /// The array.
@@ -254,7 +259,9 @@ mod tests {
         let mut x = seed;
         (0..rows)
             .map(|i| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((x >> 33) % 3 != 0).then_some(i as i64 * 7 - 1000)
             })
             .collect()

@@ -1,6 +1,5 @@
 //! The messages table: one row per memcached message, the columns of jsonl schema v1.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use arrow_array::types::{
@@ -12,9 +11,10 @@ use memshark_protocol::binary::Status;
 use memshark_protocol::op::Op;
 use memshark_traffic::capture::Timestamp;
 use memshark_traffic::dissect::{Kind, Message, Proto};
+use memshark_traffic::hash::SocketKey;
 
 use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
-use crate::columns::{dict_type, ByteColumn, DictColumn, KeyColumns, Prim};
+use crate::columns::{dict_type, show_addr, AddrColumn, ByteColumn, DictColumn, KeyColumns, Prim};
 
 /// Builders for the messages table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
@@ -56,8 +56,8 @@ impl OpKey {
 struct Columns {
     frame: Prim<Int64Type>,
     ts: Prim<TimestampMicrosecondType>,
-    src: DictColumn<SocketAddr>,
-    dst: DictColumn<SocketAddr>,
+    src: AddrColumn,
+    dst: AddrColumn,
     proto: DictColumn<Proto>,
     kind: DictColumn<Kind>,
     op: DictColumn<OpKey>,
@@ -80,8 +80,8 @@ impl Columns {
         Columns {
             frame: Prim::with_capacity(rows),
             ts: Prim::with_capacity(rows),
-            src: DictColumn::with_capacity(rows),
-            dst: DictColumn::with_capacity(rows),
+            src: AddrColumn::with_capacity(rows),
+            dst: AddrColumn::with_capacity(rows),
             proto: DictColumn::with_capacity(rows),
             kind: DictColumn::with_capacity(rows),
             op: DictColumn::with_capacity(rows),
@@ -182,12 +182,11 @@ impl Table for MessagesTable {
 
     fn push(&mut self, m: &Message) {
         let c = &mut self.columns;
-        let show = |a: SocketAddr| a.to_string();
         c.frame
             .append(i64::try_from(m.origin.frame).unwrap_or(i64::MAX));
         c.ts.append(micros(m.origin.ts));
-        c.src.append(m.src(), show);
-        c.dst.append(m.dst(), show);
+        c.src.append(SocketKey(m.src()), show_addr);
+        c.dst.append(SocketKey(m.dst()), show_addr);
         c.proto.append(m.proto, |p| p.name().to_owned());
         c.kind.append(m.kind(), |k| k.name().to_owned());
         c.op.append(OpKey::of(m), OpKey::name);

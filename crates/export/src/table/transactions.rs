@@ -1,6 +1,5 @@
 //! The transactions table: one row per request with its answers joined.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use arrow_array::builder::BooleanBuilder;
@@ -9,10 +8,11 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use memshark_traffic::capture::Timestamp;
 use memshark_traffic::dissect::Proto;
+use memshark_traffic::hash::SocketKey;
 use memshark_traffic::transaction::Transaction;
 
 use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
-use crate::columns::{dict_type, ByteColumn, DictColumn, KeyColumns, Prim};
+use crate::columns::{dict_type, show_addr, AddrColumn, ByteColumn, DictColumn, KeyColumns, Prim};
 
 /// Builders for the transactions table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
@@ -31,8 +31,8 @@ struct Columns {
     conn: Prim<Int64Type>,
     frame: Prim<Int64Type>,
     ts: Prim<TimestampMicrosecondType>,
-    client: DictColumn<SocketAddr>,
-    server: DictColumn<SocketAddr>,
+    client: AddrColumn,
+    server: AddrColumn,
     proto: DictColumn<Proto>,
     op: DictColumn<&'static str>,
     keys: KeyColumns,
@@ -56,8 +56,8 @@ impl Columns {
             conn: Prim::with_capacity(rows),
             frame: Prim::with_capacity(rows),
             ts: Prim::with_capacity(rows),
-            client: DictColumn::with_capacity(rows),
-            server: DictColumn::with_capacity(rows),
+            client: AddrColumn::with_capacity(rows),
+            server: AddrColumn::with_capacity(rows),
             proto: DictColumn::with_capacity(rows),
             op: DictColumn::with_capacity(rows),
             keys: KeyColumns::with_capacity(rows),
@@ -163,14 +163,13 @@ impl Table for TransactionsTable {
 
     fn push(&mut self, t: &Transaction) {
         let c = &mut self.columns;
-        let show = |a: SocketAddr| a.to_string();
         let name = |s: &'static str| s.to_owned();
         c.txn.append(i64_of(t.txn));
         c.conn.append(i64_of(t.conn));
         c.frame.append(i64_of(t.frame));
         c.ts.append(micros(t.ts));
-        c.client.append(t.client, show);
-        c.server.append(t.server, show);
+        c.client.append(SocketKey(t.client), show_addr);
+        c.server.append(SocketKey(t.server), show_addr);
         c.proto.append(t.proto, |p| p.name().to_owned());
         c.op.append(t.op, name);
         c.keys.append(t.key.as_deref(), &t.keys);
