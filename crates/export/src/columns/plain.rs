@@ -262,7 +262,7 @@ mod tests {
                 x = x
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                ((x >> 33) % 3 != 0).then_some(i as i64 * 7 - 1000)
+                (!(x >> 33).is_multiple_of(3)).then_some(i as i64 * 7 - 1000)
             })
             .collect()
     }
