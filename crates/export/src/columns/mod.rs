@@ -3,6 +3,7 @@
 //! (UTF-8, with a binary column beside it for keys that are not), and ([`plain`]) the plain
 //! columns under them.
 
+mod ends;
 mod plain;
 
 use std::collections::HashMap;
@@ -12,9 +13,9 @@ use std::sync::Arc;
 use arrow_array::types::{BinaryType, Int32Type, Utf8Type};
 use arrow_array::{ArrayRef, DictionaryArray, StringArray};
 use arrow_schema::{ArrowError, DataType, Field};
-use memshark_traffic::hash::{SeededState, SocketKey};
 use rustc_hash::FxBuildHasher;
 
+pub(crate) use ends::Ends;
 use plain::StringLists;
 pub(crate) use plain::{ByteColumn, Prim};
 
@@ -45,9 +46,8 @@ fn key_item() -> Arc<Field> {
 /// its per-row-group dictionary, so two `K`s with one string (every unknown opcode is
 /// `unknown`) only cost a second dictionary entry here, never a different file.
 ///
-/// Keys memshark assigns (the typed names) are hashed with `rustc-hash`; addresses come from
-/// the network and go in an [`AddrColumn`], a seeded table, so that nobody can open
-/// connections whose addresses collide and turn the lookups into scans.
+/// Keys memshark assigns (the typed names) are hashed with `rustc-hash` by default; addresses
+/// come from the network and go in [`Ends`], whose tables are seeded.
 pub(crate) struct DictColumn<K, S = FxBuildHasher> {
     index: HashMap<K, i32, S>,
     /// The last key appended and its index: rows in a row often share a value (the protocol,
@@ -64,14 +64,6 @@ impl<K, S> std::fmt::Debug for DictColumn<K, S> {
             .field("rows", &self.keys.len())
             .finish()
     }
-}
-
-/// A dictionary column of socket addresses (`ip:port`), in a seeded table.
-pub(crate) type AddrColumn = DictColumn<SocketKey, SeededState>;
-
-/// An address's string, as jsonl writes it.
-pub(crate) fn show_addr(a: SocketKey) -> String {
-    a.0.to_string()
 }
 
 impl<K, S: Default> DictColumn<K, S> {
@@ -210,40 +202,6 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use arrow_array::cast::AsArray;
-    use memshark_traffic::hash::collisions::{
-        assert_no_slowdown, fx_colliding_v6, fx_hash, random_v6, N,
-    };
-
-    #[test]
-    fn addresses_colliding_under_fxhash_are_looked_up_as_fast_as_random_ones() {
-        let random = random_v6(N, 40000);
-        let crafted = fx_colliding_v6(N, 40000, |_, _| {});
-        // Under FxHash (the table this column had), every crafted address is one bucket.
-        let first = fx_hash(&SocketKey(crafted[0]));
-        assert!(crafted.iter().all(|a| fx_hash(&SocketKey(*a)) == first));
-        assert_no_slowdown(
-            "address dictionary column",
-            &random[..],
-            &crafted[..],
-            |addrs, deadline| {
-                let mut column = AddrColumn::with_capacity(2 * addrs.len());
-                // Each address twice: a new entry, then a lookup.
-                for _ in 0..2 {
-                    for (i, a) in addrs.iter().enumerate() {
-                        column.append(SocketKey(*a), show_addr);
-                        if i % 1024 == 0 && deadline.passed() {
-                            return false;
-                        }
-                    }
-                }
-                let array = column.finish().expect("dictionary");
-                let dict = array.as_dictionary::<Int32Type>();
-                assert_eq!(dict.values().len(), addrs.len());
-                assert_eq!(dict.keys().value(addrs.len()), 0);
-                true
-            },
-        );
-    }
 
     #[test]
     fn a_dictionary_column_keeps_each_rows_string_and_nulls() {

@@ -9,12 +9,11 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use memshark_protocol::binary::Status;
 use memshark_protocol::op::Op;
-use memshark_traffic::capture::Timestamp;
+use memshark_traffic::capture::{Direction, Timestamp};
 use memshark_traffic::dissect::{Kind, Message, Proto};
-use memshark_traffic::hash::SocketKey;
 
 use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
-use crate::columns::{dict_type, show_addr, AddrColumn, ByteColumn, DictColumn, KeyColumns, Prim};
+use crate::columns::{dict_type, ByteColumn, DictColumn, Ends, KeyColumns, Prim};
 
 /// Builders for the messages table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
@@ -56,8 +55,8 @@ impl OpKey {
 struct Columns {
     frame: Prim<Int64Type>,
     ts: Prim<TimestampMicrosecondType>,
-    src: AddrColumn,
-    dst: AddrColumn,
+    /// `src` and `dst`.
+    ends: Ends,
     proto: DictColumn<Proto>,
     kind: DictColumn<Kind>,
     op: DictColumn<OpKey>,
@@ -80,8 +79,7 @@ impl Columns {
         Columns {
             frame: Prim::with_capacity(rows),
             ts: Prim::with_capacity(rows),
-            src: AddrColumn::with_capacity(rows),
-            dst: AddrColumn::with_capacity(rows),
+            ends: Ends::with_capacity(rows),
             proto: DictColumn::with_capacity(rows),
             kind: DictColumn::with_capacity(rows),
             op: DictColumn::with_capacity(rows),
@@ -104,11 +102,12 @@ impl Columns {
     /// The columns in the schema's order.
     fn finish(self) -> Result<Vec<ArrayRef>, ArrowError> {
         let [key, key_bin, keys] = self.keys.finish()?;
+        let [src, dst] = self.ends.finish()?;
         Ok(vec![
             Arc::new(self.frame.finish()),
             Arc::new(self.ts.finish().with_timezone("UTC")),
-            self.src.finish()?,
-            self.dst.finish()?,
+            src,
+            dst,
             self.proto.finish()?,
             self.kind.finish()?,
             self.op.finish()?,
@@ -185,8 +184,11 @@ impl Table for MessagesTable {
         c.frame
             .append(i64::try_from(m.origin.frame).unwrap_or(i64::MAX));
         c.ts.append(micros(m.origin.ts));
-        c.src.append(SocketKey(m.src()), show_addr);
-        c.dst.append(SocketKey(m.dst()), show_addr);
+        c.ends.append(
+            m.origin.client,
+            m.origin.server,
+            m.origin.dir == Direction::ToClient,
+        );
         c.proto.append(m.proto, |p| p.name().to_owned());
         c.kind.append(m.kind(), |k| k.name().to_owned());
         c.op.append(OpKey::of(m), OpKey::name);

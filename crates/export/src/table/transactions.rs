@@ -8,11 +8,10 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use memshark_traffic::capture::Timestamp;
 use memshark_traffic::dissect::Proto;
-use memshark_traffic::hash::SocketKey;
 use memshark_traffic::transaction::Transaction;
 
 use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
-use crate::columns::{dict_type, show_addr, AddrColumn, ByteColumn, DictColumn, KeyColumns, Prim};
+use crate::columns::{dict_type, ByteColumn, DictColumn, Ends, KeyColumns, Prim};
 
 /// Builders for the transactions table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
@@ -31,8 +30,8 @@ struct Columns {
     conn: Prim<Int64Type>,
     frame: Prim<Int64Type>,
     ts: Prim<TimestampMicrosecondType>,
-    client: AddrColumn,
-    server: AddrColumn,
+    /// `client` and `server`.
+    ends: Ends,
     proto: DictColumn<Proto>,
     op: DictColumn<&'static str>,
     keys: KeyColumns,
@@ -56,8 +55,7 @@ impl Columns {
             conn: Prim::with_capacity(rows),
             frame: Prim::with_capacity(rows),
             ts: Prim::with_capacity(rows),
-            client: AddrColumn::with_capacity(rows),
-            server: AddrColumn::with_capacity(rows),
+            ends: Ends::with_capacity(rows),
             proto: DictColumn::with_capacity(rows),
             op: DictColumn::with_capacity(rows),
             keys: KeyColumns::with_capacity(rows),
@@ -79,13 +77,14 @@ impl Columns {
     /// The columns in the schema's order.
     fn finish(mut self) -> Result<Vec<ArrayRef>, ArrowError> {
         let [key, key_bin, keys] = self.keys.finish()?;
+        let [client, server] = self.ends.finish()?;
         Ok(vec![
             Arc::new(self.txn.finish()),
             Arc::new(self.conn.finish()),
             Arc::new(self.frame.finish()),
             Arc::new(self.ts.finish().with_timezone("UTC")),
-            self.client.finish()?,
-            self.server.finish()?,
+            client,
+            server,
             self.proto.finish()?,
             self.op.finish()?,
             key,
@@ -168,8 +167,7 @@ impl Table for TransactionsTable {
         c.conn.append(i64_of(t.conn));
         c.frame.append(i64_of(t.frame));
         c.ts.append(micros(t.ts));
-        c.client.append(SocketKey(t.client), show_addr);
-        c.server.append(SocketKey(t.server), show_addr);
+        c.ends.append(t.client, t.server, false);
         c.proto.append(t.proto, |p| p.name().to_owned());
         c.op.append(t.op, name);
         c.keys.append(t.key.as_deref(), &t.keys);
