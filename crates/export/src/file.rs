@@ -15,7 +15,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -103,6 +103,8 @@ pub fn partial_path(path: &Path) -> PathBuf {
 /// The encoder thread and the queue to it.
 struct Encoder {
     batches: Option<SyncSender<RecordBatch>>,
+    /// Batches the encoder is done with, handed back to be freed on the thread that made them.
+    written: Receiver<RecordBatch>,
     thread: Option<JoinHandle<Result<File, ExportError>>>,
     /// Bytes written plus the row group in progress, as of the last batch encoded.
     bytes: Arc<AtomicU64>,
@@ -114,6 +116,11 @@ impl Encoder {
         partial: PathBuf,
     ) -> Result<Encoder, ExportError> {
         let (tx, rx) = sync_channel::<RecordBatch>(2);
+        // A batch's buffers are freed where they were allocated: freed on the encoder thread,
+        // they went back to the decoding thread's malloc arena through its lock, and the arena,
+        // churned from two threads, kept handing the reader's 4 MiB chunks fresh pages
+        // (1 000 to 15 000 page faults more a run on a 315 MB capture than jsonl's; now 10%).
+        let (back, written) = sync_channel::<RecordBatch>(2);
         let bytes = Arc::new(AtomicU64::new(0));
         let seen = Arc::clone(&bytes);
         let thread = std::thread::Builder::new()
@@ -121,6 +128,8 @@ impl Encoder {
             .spawn(move || {
                 for batch in rx {
                     writer.write(&batch)?;
+                    // Queue full (the decoding thread is between batches): freed here.
+                    let _ = back.try_send(batch);
                     let size = writer.bytes_written() + writer.in_progress_size();
                     seen.store(size as u64, Ordering::Relaxed);
                 }
@@ -132,6 +141,7 @@ impl Encoder {
             .map_err(|e| ExportError::io("memshark-parquet thread", e))?;
         Ok(Encoder {
             batches: Some(tx),
+            written,
             thread: Some(thread),
             bytes,
         })
@@ -139,6 +149,9 @@ impl Encoder {
 
     /// Hands a batch on; an encoder that has failed gives its error.
     fn write(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
+        while let Ok(done) = self.written.try_recv() {
+            drop(done);
+        }
         if self
             .batches
             .as_ref()
@@ -201,13 +214,14 @@ impl<T: Table> ParquetFile<T> {
             Some(options.properties()?),
         )?;
         let encoder = Encoder::start(writer, partial.clone())?;
+        let batch_rows = options.batch_rows.clamp(1, options.row_group_rows.max(1));
         Ok(ParquetFile {
             path,
             partial,
             encoder,
             closed: false,
-            table: T::default(),
-            batch_rows: options.batch_rows.clamp(1, options.row_group_rows.max(1)),
+            table: T::with_capacity(batch_rows),
+            batch_rows,
             rows: 0,
         })
     }
@@ -233,7 +247,7 @@ impl<T: Table> ParquetFile<T> {
     pub fn push(&mut self, row: &T::Row) -> Result<(), ExportError> {
         self.table.push(row);
         self.rows += 1;
-        if self.table.len() >= self.batch_rows {
+        if self.table.len() >= self.batch_rows || self.table.is_full() {
             self.write_batch()?;
         }
         Ok(())

@@ -8,7 +8,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`table`] | the [`Table`] trait: rows into Arrow record batches; [`MessagesTable`], [`TransactionsTable`] |
-//! | [`file`] | [`ParquetFile`]: one file, zstd, row groups flushed as they fill, written under a temporary name and renamed when its footer is written |
+//! | [`file`](mod@file) | [`ParquetFile`]: one file, zstd, row groups flushed as they fill, written under a temporary name and renamed when its footer is written |
 //! | [`partition`] | [`Partitioned`]: a Hive-style directory (`date=…/hour=…/capture=…/`) |
 //! | [`rolling`] | [`Rolling`]: a new file every N minutes or bytes (the proxy's `--dump x.parquet`) |
 //!

@@ -1,71 +1,137 @@
 //! The messages table: one row per memcached message, the columns of jsonl schema v1.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    Int64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder,
-    UInt64Builder, UInt8Builder,
+use arrow_array::types::{
+    Int64Type, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type, Utf8Type,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-use memshark_traffic::capture::Timestamp;
-use memshark_traffic::dissect::Message;
+use memshark_protocol::binary::Status;
+use memshark_protocol::op::Op;
+use memshark_traffic::capture::{Direction, Timestamp};
+use memshark_traffic::dissect::{Kind, Message, Proto};
 
-use super::{micros, ts_type, Table};
-use crate::columns::{dict_type, DictColumn, KeyColumns};
+use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
+use crate::columns::{dict_type, ByteColumn, DictColumn, Ends, KeyColumns, Prim};
 
 /// Builders for the messages table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
 pub struct MessagesTable {
     schema: SchemaRef,
-    frame: Int64Builder,
-    ts: TimestampMicrosecondBuilder,
-    src: DictColumn<SocketAddr>,
-    dst: DictColumn<SocketAddr>,
-    proto: DictColumn<&'static str>,
-    kind: DictColumn<&'static str>,
-    op: DictColumn<&'static str>,
-    opcode: UInt8Builder,
-    keys: KeyColumns,
-    status: UInt16Builder,
-    status_name: DictColumn<&'static str>,
-    opaque: UInt32Builder,
-    cas: UInt64Builder,
-    flags: UInt32Builder,
-    exptime: Int64Builder,
-    extras_len: UInt8Builder,
-    value_len: Int64Builder,
-    latency_us: Int64Builder,
-    error: StringBuilder,
+    /// Rows a batch is sized for: each batch's builders start with room for this many.
+    capacity: usize,
+    columns: Columns,
     rows: usize,
+}
+
+/// What the `op` column is made from: the typed op, else the word `dump` prints for a
+/// message without one (`gap`, `malformed`, `unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum OpKey {
+    Op(Op),
+    Word(&'static str),
+}
+
+impl OpKey {
+    fn of(m: &Message) -> OpKey {
+        match m.op {
+            Some(op) => OpKey::Op(op),
+            None => OpKey::Word(m.op_name()),
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            OpKey::Op(op) => op.name(),
+            OpKey::Word(word) => word,
+        }
+        .to_owned()
+    }
+}
+
+/// One batch's builders.
+#[derive(Debug)]
+struct Columns {
+    frame: Prim<Int64Type>,
+    ts: Prim<TimestampMicrosecondType>,
+    /// `src` and `dst`.
+    ends: Ends,
+    proto: DictColumn<Proto>,
+    kind: DictColumn<Kind>,
+    op: DictColumn<OpKey>,
+    opcode: Prim<UInt8Type>,
+    keys: KeyColumns,
+    status: Prim<UInt16Type>,
+    status_name: DictColumn<Status>,
+    opaque: Prim<UInt32Type>,
+    cas: Prim<UInt64Type>,
+    flags: Prim<UInt32Type>,
+    exptime: Prim<Int64Type>,
+    extras_len: Prim<UInt8Type>,
+    value_len: Prim<Int64Type>,
+    latency_us: Prim<Int64Type>,
+    error: ByteColumn<Utf8Type>,
+}
+
+impl Columns {
+    fn with_capacity(rows: usize) -> Columns {
+        Columns {
+            frame: Prim::with_capacity(rows),
+            ts: Prim::with_capacity(rows),
+            ends: Ends::with_capacity(rows),
+            proto: DictColumn::with_capacity(rows),
+            kind: DictColumn::with_capacity(rows),
+            op: DictColumn::with_capacity(rows),
+            opcode: Prim::with_capacity(rows),
+            keys: KeyColumns::with_capacity(rows),
+            status: Prim::with_capacity(rows),
+            status_name: DictColumn::with_capacity(rows),
+            opaque: Prim::with_capacity(rows),
+            cas: Prim::with_capacity(rows),
+            flags: Prim::with_capacity(rows),
+            exptime: Prim::with_capacity(rows),
+            extras_len: Prim::with_capacity(rows),
+            value_len: Prim::with_capacity(rows),
+            latency_us: Prim::with_capacity(rows),
+            // Flagged messages are few: room for the offsets only.
+            error: ByteColumn::with_capacity(rows, 0),
+        }
+    }
+
+    /// The columns in the schema's order.
+    fn finish(self) -> Result<Vec<ArrayRef>, ArrowError> {
+        let [key, key_bin, keys] = self.keys.finish()?;
+        let [src, dst] = self.ends.finish()?;
+        Ok(vec![
+            Arc::new(self.frame.finish()),
+            Arc::new(self.ts.finish().with_timezone("UTC")),
+            src,
+            dst,
+            self.proto.finish()?,
+            self.kind.finish()?,
+            self.op.finish()?,
+            Arc::new(self.opcode.finish()),
+            key,
+            key_bin,
+            keys,
+            Arc::new(self.status.finish()),
+            self.status_name.finish()?,
+            Arc::new(self.opaque.finish()),
+            Arc::new(self.cas.finish()),
+            Arc::new(self.flags.finish()),
+            Arc::new(self.exptime.finish()),
+            Arc::new(self.extras_len.finish()),
+            Arc::new(self.value_len.finish()),
+            Arc::new(self.latency_us.finish()),
+            Arc::new(self.error.finish()?),
+        ])
+    }
 }
 
 impl Default for MessagesTable {
     fn default() -> Self {
-        MessagesTable {
-            schema: Self::schema(),
-            frame: Int64Builder::new(),
-            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            src: DictColumn::default(),
-            dst: DictColumn::default(),
-            proto: DictColumn::default(),
-            kind: DictColumn::default(),
-            op: DictColumn::default(),
-            opcode: UInt8Builder::new(),
-            keys: KeyColumns::default(),
-            status: UInt16Builder::new(),
-            status_name: DictColumn::default(),
-            opaque: UInt32Builder::new(),
-            cas: UInt64Builder::new(),
-            flags: UInt32Builder::new(),
-            exptime: Int64Builder::new(),
-            extras_len: UInt8Builder::new(),
-            value_len: Int64Builder::new(),
-            latency_us: Int64Builder::new(),
-            error: StringBuilder::new(),
-            rows: 0,
-        }
+        Self::with_capacity(DEFAULT_CAPACITY)
     }
 }
 
@@ -104,34 +170,46 @@ impl Table for MessagesTable {
         ]))
     }
 
-    fn push(&mut self, m: &Message) {
-        let show = |a: SocketAddr| a.to_string();
-        let name = |s: &'static str| s.to_owned();
-        self.frame
-            .append_value(i64::try_from(m.origin.frame).unwrap_or(i64::MAX));
-        self.ts.append_value(micros(m.origin.ts));
-        self.src.append(m.src(), show);
-        self.dst.append(m.dst(), show);
-        self.proto.append(m.proto.name(), name);
-        self.kind.append(m.kind().name(), name);
-        self.op.append(m.op_name(), name);
-        self.opcode.append_option(m.opcode().map(u8::from));
-        self.keys.append(m.key.as_deref(), &m.keys);
-        self.status.append_option(m.status.map(u16::from));
-        match m.status {
-            Some(s) => self.status_name.append(s.name(), name),
-            None => self.status_name.append_null(),
+    fn with_capacity(rows: usize) -> Self {
+        MessagesTable {
+            schema: Self::schema(),
+            capacity: rows,
+            columns: Columns::with_capacity(rows),
+            rows: 0,
         }
-        self.opaque.append_option(m.opaque);
-        self.cas.append_option(m.cas);
-        self.flags.append_option(m.flags);
-        self.exptime.append_option(m.exptime);
-        self.extras_len.append_option(m.extras_len);
-        self.value_len.append_option(i64_of(m.value_len));
-        self.latency_us
+    }
+
+    fn push(&mut self, m: &Message) {
+        let c = &mut self.columns;
+        c.frame
+            .append(i64::try_from(m.origin.frame).unwrap_or(i64::MAX));
+        c.ts.append(micros(m.origin.ts));
+        c.ends.append(
+            m.origin.client,
+            m.origin.server,
+            m.origin.dir == Direction::ToClient,
+        );
+        c.proto.append(m.proto, |p| p.name().to_owned());
+        c.kind.append(m.kind(), |k| k.name().to_owned());
+        c.op.append(OpKey::of(m), OpKey::name);
+        c.opcode.append_option(m.opcode().map(u8::from));
+        c.keys.append(m.key.as_deref(), &m.keys);
+        c.status.append_option(m.status.map(u16::from));
+        match m.status {
+            Some(s) => c.status_name.append(s, |s| s.name().to_owned()),
+            None => c.status_name.append_null(),
+        }
+        c.opaque.append_option(m.opaque);
+        c.cas.append_option(m.cas);
+        c.flags.append_option(m.flags);
+        c.exptime.append_option(m.exptime);
+        c.extras_len.append_option(m.extras_len);
+        c.value_len.append_option(i64_of(m.value_len));
+        c.latency_us
             .append_option(i64_of(m.latency_ns.map(|l| l / 1_000)));
         // Flagged messages are few: rendering the problem's text is off the hot path.
-        self.error.append_option(m.problem.map(|p| p.to_string()));
+        c.error
+            .append_option(m.problem.map(|p| p.to_string()).as_deref());
         self.rows += 1;
     }
 
@@ -139,33 +217,15 @@ impl Table for MessagesTable {
         self.rows
     }
 
+    #[inline]
+    fn is_full(&self) -> bool {
+        self.columns.keys.is_full()
+    }
+
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        let [key, key_bin, keys] = self.keys.finish();
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.frame.finish()),
-            Arc::new(self.ts.finish()),
-            self.src.finish()?,
-            self.dst.finish()?,
-            self.proto.finish()?,
-            self.kind.finish()?,
-            self.op.finish()?,
-            Arc::new(self.opcode.finish()),
-            key,
-            key_bin,
-            keys,
-            Arc::new(self.status.finish()),
-            self.status_name.finish()?,
-            Arc::new(self.opaque.finish()),
-            Arc::new(self.cas.finish()),
-            Arc::new(self.flags.finish()),
-            Arc::new(self.exptime.finish()),
-            Arc::new(self.extras_len.finish()),
-            Arc::new(self.value_len.finish()),
-            Arc::new(self.latency_us.finish()),
-            Arc::new(self.error.finish()),
-        ];
+        let full = std::mem::replace(&mut self.columns, Columns::with_capacity(self.capacity));
         self.rows = 0;
-        RecordBatch::try_new(Arc::clone(&self.schema), columns)
+        RecordBatch::try_new(Arc::clone(&self.schema), full.finish()?)
     }
 
     fn time(m: &Message) -> Timestamp {

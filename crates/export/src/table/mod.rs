@@ -24,11 +24,22 @@ pub trait Table: Default {
     /// The table's Arrow schema.
     fn schema() -> SchemaRef;
 
+    /// Empty builders with room for `rows` rows a batch (each batch after
+    /// [`finish`](Self::finish) starts with that room again, so that appending a row seldom
+    /// grows a buffer); `Default` is [`DEFAULT_CAPACITY`].
+    fn with_capacity(rows: usize) -> Self;
+
     /// Appends one row.
     fn push(&mut self, row: &Self::Row);
 
     /// Rows appended since the last batch.
     fn len(&self) -> usize;
+
+    /// Whether the batch must be written before its row count is reached: a column holds so
+    /// many bytes that another batch of rows like these could overflow its 32-bit offsets.
+    fn is_full(&self) -> bool {
+        false
+    }
 
     /// Whether no row was appended since the last batch.
     fn is_empty(&self) -> bool {
@@ -41,6 +52,10 @@ pub trait Table: Default {
     /// A row's time (what `date` and `hour` partitions are cut by).
     fn time(row: &Self::Row) -> Timestamp;
 }
+
+/// The rows a table's builders have room for by default (the default
+/// [`WriteOptions::batch_rows`](crate::WriteOptions::batch_rows)).
+pub const DEFAULT_CAPACITY: usize = 16 * 1024;
 
 /// A capture time as microseconds since the epoch.
 pub(crate) fn micros(ts: Timestamp) -> i64 {

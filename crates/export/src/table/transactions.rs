@@ -1,73 +1,113 @@
 //! The transactions table: one row per request with its answers joined.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
-    UInt16Builder,
-};
+use arrow_array::builder::BooleanBuilder;
+use arrow_array::types::{Int32Type, Int64Type, TimestampMicrosecondType, UInt16Type, Utf8Type};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use memshark_traffic::capture::Timestamp;
+use memshark_traffic::dissect::Proto;
 use memshark_traffic::transaction::Transaction;
 
-use super::{micros, ts_type, Table};
-use crate::columns::{dict_type, DictColumn, KeyColumns};
+use super::{micros, ts_type, Table, DEFAULT_CAPACITY};
+use crate::columns::{dict_type, ByteColumn, DictColumn, Ends, KeyColumns, Prim};
 
 /// Builders for the transactions table (see ARCHITECTURE.md for its columns and types).
 #[derive(Debug)]
 pub struct TransactionsTable {
     schema: SchemaRef,
-    txn: Int64Builder,
-    conn: Int64Builder,
-    frame: Int64Builder,
-    ts: TimestampMicrosecondBuilder,
-    client: DictColumn<SocketAddr>,
-    server: DictColumn<SocketAddr>,
-    proto: DictColumn<&'static str>,
+    /// Rows a batch is sized for: each batch's builders start with room for this many.
+    capacity: usize,
+    columns: Columns,
+    rows: usize,
+}
+
+/// One batch's builders.
+#[derive(Debug)]
+struct Columns {
+    txn: Prim<Int64Type>,
+    conn: Prim<Int64Type>,
+    frame: Prim<Int64Type>,
+    ts: Prim<TimestampMicrosecondType>,
+    /// `client` and `server`.
+    ends: Ends,
+    proto: DictColumn<Proto>,
     op: DictColumn<&'static str>,
     keys: KeyColumns,
-    key_count: Int32Builder,
+    key_count: Prim<Int32Type>,
     quiet: BooleanBuilder,
     outcome: DictColumn<&'static str>,
-    status: UInt16Builder,
+    status: Prim<UInt16Type>,
     hit: BooleanBuilder,
-    hits: Int32Builder,
-    answers: Int32Builder,
-    value_len: Int64Builder,
-    latency_us: Int64Builder,
+    hits: Prim<Int32Type>,
+    answers: Prim<Int32Type>,
+    value_len: Prim<Int64Type>,
+    latency_us: Prim<Int64Type>,
     failed: BooleanBuilder,
-    error: StringBuilder,
-    rows: usize,
+    error: ByteColumn<Utf8Type>,
+}
+
+impl Columns {
+    fn with_capacity(rows: usize) -> Columns {
+        Columns {
+            txn: Prim::with_capacity(rows),
+            conn: Prim::with_capacity(rows),
+            frame: Prim::with_capacity(rows),
+            ts: Prim::with_capacity(rows),
+            ends: Ends::with_capacity(rows),
+            proto: DictColumn::with_capacity(rows),
+            op: DictColumn::with_capacity(rows),
+            keys: KeyColumns::with_capacity(rows),
+            key_count: Prim::with_capacity(rows),
+            quiet: BooleanBuilder::with_capacity(rows),
+            outcome: DictColumn::with_capacity(rows),
+            status: Prim::with_capacity(rows),
+            hit: BooleanBuilder::with_capacity(rows),
+            hits: Prim::with_capacity(rows),
+            answers: Prim::with_capacity(rows),
+            value_len: Prim::with_capacity(rows),
+            latency_us: Prim::with_capacity(rows),
+            failed: BooleanBuilder::with_capacity(rows),
+            // Failed transactions are few: room for the offsets only.
+            error: ByteColumn::with_capacity(rows, 0),
+        }
+    }
+
+    /// The columns in the schema's order.
+    fn finish(mut self) -> Result<Vec<ArrayRef>, ArrowError> {
+        let [key, key_bin, keys] = self.keys.finish()?;
+        let [client, server] = self.ends.finish()?;
+        Ok(vec![
+            Arc::new(self.txn.finish()),
+            Arc::new(self.conn.finish()),
+            Arc::new(self.frame.finish()),
+            Arc::new(self.ts.finish().with_timezone("UTC")),
+            client,
+            server,
+            self.proto.finish()?,
+            self.op.finish()?,
+            key,
+            key_bin,
+            keys,
+            Arc::new(self.key_count.finish()),
+            Arc::new(self.quiet.finish()),
+            self.outcome.finish()?,
+            Arc::new(self.status.finish()),
+            Arc::new(self.hit.finish()),
+            Arc::new(self.hits.finish()),
+            Arc::new(self.answers.finish()),
+            Arc::new(self.value_len.finish()),
+            Arc::new(self.latency_us.finish()),
+            Arc::new(self.failed.finish()),
+            Arc::new(self.error.finish()?),
+        ])
+    }
 }
 
 impl Default for TransactionsTable {
     fn default() -> Self {
-        TransactionsTable {
-            schema: Self::schema(),
-            txn: Int64Builder::new(),
-            conn: Int64Builder::new(),
-            frame: Int64Builder::new(),
-            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            client: DictColumn::default(),
-            server: DictColumn::default(),
-            proto: DictColumn::default(),
-            op: DictColumn::default(),
-            keys: KeyColumns::default(),
-            key_count: Int32Builder::new(),
-            quiet: BooleanBuilder::new(),
-            outcome: DictColumn::default(),
-            status: UInt16Builder::new(),
-            hit: BooleanBuilder::new(),
-            hits: Int32Builder::new(),
-            answers: Int32Builder::new(),
-            value_len: Int64Builder::new(),
-            latency_us: Int64Builder::new(),
-            failed: BooleanBuilder::new(),
-            error: StringBuilder::new(),
-            rows: 0,
-        }
+        Self::with_capacity(DEFAULT_CAPACITY)
     }
 }
 
@@ -111,33 +151,41 @@ impl Table for TransactionsTable {
         ]))
     }
 
-    fn push(&mut self, t: &Transaction) {
-        let show = |a: SocketAddr| a.to_string();
-        let name = |s: &'static str| s.to_owned();
-        self.txn.append_value(i64_of(t.txn));
-        self.conn.append_value(i64_of(t.conn));
-        self.frame.append_value(i64_of(t.frame));
-        self.ts.append_value(micros(t.ts));
-        self.client.append(t.client, show);
-        self.server.append(t.server, show);
-        self.proto.append(t.proto.name(), name);
-        self.op.append(t.op, name);
-        self.keys.append(t.key.as_deref(), &t.keys);
-        self.key_count.append_value(i32_of(t.key_count()));
-        self.quiet.append_value(t.quiet);
-        match t.outcome {
-            Some(o) => self.outcome.append(o, name),
-            None => self.outcome.append_null(),
+    fn with_capacity(rows: usize) -> Self {
+        TransactionsTable {
+            schema: Self::schema(),
+            capacity: rows,
+            columns: Columns::with_capacity(rows),
+            rows: 0,
         }
-        self.status.append_option(t.status);
-        self.hit.append_option(t.hit());
-        self.hits.append_option(t.lookup.then(|| i32_of(t.hits)));
-        self.answers.append_value(i32_of(t.answers));
-        self.value_len.append_value(i64_of(t.value_len));
-        self.latency_us
+    }
+
+    fn push(&mut self, t: &Transaction) {
+        let c = &mut self.columns;
+        let name = |s: &'static str| s.to_owned();
+        c.txn.append(i64_of(t.txn));
+        c.conn.append(i64_of(t.conn));
+        c.frame.append(i64_of(t.frame));
+        c.ts.append(micros(t.ts));
+        c.ends.append(t.client, t.server, false);
+        c.proto.append(t.proto, |p| p.name().to_owned());
+        c.op.append(t.op, name);
+        c.keys.append(t.key.as_deref(), &t.keys);
+        c.key_count.append(i32_of(t.key_count()));
+        c.quiet.append_value(t.quiet);
+        match t.outcome {
+            Some(o) => c.outcome.append(o, name),
+            None => c.outcome.append_null(),
+        }
+        c.status.append_option(t.status);
+        c.hit.append_option(t.hit());
+        c.hits.append_option(t.lookup.then(|| i32_of(t.hits)));
+        c.answers.append(i32_of(t.answers));
+        c.value_len.append(i64_of(t.value_len));
+        c.latency_us
             .append_option(t.latency_ns.map(|l| i64_of(l / 1_000)));
-        self.failed.append_value(t.failed);
-        self.error.append_option(t.error.as_deref());
+        c.failed.append_value(t.failed);
+        c.error.append_option(t.error.as_deref());
         self.rows += 1;
     }
 
@@ -145,34 +193,15 @@ impl Table for TransactionsTable {
         self.rows
     }
 
+    #[inline]
+    fn is_full(&self) -> bool {
+        self.columns.keys.is_full()
+    }
+
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        let [key, key_bin, keys] = self.keys.finish();
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.txn.finish()),
-            Arc::new(self.conn.finish()),
-            Arc::new(self.frame.finish()),
-            Arc::new(self.ts.finish()),
-            self.client.finish()?,
-            self.server.finish()?,
-            self.proto.finish()?,
-            self.op.finish()?,
-            key,
-            key_bin,
-            keys,
-            Arc::new(self.key_count.finish()),
-            Arc::new(self.quiet.finish()),
-            self.outcome.finish()?,
-            Arc::new(self.status.finish()),
-            Arc::new(self.hit.finish()),
-            Arc::new(self.hits.finish()),
-            Arc::new(self.answers.finish()),
-            Arc::new(self.value_len.finish()),
-            Arc::new(self.latency_us.finish()),
-            Arc::new(self.failed.finish()),
-            Arc::new(self.error.finish()),
-        ];
+        let full = std::mem::replace(&mut self.columns, Columns::with_capacity(self.capacity));
         self.rows = 0;
-        RecordBatch::try_new(Arc::clone(&self.schema), columns)
+        RecordBatch::try_new(Arc::clone(&self.schema), full.finish()?)
     }
 
     fn time(t: &Transaction) -> Timestamp {
