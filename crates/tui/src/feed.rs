@@ -210,7 +210,7 @@ pub fn file(path: PathBuf, ports: Vec<u16>, play: Option<f64>) -> Receiver<FeedE
 }
 
 /// Reads any file source (several files merged by time, a ring: see
-/// [`source::resolve`]) on its own thread, as [`file`] does one file.
+/// [`source::resolve`]) on its own thread, as [`file()`] does one file.
 pub fn capture(source: Source, ports: Vec<u16>, play: Option<f64>) -> Receiver<FeedEvent> {
     let (tx, rx) = channel();
     let sink = ToUi::new(Batcher::new(tx, false, Arc::default()), play);

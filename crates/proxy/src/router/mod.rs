@@ -4,14 +4,14 @@
 //!
 //! # Tasks and channels
 //!
-//! * One **client task** per client connection ([`client`]): it reads requests, frames them with
+//! * One **client task** per client connection (`client.rs`): it reads requests, frames them with
 //!   the sans-IO parsers of `memshark-protocol`, picks a server per key and hands each piece to
-//!   that server's connection as a [`backend::Job`] (an unbounded channel; what bounds it is the
+//!   that server's connection as a `backend::Job` (an unbounded channel; what bounds it is the
 //!   client's pending-request limit). Beside it, the client's **writer** half receives the
 //!   answers on one channel, puts them back in request order (a sequence number per request,
 //!   a fragment number per piece of a split multi-get) and writes everything ready in one
 //!   syscall.
-//! * One **backend task** per server connection ([`backend`]): it takes every queued job at once,
+//! * One **backend task** per server connection (`backend.rs`): it takes every queued job at once,
 //!   writes them in one syscall, and reads answers in large reads, matching each to the oldest
 //!   pending job (text and meta: in order; binary: by the opaque it rewrote).
 //! * No lock per request: the backend's pending queue is locked once per batch written and once

@@ -57,9 +57,16 @@ pub const DEPTH: usize = 4;
 pub const TXN_WINDOW: usize = 1 << 20;
 
 /// Reads `source` into `sink` like [`super::run`], decoding and pairing on `threads` worker
-/// threads (see the [module](self) for how, and for the little that differs); the sink runs
-/// on the calling thread and sees the same messages in the same order as with one thread.
-/// One thread, or a live source, is [`super::run`] itself.
+/// threads; the sink runs on the calling thread and sees the same messages in the same order as
+/// with one thread. One thread, or a live source, is [`super::run`] itself.
+///
+/// One reader thread slices the files' frames and hands each to the worker that owns its
+/// connection (both directions to the same one); each worker reassembles and dissects its
+/// connections and tags every message with where a one-thread pass would have emitted it; the
+/// calling thread merges the tagged streams and renumbers connections and transactions. What
+/// can differ from one thread: the reassembly caps and the off-port flow table are per worker,
+/// and an answer that comes more than `TXN_WINDOW` (2^20) requests after its own on its worker
+/// gets a new transaction number.
 pub fn run_parallel<S: Sink>(
     source: Source,
     ports: &[u16],
