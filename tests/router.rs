@@ -13,43 +13,17 @@ use bytes::BytesMut;
 use memshark::load::{self, LoadConfig, Protocol};
 use memshark::protocol::binary::{Opcode, Request};
 use memshark::proxy::pool::{Continuum, PoolConfig};
-use memshark::proxy::{pool_from_servers, ProxyCounters, Router, RouterConfig, TapEvent};
-use support::Memcached;
+use memshark::proxy::{pool_from_servers, RouterConfig, TapEvent};
+use support::{start_router, Memcached, RunningRouter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
-
-/// A router on a free loopback port, stopped on drop.
-struct Running {
-    addr: SocketAddr,
-    counters: Arc<ProxyCounters>,
-    _stop: oneshot::Sender<()>,
-}
 
 fn pool_of(servers: &[String]) -> PoolConfig {
     pool_from_servers("127.0.0.1:0".parse().unwrap(), servers)
 }
 
-async fn start(config: RouterConfig, tap: Option<tokio::sync::mpsc::Sender<TapEvent>>) -> Running {
-    let router = Router::bind(config, tap).await.expect("bind");
-    let addr = router.local_addr().unwrap();
-    let counters = router.counters();
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(router.run(
-        async {
-            let _ = rx.await;
-        },
-        Duration::from_millis(200),
-    ));
-    Running {
-        addr,
-        counters,
-        _stop: tx,
-    }
-}
-
-async fn start_pool(servers: &[String]) -> Running {
-    start(RouterConfig::new(pool_of(servers)), None).await
+async fn start_pool(servers: &[String]) -> RunningRouter {
+    start_router(RouterConfig::new(pool_of(servers)), None).await
 }
 
 fn addrs(ms: &[Memcached]) -> Vec<String> {
@@ -451,7 +425,7 @@ async fn a_request_past_the_timeout_is_answered_server_error_in_its_protocol() {
     let (silent, _h) = silent_server().await;
     let mut pool = pool_of(&[silent.to_string()]);
     pool.timeout = Some(Duration::from_millis(300));
-    let r = start(RouterConfig::new(pool), None).await;
+    let r = start_router(RouterConfig::new(pool), None).await;
     let t = Instant::now();
     let a = talk(r.addr, b"get k\r\n", ends(b"\r\n")).await;
     assert_eq!(a, b"SERVER_ERROR Connection timed out\r\n");
@@ -483,7 +457,7 @@ async fn a_dead_server_fails_only_its_keys_and_is_ejected() {
     pool.server_retry_timeout = Duration::from_secs(60);
     let on_dead = key_on(&pool, 1, "d");
     let on_live = key_on(&pool, 0, "l");
-    let r = start(RouterConfig::new(pool), None).await;
+    let r = start_router(RouterConfig::new(pool), None).await;
     let a = talk(
         r.addr,
         format!("set {on_live} 0 0 1\r\n1\r\nset {on_dead} 0 0 1\r\n1\r\nget {on_live}\r\n")
@@ -551,7 +525,7 @@ async fn killing_a_server_under_verifying_load_fails_only_its_requests() {
     cfg.auto_eject_hosts = true;
     cfg.server_failure_limit = 1;
     cfg.server_retry_timeout = Duration::from_secs(60);
-    let r = start(RouterConfig::new(cfg), None).await;
+    let r = start_router(RouterConfig::new(cfg), None).await;
     let addr = r.addr;
     let loads = tokio::spawn(async move {
         let text = verifying_load(addr, Protocol::Ascii, 3.0);
@@ -608,7 +582,7 @@ async fn a_client_that_does_not_read_is_bounded_and_slows_nobody() {
     let mut cfg = RouterConfig::new(pool_of(&[m.addr().to_string()]));
     cfg.max_pending = 64;
     cfg.max_buffered = 1 << 20;
-    let r = start(cfg, None).await;
+    let r = start_router(cfg, None).await;
     let value = "v".repeat(100_000);
     let set = format!("set big 0 0 {}\r\n{value}\r\n", value.len());
     assert_eq!(
@@ -651,7 +625,7 @@ async fn a_slow_server_holds_up_only_the_requests_routed_to_it() {
     let pool = pool_of(&servers);
     let slow_key = key_on(&pool, 0, "s");
     let fast_key = key_on(&pool, 1, "f");
-    let r = start(RouterConfig::new(pool), None).await;
+    let r = start_router(RouterConfig::new(pool), None).await;
     let mut waiting = TcpStream::connect(r.addr).await.unwrap();
     waiting
         .write_all(format!("get {slow_key}\r\n").as_bytes())
@@ -676,7 +650,7 @@ async fn connections_past_the_limit_are_closed() {
     let m = Memcached::start(&[]);
     let mut cfg = RouterConfig::new(pool_of(&[m.addr().to_string()]));
     cfg.max_connections = 2;
-    let r = start(cfg, None).await;
+    let r = start_router(cfg, None).await;
     let _a = TcpStream::connect(r.addr).await.unwrap();
     let _b = TcpStream::connect(r.addr).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -689,7 +663,7 @@ async fn connections_past_the_limit_are_closed() {
 async fn the_tap_sees_the_client_side_bytes() {
     let pool: Vec<Memcached> = (0..2).map(|_| Memcached::start(&[])).collect();
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let r = start(RouterConfig::new(pool_of(&addrs(&pool))), Some(tx)).await;
+    let r = start_router(RouterConfig::new(pool_of(&addrs(&pool))), Some(tx)).await;
     let req = b"set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nget a b\r\n";
     let a = talk(r.addr, req, ends(b"END\r\n")).await;
     let (mut up, mut down) = (Vec::new(), Vec::new());
@@ -722,7 +696,7 @@ async fn record_backends_taps_the_server_legs_too() {
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     let mut cfg = RouterConfig::new(pool_of(&[m.addr().to_string()]));
     cfg.record_backends = true;
-    let r = start(cfg, Some(tx)).await;
+    let r = start_router(cfg, Some(tx)).await;
     let a = talk(r.addr, b"set a 0 0 1\r\n1\r\nget a\r\n", ends(b"END\r\n")).await;
     assert_eq!(a, b"STORED\r\nVALUE a 0 1\r\n1\r\nEND\r\n");
     let (mut leg_up, mut leg_down, mut leg_server) = (Vec::new(), Vec::new(), None);
@@ -848,7 +822,7 @@ async fn server_connections_are_shared_by_every_client() {
     let keys: Vec<String> = (0..20)
         .map(|c| key_on(&pool, (c / 2) % 2, &format!("c{c}-")))
         .collect();
-    let r = start(RouterConfig::new(pool), None).await;
+    let r = start_router(RouterConfig::new(pool), None).await;
     let mut clients = Vec::new();
     for key in &keys {
         let mut s = TcpStream::connect(r.addr).await.unwrap();

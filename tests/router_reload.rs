@@ -8,32 +8,27 @@
 mod support;
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use support::{exchange, free_addr, Memcached};
+use support::{exchange, free_addr, HeadlessProxy, Memcached};
 
 /// A headless `memshark proxy --config`, its stderr lines on a channel; killed on drop.
 struct Proxy {
-    child: Child,
+    process: HeadlessProxy,
     lines: mpsc::Receiver<String>,
 }
 
 impl Proxy {
     fn start(config: &Path, listen: SocketAddr) -> Proxy {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_memshark"))
-            .args(["proxy", "--headless", "--config"])
-            .arg(config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("memshark proxy starts");
-        let stderr = child.stderr.take().expect("stderr");
+        let mut process =
+            HeadlessProxy::start(&[OsStr::new("--config"), config.as_os_str()], listen);
+        let stderr = process.child.stderr.take().expect("stderr");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -42,15 +37,14 @@ impl Proxy {
                 }
             }
         });
-        support::wait_listening(listen);
-        Proxy { child, lines }
+        Proxy { process, lines }
     }
 
     /// Sends SIGHUP and returns the stderr line that tells the outcome (`reloaded` or
     /// `refused`), with the lines before it.
     fn hangup(&self) -> (String, Vec<String>) {
         let status = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
+            .args(["-HUP", &self.process.child.id().to_string()])
             .status()
             .expect("kill runs");
         assert!(status.success());
@@ -66,13 +60,6 @@ impl Proxy {
             before.push(line);
         }
         panic!("no reload outcome on stderr; saw {before:?}");
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -201,26 +188,15 @@ fn other_than(taken: &[SocketAddr]) -> Memcached {
     }
 }
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn sighup_reloads_pools_without_dropping_clients_and_refuses_a_bad_file() {
     let a = Memcached::start(&[]);
     let b = other_than(&[a.addr()]);
     let c = other_than(&[a.addr(), b.addr()]);
     let (l1, l2) = (free_addr(), free_addr());
-    let dir = TempDir(
-        std::env::temp_dir().join(format!("memshark-router-reload-{}", std::process::id())),
-    );
-    std::fs::create_dir_all(&dir.0).expect("temp dir");
-    let path = dir.0.join("nutcracker.yml");
-    let good = dir.0.join("two.yml");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nutcracker.yml");
+    let good = dir.path().join("two.yml");
     let alpha = |servers: &[SocketAddr]| {
         let mut s = format!("alpha:\n  listen: {l1}\n  hash: fnv1a_64\n  distribution: ketama\n  timeout: 2000\n  servers:\n");
         for m in servers {

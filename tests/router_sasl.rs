@@ -6,23 +6,22 @@
 
 mod support;
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use memshark::protocol::binary::{self, FrameCheck, Opcode, Packet, Request, Status};
 use memshark::proxy::pool::{Continuum, PoolConfig, SaslCredentials};
-use memshark::proxy::{pool_from_servers, ProxyCounters, Router, RouterConfig};
-use support::{exchange, free_addr, Memcached};
+use memshark::proxy::{pool_from_servers, Router, RouterConfig};
+use support::{exchange, free_addr, start_router, HeadlessProxy, Memcached, RunningRouter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
 
 const USER: &str = "memshark";
 const PASSWORD: &str = "s3cret-pw";
@@ -100,31 +99,9 @@ fn credentials(password: &str) -> Option<SaslCredentials> {
     Some(SaslCredentials::new(USER, password))
 }
 
-/// A router on a free loopback port, stopped on drop.
-struct Running {
-    addr: SocketAddr,
-    counters: Arc<ProxyCounters>,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn start(pool: PoolConfig) -> Running {
-    let router = Router::bind(RouterConfig::new(pool), None)
-        .await
-        .expect("bind");
-    let addr = router.local_addr().expect("addr");
-    let counters = router.counters();
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(router.run(
-        async {
-            let _ = rx.await;
-        },
-        Duration::from_millis(200),
-    ));
-    Running {
-        addr,
-        counters,
-        _stop: tx,
-    }
+/// A router for `pool` on a free loopback port, stopped on drop.
+async fn start(pool: PoolConfig) -> RunningRouter {
+    start_router(RouterConfig::new(pool), None).await
 }
 
 fn pool(servers: &[&Memcached]) -> PoolConfig {
@@ -364,7 +341,7 @@ async fn a_server_that_refuses_the_credentials_is_ejected_and_its_keys_move() {
         .expect("bind");
     let addr = router.local_addr().expect("addr");
     let monitor = router.monitor();
-    let (_stop, rx) = oneshot::channel::<()>();
+    let (_stop, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(router.run(
         async {
             let _ = rx.await;
@@ -549,47 +526,16 @@ async fn a_proxy_that_requires_authentication_answers_as_memcached_and_forwards_
     );
 }
 
-/// A headless `memshark proxy` with `args`, killed on drop.
-struct Cli {
-    child: std::process::Child,
-    addr: SocketAddr,
-}
-
-impl Cli {
-    fn start(listen: Option<SocketAddr>, args: &[&str]) -> Cli {
-        let addr = listen.unwrap_or_else(free_addr);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_memshark"));
-        cmd.args(["proxy", "--headless"]);
-        if listen.is_none() {
-            cmd.args(["--listen", &addr.to_string()]);
-        }
-        let child = cmd
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("memshark proxy starts");
-        support::wait_listening(addr);
-        Cli { child, addr }
-    }
-}
-
-impl Drop for Cli {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_command_line_says_which_server_refused_and_never_prints_the_password() {
     let auth = Auth::new();
     let m = auth.authfile_server();
     let backend = m.addr().to_string();
-    let mut p = Cli::start(
-        None,
+    let listen = free_addr();
+    let mut p = HeadlessProxy::start(
         &[
+            "--listen",
+            &listen.to_string(),
             "--backend",
             &backend,
             "--server-sasl-user",
@@ -597,8 +543,9 @@ fn the_command_line_says_which_server_refused_and_never_prints_the_password() {
             "--server-sasl-password",
             "not-the-password",
         ],
+        listen,
     );
-    let got = exchange(p.addr, b"get k\r\n", b"\r\n");
+    let got = exchange(listen, b"get k\r\n", b"\r\n");
     assert!(got.starts_with(b"SERVER_ERROR"), "{got:?}");
     let stderr = p.child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
@@ -638,17 +585,14 @@ fn a_configuration_file_sets_both_sides() {
         ),
     )
     .expect("config");
-    let mut p = Cli::start(
-        Some(listen),
-        &["--config", config.to_str().expect("utf-8 path")],
-    );
+    let mut p = HeadlessProxy::start(&[OsStr::new("--config"), config.as_os_str()], listen);
     assert_eq!(
-        exchange(p.addr, b"get k\r\n", b"\r\n"),
+        exchange(listen, b"get k\r\n", b"\r\n"),
         b"CLIENT_ERROR unauthenticated\r\n"
     );
     assert_eq!(
         exchange(
-            p.addr,
+            listen,
             b"set auth 0 0 10\r\napp app-pw\r\nset k 0 0 2\r\nok\r\nget k\r\n",
             b"END\r\n"
         ),

@@ -6,38 +6,12 @@
 
 mod support;
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{exchange, free_addr, Memcached};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let d = std::env::temp_dir().join(format!("memshark-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&d).expect("temp dir");
-        TempDir(d)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-struct Proxy(Child);
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::{exchange, free_addr, HeadlessProxy, Memcached};
 
 /// Stores `key` = `value` with `flags` on a server directly.
 fn put(server: SocketAddr, key: &str, flags: u32, value: &str) {
@@ -73,9 +47,9 @@ fn a_shadow_pool_with_other_data_gets_copies_and_its_differences_are_counted_and
     put(c.addr(), "k8", 3, "p");
 
     let (main, cand) = (free_addr(), free_addr());
-    let dir = TempDir::new("router-shadow");
-    let config = dir.0.join("nutcracker.yml");
-    let diffs = dir.0.join("diffs.jsonl");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("nutcracker.yml");
+    let diffs = dir.path().join("diffs.jsonl");
     std::fs::write(
         &config,
         format!(
@@ -87,19 +61,16 @@ candidate:\n  listen: {cand}\n  servers:\n   - {}:1\n",
         ),
     )
     .expect("write the config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_memshark"))
-        .args(["proxy", "--headless", "--config"])
-        .arg(&config)
-        .arg("--shadow-diffs")
-        .arg(&diffs)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("memshark proxy starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let _proxy = Proxy(child);
-    support::wait_listening(main);
+    let mut proxy = HeadlessProxy::start(
+        &[
+            OsStr::new("--config"),
+            config.as_os_str(),
+            OsStr::new("--shadow-diffs"),
+            diffs.as_os_str(),
+        ],
+        main,
+    );
+    let stderr = proxy.child.stderr.take().expect("stderr");
 
     // The client sees the primary's answers only.
     let mut s = TcpStream::connect(main).expect("connect");
@@ -284,22 +255,19 @@ fn shadow_on_the_command_line_copies_exactly_the_keys_of_its_fraction() {
     let a = Memcached::start(&[]);
     let c = Memcached::start(&[]);
     let listen = free_addr();
-    let child = Command::new(env!("CARGO_BIN_EXE_memshark"))
-        .args(["proxy", "--headless", "--listen", &listen.to_string()])
-        .args(["--backend", &a.addr().to_string()])
-        .args([
+    let _proxy = HeadlessProxy::start(
+        &[
+            "--listen",
+            &listen.to_string(),
+            "--backend",
+            &a.addr().to_string(),
             "--shadow",
             &c.addr().to_string(),
             "--shadow-fraction",
             "0.5",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("memshark proxy starts");
-    let _proxy = Proxy(child);
-    support::wait_listening(listen);
+        ],
+        listen,
+    );
     let keys: Vec<String> = (0..100).map(|i| format!("user:{i}")).collect();
     let mut req = String::new();
     for k in &keys {

@@ -208,3 +208,68 @@ pub fn closes_after(addr: SocketAddr, request: &[u8]) -> bool {
         }
     }
 }
+
+/// A headless `memshark proxy` (stdin and stdout closed, stderr piped for the test to read),
+/// killed and reaped on drop.
+pub struct HeadlessProxy {
+    /// The process; take its `stderr` to read the stats lines.
+    pub child: Child,
+}
+
+impl HeadlessProxy {
+    /// Runs `memshark proxy --headless ARGS` and waits until `listen` accepts connections.
+    pub fn start<S: AsRef<std::ffi::OsStr>>(args: &[S], listen: SocketAddr) -> HeadlessProxy {
+        let child = Command::new(env!("CARGO_BIN_EXE_memshark"))
+            .args(["proxy", "--headless"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("memshark proxy starts");
+        wait_listening(listen);
+        HeadlessProxy { child }
+    }
+}
+
+impl Drop for HeadlessProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A router of the proxy crate run in the test's runtime on a free loopback port, stopped on
+/// drop.
+pub struct RunningRouter {
+    /// Where clients connect.
+    pub addr: SocketAddr,
+    /// The router's counters.
+    pub counters: std::sync::Arc<memshark::proxy::ProxyCounters>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Binds a router for `config` (its tap to `tap`, if given) and runs it until the returned
+/// handle is dropped.
+pub async fn start_router(
+    config: memshark::proxy::RouterConfig,
+    tap: Option<tokio::sync::mpsc::Sender<memshark::proxy::TapEvent>>,
+) -> RunningRouter {
+    let router = memshark::proxy::Router::bind(config, tap)
+        .await
+        .expect("bind");
+    let addr = router.local_addr().expect("addr");
+    let counters = router.counters();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(router.run(
+        async {
+            let _ = rx.await;
+        },
+        Duration::from_millis(200),
+    ));
+    RunningRouter {
+        addr,
+        counters,
+        _stop: tx,
+    }
+}
