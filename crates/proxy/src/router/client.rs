@@ -172,6 +172,13 @@ impl Entry {
     }
 }
 
+/// Queues `job` on a server connection; a connection whose task is gone fails it at once.
+fn deliver(conn: &mpsc::UnboundedSender<Job>, job: Job) {
+    if let Err(mpsc::error::SendError(job)) = conn.send(job) {
+        job.reply.send(Answer::Failed(Failure::Connection));
+    }
+}
+
 fn tap(shared: &Shared, ev: TapEvent) {
     if let Some(tx) = &shared.tap {
         if tx.try_send(ev).is_err() {
@@ -652,26 +659,36 @@ impl<'f> Reader<'f> {
         seq: u64,
         frag: u16,
     ) {
-        let reply = Reply {
-            tx: self.tx.clone(),
-            seq,
-            frag,
-            tee: self.tee.take(),
-        };
+        let reply = self.reply(seq, frag);
         let Some(server) = i.and_then(|i| self.placement.servers.get(i)) else {
             reply.send(Answer::Failed(Failure::NoServer));
             return;
         };
-        let job = Job {
+        deliver(
+            server.conn(family, self.id),
+            self.job((head, tail), expect, reply),
+        );
+    }
+
+    /// Where the answer of piece `frag` of request `seq` goes (and its tee, taken).
+    fn reply(&mut self, seq: u64, frag: u16) -> Reply {
+        Reply {
+            tx: self.tx.clone(),
+            seq,
+            frag,
+            tee: self.tee.take(),
+        }
+    }
+
+    /// A job for a server connection, due by the pool's timeout.
+    fn job(&self, (head, tail): (Bytes, Bytes), expect: Expect, reply: Reply) -> Job {
+        Job {
             head,
             tail,
             expect,
             reply,
             deadline: self.deadline(),
             permit: None,
-        };
-        if let Err(mpsc::error::SendError(job)) = server.conn(family, self.id).send(job) {
-            job.reply.send(Answer::Failed(Failure::Connection));
         }
     }
 
@@ -771,22 +788,9 @@ impl<'f> Reader<'f> {
             })
             .await;
         for (f, conn) in conns.iter().enumerate() {
-            let job = Job {
-                head: Bytes::from_static(b"mn\r\n"),
-                tail: Bytes::new(),
-                expect,
-                reply: Reply {
-                    tx: self.tx.clone(),
-                    seq,
-                    frag: f as u16,
-                    tee: None,
-                },
-                deadline: self.deadline(),
-                permit: None,
-            };
-            if let Err(mpsc::error::SendError(job)) = conn.send(job) {
-                job.reply.send(Answer::Failed(Failure::Connection));
-            }
+            let reply = self.reply(seq, f as u16);
+            let mn = (Bytes::from_static(b"mn\r\n"), Bytes::new());
+            deliver(conn, self.job(mn, expect, reply));
         }
     }
 
