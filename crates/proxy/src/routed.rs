@@ -77,10 +77,7 @@ impl<S: Sink> RoutedSink<S> {
         let conn = self.conns.get_mut(&m.origin.conn)?;
         match m.kind() {
             Kind::Request => {
-                let server = match &m.key {
-                    Some(key) => conn.route.server_of(key),
-                    None => conn.route.only_server(),
-                }?;
+                let server = conn.route.server_of_message(m)?;
                 if let Some(txn) = m.txn {
                     if conn.pending.len() == PENDING_PER_CONN {
                         conn.pending.pop_front();
@@ -103,10 +100,7 @@ impl<S: Sink> RoutedSink<S> {
                         }
                     }
                 }
-                match &m.key {
-                    Some(key) => conn.route.server_of(key),
-                    None => conn.route.only_server(),
-                }
+                conn.route.server_of_message(m)
             }
         }
     }

@@ -52,6 +52,18 @@ impl RouteView {
         p.servers.get(i)?.state.addr()
     }
 
+    /// The server of a message by its own content: its key's, or for a message without a key
+    /// the pool's only server (`None` with several: the proxy answers or broadcasts those).
+    pub fn server_of_message(
+        &mut self,
+        m: &memshark_traffic::dissect::Message,
+    ) -> Option<SocketAddr> {
+        match &m.key {
+            Some(key) => self.server_of(key),
+            None => self.only_server(),
+        }
+    }
+
     /// The pool's one server, when it has exactly one (then every request, keyed or not, goes
     /// there; with several, requests without a key are answered or broadcast by the proxy).
     pub fn only_server(&mut self) -> Option<SocketAddr> {
